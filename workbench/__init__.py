@@ -1,0 +1,33 @@
+"""CPG Workbench: build, store, query and analyse Code Property Graphs from a notebook.
+
+>>> import workbench as wb
+>>> cpg = wb.build_cpg("def f(x):\\n    return x + 1\\n", path="m.py")
+>>> cpg.methods.column("full_name").to_pylist()
+['m.<module>', 'm.f']
+"""
+
+from workbench.cpg.graph import CPG, CPGFrames, ModuleInfo
+from workbench.cpg.schema import SCHEMA_VERSION, CfgLabel, EdgeKind, NodeKind, Resolution
+from workbench.errors import WorkbenchError
+from workbench.frontends.python import GENERATOR, Limits, build_cpg
+from workbench.project import Project, build_project
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "CPG",
+    "GENERATOR",
+    "SCHEMA_VERSION",
+    "CPGFrames",
+    "CfgLabel",
+    "EdgeKind",
+    "Limits",
+    "ModuleInfo",
+    "NodeKind",
+    "Project",
+    "Resolution",
+    "WorkbenchError",
+    "__version__",
+    "build_cpg",
+    "build_project",
+]

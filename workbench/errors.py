@@ -1,0 +1,139 @@
+"""Structured errors.
+
+Every error the workbench raises on purpose is a :class:`WorkbenchError`. Subclasses carry the
+fields a caller needs to act on the error (path, line, column, limits) and an ``error_type`` that
+is stored verbatim in tables (``modules.error_type``, ``cpg_graphs.error_type``).
+
+Examples
+--------
+>>> from workbench.errors import ParseError
+>>> err = ParseError("pkg/mod.py", "invalid syntax", line=3, col=7)
+>>> str(err)
+'pkg/mod.py:3:7: invalid syntax'
+>>> err.error_type, err.line
+('ParseError', 3)
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "AmbiguousNameError",
+    "BuildError",
+    "DecodeError",
+    "MissingDependencyError",
+    "NestingTooDeepError",
+    "NotFoundError",
+    "NulByteError",
+    "ParseError",
+    "SourceError",
+    "SourceTooLargeError",
+    "WorkbenchError",
+]
+
+
+class WorkbenchError(Exception):
+    """Base class of every error raised by the workbench on purpose."""
+
+    @property
+    def error_type(self) -> str:
+        """The name stored in tables for this kind of error."""
+        return type(self).__name__
+
+
+class SourceError(WorkbenchError):
+    """A module's source cannot be turned into a CPG.
+
+    Parameters
+    ----------
+    path
+        The module's path as given by the caller (relative to its source root when known).
+    message
+        What is wrong, in one line.
+    line, col
+        1-based line and 0-based column (UTF-8 bytes, as :mod:`ast` counts) where known.
+    """
+
+    def __init__(
+        self, path: str | None, message: str, *, line: int | None = None, col: int | None = None
+    ) -> None:
+        self.path = path
+        self.message = message
+        self.line = line
+        self.col = col
+        super().__init__(self._format())
+
+    def _format(self) -> str:
+        where = self.path or "<source>"
+        if self.line is not None:
+            where += f":{self.line}"
+            if self.col is not None:
+                where += f":{self.col}"
+        return f"{where}: {self.message}"
+
+    def __reduce__(self):  # keep fields across process boundaries (pickling)
+        return (_rebuild_source_error, (type(self), self.__dict__.copy()))
+
+
+def _rebuild_source_error(cls, state):
+    err = cls.__new__(cls)
+    err.__dict__.update(state)
+    Exception.__init__(err, err._format())
+    return err
+
+
+class ParseError(SourceError):
+    """The source is not valid Python (a :class:`SyntaxError` from the parser)."""
+
+
+class DecodeError(SourceError):
+    """The bytes cannot be decoded with the declared (PEP 263) or default (UTF-8) encoding."""
+
+
+class NulByteError(SourceError):
+    """The source contains a NUL byte, which Python source never may."""
+
+
+class SourceTooLargeError(SourceError):
+    """The source exceeds a configured limit (bytes or AST nodes); the module is skipped."""
+
+    def __init__(self, path: str | None, message: str, *, size: int, limit: int) -> None:
+        self.size = size
+        self.limit = limit
+        super().__init__(path, message)
+
+
+class NestingTooDeepError(SourceError):
+    """The syntax tree is nested deeper than the parser or the builder can follow."""
+
+
+class BuildError(SourceError):
+    """An unexpected failure inside the builder for one module (a bug: please report it)."""
+
+
+class NotFoundError(WorkbenchError, KeyError):
+    """A name (method, module, node) that does not exist was asked for."""
+
+    def __str__(self) -> str:  # KeyError would repr() the message
+        return str(self.args[0]) if self.args else ""
+
+
+class AmbiguousNameError(WorkbenchError, KeyError):
+    """A name matches more than one thing; the message lists the candidates."""
+
+    def __init__(self, message: str, candidates: list) -> None:
+        self.candidates = candidates
+        super().__init__(message)
+
+    def __str__(self) -> str:
+        return str(self.args[0]) if self.args else ""
+
+
+class MissingDependencyError(WorkbenchError, ImportError):
+    """An optional dependency is not installed; the message names the extra to install."""
+
+    def __init__(self, package: str, extra: str) -> None:
+        self.package = package
+        self.extra = extra
+        super().__init__(
+            f"{package} is not installed: pip install \"cpg-workbench[{extra}]\" to use this feature"
+        )

@@ -1,0 +1,99 @@
+"""The Python frontend: source -> CPG with the standard library's :mod:`ast` only.
+
+The analysed code is parsed, never imported or executed.
+"""
+
+from __future__ import annotations
+
+from workbench.cpg.graph import CPG, ModuleInfo
+from workbench.cpg.ids import is_package, module_key, normalize_path
+from workbench.cpg.ids import module_name as dotted_name
+from workbench.errors import BuildError, NestingTooDeepError, SourceTooLargeError
+from workbench.frontends.python.arrow import to_tables
+from workbench.frontends.python.builder import Builder, TooManyNodes
+from workbench.frontends.python.source import (
+    DEFAULT_LIMITS,
+    Limits,
+    content_hash,
+    parse_source,
+)
+
+__all__ = ["GENERATOR", "Limits", "build_cpg"]
+
+#: Identifies the code that produced a CPG; stored with every build so that a change of the
+#: generator invalidates cached graphs. Bump the revision when the output changes.
+GENERATOR = "workbench-python/1"
+
+
+def build_cpg(
+    source: str | bytes,
+    path: str | None = None,
+    *,
+    module_name: str | None = None,
+    limits: Limits = DEFAULT_LIMITS,
+) -> CPG:
+    """Build the CPG of one Python module.
+
+    Parameters
+    ----------
+    source
+        The module's text, or its bytes (decoded as Python does: BOM, PEP 263 coding line,
+        else UTF-8).
+    path
+        The module's path relative to its source root: it gives the module key and the dotted
+        module name used in full names (``pkg/mod.py`` -> ``pkg.mod``).
+    module_name
+        Override the dotted module name.
+    limits
+        Size limits; larger inputs raise :class:`~workbench.errors.SourceTooLargeError`.
+
+    Returns
+    -------
+    CPG
+
+    Raises
+    ------
+    workbench.errors.SourceError
+        A subclass saying why: ``ParseError`` (with line and column), ``DecodeError``,
+        ``NulByteError``, ``SourceTooLargeError``, ``NestingTooDeepError``.
+
+    Examples
+    --------
+    >>> cpg = build_cpg("def add(a, b):\\n    return a + b\\n", path="calc.py")
+    >>> cpg.methods.column("full_name").to_pylist()
+    ['calc.<module>', 'calc.add']
+    >>> cpg.find(kind="CALL", name="<operator>.addition")
+    [9]
+    """
+    data = source
+    tree, text = parse_source(data, path, limits)
+    rel = normalize_path(path) if path else None
+    name = module_name or (dotted_name(rel) if rel else "__main__")
+    builder = Builder(text, name, bool(rel) and is_package(rel), limits.max_nodes)
+    try:
+        build = builder.build(tree)
+    except TooManyNodes as e:
+        raise SourceTooLargeError(
+            path,
+            f"skipped: too large (more than {limits.max_nodes:,} CPG nodes)",
+            size=e.args[0],
+            limit=limits.max_nodes,
+        ) from None
+    except RecursionError:
+        raise NestingTooDeepError(
+            path, "syntax tree nested too deeply to build (RecursionError)"
+        ) from None
+    except Exception as e:  # a bug in the builder: keep it to this module
+        raise BuildError(path, f"{type(e).__name__}: {e}") from e
+    raw = source.encode("utf-8", "surrogatepass") if isinstance(source, str) else source
+    key = module_key(rel) if rel else module_key(name)
+    nodes, edges, methods = to_tables(build, key)
+    info = ModuleInfo(
+        key=key,
+        path=rel,
+        name=name,
+        content_hash=content_hash(raw),
+        size_bytes=len(raw),
+        lines=len(builder.lines),
+    )
+    return CPG(nodes, edges, methods, info)

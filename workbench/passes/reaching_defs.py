@@ -1,0 +1,132 @@
+"""Reaching definitions over a CFG, with Python ints as bit sets.
+
+Each CFG node carries its def/use *events* in evaluation order: ``(USE, var, node)``,
+``(DEF, var, node)`` or ``(KILL, var, node)`` (``del x``: removes every definition of ``x``).
+A use inside a node sees the definitions earlier in the same node first; otherwise the
+definitions reaching the node's entry. The result is def -> use pairs labelled with the variable.
+
+Examples
+--------
+``0: x = 1`` -> ``1: if c`` -> ``2: x = 2`` -> ``3: print(x)``, and ``1 -> 3``:
+
+>>> succ = [[1], [2, 3], [3], []]
+>>> events = [
+...     [(DEF, "x", 10)],
+...     [(USE, "c", 11)],
+...     [(DEF, "x", 12)],
+...     [(USE, "x", 13)],
+... ]
+>>> reaching_definitions(succ, events, entry=0)
+[(10, 13, 'x'), (12, 13, 'x')]
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from workbench.passes.dominators import predecessors, reverse_postorder
+
+__all__ = ["DEF", "KILL", "USE", "reaching_definitions"]
+
+USE, DEF, KILL = 0, 1, 2
+
+Event = tuple[int, str, int]
+
+
+def reaching_definitions(
+    succ: Sequence[Sequence[int]],
+    events: Sequence[Sequence[Event] | None],
+    entry: int = 0,
+    pred: Sequence[Sequence[int]] | None = None,
+    rpo: Sequence[int] | None = None,
+) -> list[tuple[int, int, str]]:
+    """Definition-use pairs ``(def_node, use_node, var)`` of one CFG.
+
+    Parameters
+    ----------
+    succ
+        Successor lists of the CFG (index-based).
+    events
+        ``events[i]``: the def/use events of CFG node ``i`` in evaluation order, or ``None``.
+    entry
+        Index of the entry node.
+    pred, rpo
+        Predecessors and reverse postorder, when already computed.
+    """
+    n = len(succ)
+    var_mask: dict[str, int] = {}
+    def_node: list[int] = []
+    for ev in events:
+        if ev:
+            for op, var, nid in ev:
+                if op == DEF:
+                    var_mask[var] = var_mask.get(var, 0) | (1 << len(def_node))
+                    def_node.append(nid)
+    if not def_node:
+        return []
+
+    gen = [0] * n
+    kill = [0] * n
+    d = 0
+    for i, ev in enumerate(events):
+        if not ev:
+            continue
+        last: dict[str, int] = {}
+        for op, var, _ in ev:
+            if op == DEF:
+                last[var] = 1 << d
+                d += 1
+            elif op == KILL:
+                last[var] = 0
+        if last:
+            k = g = 0
+            for var, bit in last.items():
+                k |= var_mask.get(var, 0)
+                g |= bit
+            kill[i] = k
+            gen[i] = g
+
+    if rpo is None:
+        rpo = reverse_postorder(succ, entry)
+    if pred is None:
+        pred = predecessors(succ)
+    inn = [0] * n
+    out = list(gen)
+    changed = True
+    while changed:
+        changed = False
+        for b in rpo:
+            x = 0
+            for p in pred[b]:
+                x |= out[p]
+            inn[b] = x
+            o = gen[b] | (x & ~kill[b])
+            if o != out[b]:
+                out[b] = o
+                changed = True
+
+    pairs: list[tuple[int, int, str]] = []
+    d = 0
+    for i, ev in enumerate(events):
+        if not ev:
+            continue
+        local: dict[str, int] = {}
+        reach = inn[i]
+        for op, var, nid in ev:
+            if op == USE:
+                if var in local:
+                    k = local[var]
+                    if k >= 0:
+                        pairs.append((def_node[k], nid, var))
+                    continue
+                m = reach & var_mask.get(var, 0)
+                while m:
+                    low = m & -m
+                    pairs.append((def_node[low.bit_length() - 1], nid, var))
+                    m ^= low
+            elif op == DEF:
+                local[var] = d
+                d += 1
+            else:
+                local[var] = -1
+    return pairs

@@ -1,0 +1,317 @@
+"""Whole source trees: find the modules, build each one's CPG, link calls across modules.
+
+A module that cannot be built (syntax error, bad encoding, too large...) is recorded with its
+error and never affects the others.
+
+Examples
+--------
+>>> import pathlib, tempfile
+>>> root = pathlib.Path(tempfile.mkdtemp())
+>>> (root / "pkg").mkdir()
+>>> _ = (root / "pkg" / "__init__.py").write_text("from .util import helper\\n")
+>>> _ = (root / "pkg" / "util.py").write_text("def helper():\\n    return 1\\n")
+>>> _ = (root / "app.py").write_text("import pkg\\n\\ndef main():\\n    return pkg.helper()\\n")
+>>> _ = (root / "broken.py").write_text("def oops(:\\n")
+>>> proj = build_project(root)
+>>> proj
+<Project ...: 4 modules (3 ok, 1 failed), ... methods>
+>>> proj.failures[["path", "error_type", "error_line"]].to_dict("records")
+[{'path': 'broken.py', 'error_type': 'ParseError', 'error_line': 1}]
+>>> proj.calls().query("caller == 'app.main'")[["callee", "resolution", "callee_module"]]
+        callee resolution callee_module
+0  pkg.helper     import      pkg.util
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import os
+from collections.abc import Callable, Iterable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from workbench.cpg.graph import ALL_LAYERS, CPG
+from workbench.cpg.ids import module_key, module_name, normalize_path
+from workbench.cpg.schema import MODULES_V1, NodeKind, ParseStatus, Resolution, Subkind
+from workbench.errors import NotFoundError, SourceError, SourceTooLargeError, WorkbenchError
+from workbench.frontends.python import build_cpg
+from workbench.frontends.python.kinds import SKIP_DIRS
+from workbench.frontends.python.source import DEFAULT_LIMITS, Limits, content_hash
+
+if TYPE_CHECKING:
+    import networkx as nx
+    import pandas as pd
+
+__all__ = ["Project", "build_project", "find_modules", "link"]
+
+
+def find_modules(root: str | os.PathLike, exclude: Sequence[str] = ()) -> list[str]:
+    """Relative POSIX paths of the ``.py`` files under ``root``, sorted.
+
+    Virtualenvs, VCS folders, caches and build folders are skipped (see
+    ``workbench.frontends.python.kinds.SKIP_DIRS``), as are paths matching any ``exclude``
+    glob (matched against the relative path).
+    """
+    root = Path(root)
+    if not root.is_dir():
+        raise NotFoundError(f"source root {str(root)!r} is not a directory")
+    out = []
+    for dirpath, dirnames, filenames in os.walk(root):
+        rel_dir = os.path.relpath(dirpath, root)
+        dirnames[:] = sorted(
+            d for d in dirnames
+            if d not in SKIP_DIRS and not d.endswith(".egg-info")
+            and not _excluded(normalize_path(os.path.join(rel_dir, d)), exclude)
+        )
+        for f in filenames:
+            if f.endswith(".py"):
+                rel = normalize_path(os.path.normpath(os.path.join(rel_dir, f)))
+                if not _excluded(rel, exclude):
+                    out.append(rel)
+    return sorted(out)
+
+
+def _excluded(rel: str, patterns: Sequence[str]) -> bool:
+    rel = rel.removeprefix("./")
+    return any(fnmatch.fnmatch(rel, p) or fnmatch.fnmatch(rel + "/", p) for p in patterns)
+
+
+class Project:
+    """The CPGs of a source tree, linked across modules.
+
+    Attributes
+    ----------
+    root : Path
+    cpgs : dict of str to CPG
+        Per module path, for the modules that built.
+    modules : pyarrow.Table
+        One row per file in the ``modules`` (v1) schema, failures included.
+    """
+
+    def __init__(self, root: Path, cpgs: dict[str, CPG], modules: pa.Table) -> None:
+        self.root = root
+        self.cpgs = cpgs
+        self.modules = modules
+
+    def __repr__(self) -> str:
+        ok = sum(1 for s in self.modules["parse_status"].to_pylist() if s == ParseStatus.OK)
+        bad = self.modules.num_rows - ok
+        methods = sum(c.methods.num_rows for c in self.cpgs.values())
+        return (
+            f"<Project {self.root}: {self.modules.num_rows} modules ({ok} ok, {bad} failed), "
+            f"{methods} methods>"
+        )
+
+    @property
+    def failures(self) -> pd.DataFrame:
+        """The modules that did not build, with error type, message and position."""
+        t = self.modules.filter(pc.not_equal(self.modules["parse_status"], ParseStatus.OK))
+        return t.select(
+            ["path", "parse_status", "error_type", "error_message", "error_line", "error_col"]
+        ).to_pandas()
+
+    @property
+    def cpg(self) -> CPG:
+        """All modules' CPGs as one (rows sorted by module key, as stored)."""
+        return CPG.concat(self.cpgs.values())
+
+    def module(self, name: str) -> CPG:
+        """One module's CPG by relative path or dotted name."""
+        if name in self.cpgs:
+            return self.cpgs[name]
+        for cpg in self.cpgs.values():
+            if cpg.module.name == name:
+                return cpg
+        raise NotFoundError(f"no module {name!r} built in {self.root}")
+
+    def method(self, full_name: str) -> CPG:
+        """One method's subgraph by full name (``pkg.mod.C.m``)."""
+        for cpg in self.cpgs.values():
+            prefix = cpg.module.name + "."
+            if full_name.startswith(prefix):
+                try:
+                    return cpg.method(full_name)
+                except NotFoundError:
+                    continue
+        raise NotFoundError(f"no method {full_name!r} in {self.root}")
+
+    def calls(self) -> pd.DataFrame:
+        """Every call site: caller, callee (full name), resolution, callee module, line."""
+        import pandas as pd
+
+        frames = []
+        by_key = {c.module.key: c.module.name for c in self.cpgs.values()}
+        for cpg in self.cpgs.values():
+            n = cpg.nodes
+            calls = n.filter(
+                pc.and_(pc.equal(n["kind"], NodeKind.CALL), pc.is_null(n["subkind"]))
+            )
+            if not calls.num_rows:
+                continue
+            mnames = dict(
+                zip(cpg.methods["id"].to_pylist(), cpg.methods["full_name"].to_pylist(),
+                    strict=True)
+            )
+            e = cpg.edges.filter(pc.equal(cpg.edges["kind"], "CALL"))
+            target = {
+                s: by_key.get(dm, cpg.module.name) if dm is not None else cpg.module.name
+                for s, dm in zip(e["src"].to_pylist(), e["dst_module"].to_pylist(), strict=True)
+            }
+            ids = calls["id"].to_pylist()
+            frames.append(
+                pd.DataFrame(
+                    {
+                        "module": cpg.module.name,
+                        "caller": [mnames[m] for m in calls["method"].to_pylist()],
+                        "callee": calls["full_name"].to_pylist(),
+                        "written": calls["name"].to_pylist(),
+                        "resolution": calls["resolution"].to_pylist(),
+                        "callee_module": [target.get(i) for i in ids],
+                        "line": calls["line"].to_pylist(),
+                        "id": ids,
+                    }
+                )
+            )
+        if not frames:
+            return pd.DataFrame(
+                columns=["module", "caller", "callee", "written", "resolution", "callee_module",
+                         "line", "id"]
+            )
+        return pd.concat(frames, ignore_index=True)
+
+    def to_networkx(self, layers: Iterable[str] = ALL_LAYERS) -> nx.MultiDiGraph:
+        """One graph of every module, nodes keyed ``(module key, id)``."""
+        return self.cpg.to_networkx(layers)
+
+
+def build_project(
+    root: str | os.PathLike,
+    *,
+    exclude: Sequence[str] = (),
+    limits: Limits = DEFAULT_LIMITS,
+    on_module: Callable[[str, str | None], None] | None = None,
+) -> Project:
+    """Build and link the CPGs of every Python module under ``root``.
+
+    Parameters
+    ----------
+    root
+        The source root: module names and keys derive from paths relative to it.
+    exclude
+        Glob patterns of relative paths to leave out (``"tests/*"``).
+    limits
+        Per-module size limits.
+    on_module
+        Called after each module with its path and the error type (None when it built).
+    """
+    root = Path(root)
+    paths = find_modules(root, exclude)
+    cpgs: dict[str, CPG] = {}
+    rows = []
+    for rel in paths:
+        data = (root / rel).read_bytes()
+        row = {
+            "module": module_key(rel),
+            "path": rel,
+            "name": module_name(rel),
+            "language": "python",
+            "content_hash": content_hash(data),
+            "size_bytes": len(data),
+            "lines": data.count(b"\n") + (0 if data.endswith(b"\n") or not data else 1),
+            "parse_status": str(ParseStatus.OK),
+            "error_type": None,
+            "error_message": None,
+            "error_line": None,
+            "error_col": None,
+        }
+        err: WorkbenchError | None = None
+        try:
+            cpgs[rel] = build_cpg(data, rel, limits=limits)
+        except SourceError as e:
+            err = e
+            row["error_line"], row["error_col"] = e.line, e.col
+        if err is not None:
+            skipped = isinstance(err, SourceTooLargeError)
+            row["parse_status"] = str(ParseStatus.SKIPPED if skipped else ParseStatus.FAILED)
+            row["error_type"] = err.error_type
+            row["error_message"] = err.message
+        rows.append(row)
+        if on_module is not None:
+            on_module(rel, row["error_type"])
+    modules = pa.Table.from_pylist(rows, schema=MODULES_V1).sort_by("module")
+    return Project(root, link(cpgs), modules)
+
+
+def link(cpgs: dict[str, CPG]) -> dict[str, CPG]:
+    """Add CALL edges from import-resolved call sites to methods of other modules.
+
+    A call's full name (``pkg.mod.f``, ``pkg.mod.C`` for a constructor) is looked up among the
+    project's functions and classes, following module-level import aliases (re-exports such as
+    ``from .util import helper`` in ``pkg/__init__.py``). The new edges carry the destination
+    module key in ``dst_module`` and the label ``import``.
+    """
+    methods: dict[str, tuple[int, int]] = {}
+    types: set[str] = set()
+    aliases: dict[str, str] = {}
+    for cpg in cpgs.values():
+        m = cpg.methods.filter(pc.equal(cpg.methods["subkind"], Subkind.FUNCTION))
+        for full, mid in zip(m["full_name"].to_pylist(), m["id"].to_pylist(), strict=True):
+            methods[full] = (cpg.module.key, mid)
+        n = cpg.nodes
+        t = n.filter(pc.equal(n["kind"], NodeKind.TYPE_DECL))
+        types.update(t["full_name"].to_pylist())
+        a = n.filter(
+            pc.and_(pc.equal(n["subkind"], Subkind.ALIAS), pc.equal(n["method"], 0))
+        )
+        prefix = cpg.module.name + "."
+        for bound, target in zip(a["name"].to_pylist(), a["full_name"].to_pylist(), strict=True):
+            if target and bound != "*":
+                aliases[prefix + bound] = target
+
+    def resolve(name: str, depth: int = 0) -> tuple[int, int] | None:
+        if depth > 8:
+            return None
+        if name in methods:
+            return methods[name]
+        if name in types:
+            return methods.get(name + ".__init__")
+        parts = name.split(".")
+        for i in range(len(parts) - 1, 0, -1):
+            prefix = ".".join(parts[:i])
+            if prefix in aliases:
+                target = aliases[prefix]
+                if target == prefix:
+                    return None
+                return resolve(".".join([target, *parts[i:]]), depth + 1)
+        return None
+
+    out = {}
+    for rel, cpg in cpgs.items():
+        n = cpg.nodes
+        calls = n.filter(pc.equal(n["resolution"], Resolution.IMPORT))
+        src, dst, dmod = [], [], []
+        for cid, full in zip(calls["id"].to_pylist(), calls["full_name"].to_pylist(),
+                             strict=True):
+            hit = resolve(full)
+            if hit is not None and hit[0] != cpg.module.key:
+                src.append(cid)
+                dst.append(hit[1])
+                dmod.append(hit[0])
+        if src:
+            extra = pa.table(
+                {
+                    "module": pa.array([cpg.module.key] * len(src), pa.int64()),
+                    "src": pa.array(src, pa.int32()),
+                    "dst": pa.array(dst, pa.int32()),
+                    "kind": pa.array(["CALL"] * len(src), pa.string()),
+                    "label": pa.array([str(Resolution.IMPORT)] * len(src), pa.string()),
+                    "dst_module": pa.array(dmod, pa.int64()),
+                },
+                schema=cpg.edges.schema,
+            )
+            cpg = CPG(cpg.nodes, pa.concat_tables([cpg.edges, extra]), cpg.methods, cpg.module)
+        out[rel] = cpg
+    return out
