@@ -135,5 +135,5 @@ class MissingDependencyError(WorkbenchError, ImportError):
         self.package = package
         self.extra = extra
         super().__init__(
-            f"{package} is not installed: pip install \"cpg-workbench[{extra}]\" to use this feature"
+            f'{package} is not installed: pip install "cpg-workbench[{extra}]" to use this feature'
         )

@@ -62,8 +62,10 @@ def find_modules(root: str | os.PathLike, exclude: Sequence[str] = ()) -> list[s
     for dirpath, dirnames, filenames in os.walk(root):
         rel_dir = os.path.relpath(dirpath, root)
         dirnames[:] = sorted(
-            d for d in dirnames
-            if d not in SKIP_DIRS and not d.endswith(".egg-info")
+            d
+            for d in dirnames
+            if d not in SKIP_DIRS
+            and not d.endswith(".egg-info")
             and not _excluded(normalize_path(os.path.join(rel_dir, d)), exclude)
         )
         for f in filenames:
@@ -146,14 +148,13 @@ class Project:
         by_key = {c.module.key: c.module.name for c in self.cpgs.values()}
         for cpg in self.cpgs.values():
             n = cpg.nodes
-            calls = n.filter(
-                pc.and_(pc.equal(n["kind"], NodeKind.CALL), pc.is_null(n["subkind"]))
-            )
+            calls = n.filter(pc.and_(pc.equal(n["kind"], NodeKind.CALL), pc.is_null(n["subkind"])))
             if not calls.num_rows:
                 continue
             mnames = dict(
-                zip(cpg.methods["id"].to_pylist(), cpg.methods["full_name"].to_pylist(),
-                    strict=True)
+                zip(
+                    cpg.methods["id"].to_pylist(), cpg.methods["full_name"].to_pylist(), strict=True
+                )
             )
             e = cpg.edges.filter(pc.equal(cpg.edges["kind"], "CALL"))
             target = {
@@ -177,8 +178,16 @@ class Project:
             )
         if not frames:
             return pd.DataFrame(
-                columns=["module", "caller", "callee", "written", "resolution", "callee_module",
-                         "line", "id"]
+                columns=[
+                    "module",
+                    "caller",
+                    "callee",
+                    "written",
+                    "resolution",
+                    "callee_module",
+                    "line",
+                    "id",
+                ]
             )
         return pd.concat(frames, ignore_index=True)
 
@@ -263,9 +272,7 @@ def link(cpgs: dict[str, CPG]) -> dict[str, CPG]:
         n = cpg.nodes
         t = n.filter(pc.equal(n["kind"], NodeKind.TYPE_DECL))
         types.update(t["full_name"].to_pylist())
-        a = n.filter(
-            pc.and_(pc.equal(n["subkind"], Subkind.ALIAS), pc.equal(n["method"], 0))
-        )
+        a = n.filter(pc.and_(pc.equal(n["subkind"], Subkind.ALIAS), pc.equal(n["method"], 0)))
         prefix = cpg.module.name + "."
         for bound, target in zip(a["name"].to_pylist(), a["full_name"].to_pylist(), strict=True):
             if target and bound != "*":
@@ -293,8 +300,7 @@ def link(cpgs: dict[str, CPG]) -> dict[str, CPG]:
         n = cpg.nodes
         calls = n.filter(pc.equal(n["resolution"], Resolution.IMPORT))
         src, dst, dmod = [], [], []
-        for cid, full in zip(calls["id"].to_pylist(), calls["full_name"].to_pylist(),
-                             strict=True):
+        for cid, full in zip(calls["id"].to_pylist(), calls["full_name"].to_pylist(), strict=True):
             hit = resolve(full)
             if hit is not None and hit[0] != cpg.module.key:
                 src.append(cid)

@@ -153,9 +153,7 @@ class CPG:
             if single
             else list(zip(nodes["module"].to_pylist(), nodes["id"].to_pylist(), strict=True))
         )
-        g.add_nodes_from(
-            (k, {c: cols[c][i] for c in node_attributes}) for i, k in enumerate(keys)
-        )
+        g.add_nodes_from((k, {c: cols[c][i] for c in node_attributes}) for i, k in enumerate(keys))
         g.add_edges_from(edge_rows)
         if "CONTAINS" in layers:
             meth = nodes["method"].to_pylist()
@@ -193,8 +191,11 @@ class CPG:
         """
         mid = self._method_id(name)
         parents = dict(
-            zip(self.methods["id"].to_pylist(), self.methods["parent_method"].to_pylist(),
-                strict=True)
+            zip(
+                self.methods["id"].to_pylist(),
+                self.methods["parent_method"].to_pylist(),
+                strict=True,
+            )
         )
         keep = {mid}
         changed = True
@@ -280,14 +281,21 @@ class CPG:
             m = pc.and_(m, pc.equal(e["kind"], str(kind)))
         sel = e.filter(m)
         return list(
-            zip(sel["dst"].to_pylist(), sel["kind"].to_pylist(), sel["label"].to_pylist(),
-                strict=True)
+            zip(
+                sel["dst"].to_pylist(),
+                sel["kind"].to_pylist(),
+                sel["label"].to_pylist(),
+                strict=True,
+            )
         )
 
     def summary(self) -> dict[str, int]:
         """Counts of nodes per kind and edges per kind (handy in notebooks)."""
-        out = {"nodes": self.nodes.num_rows, "edges": self.edges.num_rows,
-               "methods": self.methods.num_rows}
+        out = {
+            "nodes": self.nodes.num_rows,
+            "edges": self.edges.num_rows,
+            "methods": self.methods.num_rows,
+        }
         for row in self.edges.group_by("kind").aggregate([("src", "count")]).to_pylist():
             out[f"edges.{row['kind']}"] = row["src_count"]
         return out

@@ -191,7 +191,9 @@ def _schema(table: str, version: int, doc: str, *fields: pa.Field) -> pa.Schema:
     )
 
 
-_MODULE = _f("module", pa.int64(), "Module key: hash of the path relative to the source root", False)
+_MODULE = _f(
+    "module", pa.int64(), "Module key: hash of the path relative to the source root", False
+)
 _STR = pa.string()
 _I32 = pa.int32()
 _I64 = pa.int64()
@@ -267,7 +269,7 @@ NODES = _schema(
     _f("order", _I32, "1-based position among the AST parent's children"),
     _f("method", _I32, "Id of the METHOD holding the node (the CONTAINS relation)", False),
     _f("resolution", _STR, "CALL nodes: how the callee was resolved (Resolution)"),
-    _f("reachable", pa.bool_(), "False for code no CFG path from its method's entry reaches", False),
+    _f("reachable", pa.bool_(), "False for code no path from its method's entry reaches", False),
 )
 
 EDGES = _schema(

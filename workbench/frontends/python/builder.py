@@ -75,11 +75,19 @@ _J_RETURN, _J_BREAK, _J_CONTINUE, _J_RAISE = 0, 1, 2, 3
 _SC_MODULE, _SC_FUNCTION, _SC_CLASS, _SC_COMP = 0, 1, 2, 3
 # Kinds of named definitions in a scope.
 _D_FUNC, _D_CLASS, _D_IMPORT = 0, 1, 2
+_UNBOUND = object()
 
 _Load, _Store = ast.Load, ast.Store
 _Name, _Attribute, _Constant, _Call = ast.Name, ast.Attribute, ast.Constant, ast.Call
 _COMPOUND = (
-    ast.If, ast.For, ast.AsyncFor, ast.While, ast.With, ast.AsyncWith, ast.Try, ast.TryStar,
+    ast.If,
+    ast.For,
+    ast.AsyncFor,
+    ast.While,
+    ast.With,
+    ast.AsyncWith,
+    ast.Try,
+    ast.TryStar,
     ast.Match,
 )
 _ARG_LABELS = [str(i) for i in range(256)]
@@ -100,8 +108,20 @@ _E = {k: i for i, k in enumerate(EDGE_ORDER)}
 
 # Row layout of a node tuple.
 (
-    R_KIND, R_SUBKIND, R_AST, R_NAME, R_FULL, R_CODE, R_LINE, R_COL, R_ELINE, R_ECOL,
-    R_PARENT, R_ORDER, R_METHOD, R_RES,
+    R_KIND,
+    R_SUBKIND,
+    R_AST,
+    R_NAME,
+    R_FULL,
+    R_CODE,
+    R_LINE,
+    R_COL,
+    R_ELINE,
+    R_ECOL,
+    R_PARENT,
+    R_ORDER,
+    R_METHOD,
+    R_RES,
 ) = range(14)
 
 
@@ -133,9 +153,28 @@ class _ClassInfo:
 
 class _Method:
     __slots__ = (
-        "catch", "cls", "edges", "events", "exits", "frames", "id", "is_async",
-        "is_generator", "nesting", "nodes", "params", "self_name", "stmt_entries", "stmts",
-        "subkind", "name", "full", "parent", "line", "end_line", "mccabe",
+        "catch",
+        "cls",
+        "edges",
+        "end_line",
+        "events",
+        "exits",
+        "frames",
+        "full",
+        "id",
+        "is_async",
+        "is_generator",
+        "line",
+        "mccabe",
+        "name",
+        "nesting",
+        "nodes",
+        "params",
+        "parent",
+        "self_name",
+        "stmt_entries",
+        "stmts",
+        "subkind",
     )
 
     def __init__(self, mid: int):
@@ -214,15 +253,15 @@ class Builder:
 
     # -- rows ---------------------------------------------------------------------------
 
-    def _code(self, l: int, c: int, el: int, ec: int) -> str:
+    def _code(self, ln: int, c: int, el: int, ec: int) -> str:
         lines = self.lines
-        line = lines[l - 1]
-        if l == el:
+        line = lines[ln - 1]
+        if ln == el:
             s = line[c:ec] if line.isascii() else _bslice(line, c, ec)
             return s if len(s) <= CODE_MAX else s[:CODE_MAX]
         parts = [line[c:] if line.isascii() else _bslice(line, c, None)]
         total = len(parts[0])
-        for k in range(l, el - 1):
+        for k in range(ln, el - 1):
             if total > CODE_MAX:
                 break
             parts.append(lines[k])
@@ -240,21 +279,35 @@ class Builder:
     def _add(self, kind, sub, at, name, node, parent, order, code=None) -> int:
         rows = self.rows
         nid = len(rows)
-        l = node.lineno
+        ln = node.lineno
         c = node.col_offset
         el = node.end_lineno
         ec = node.end_col_offset
         if code is None:
-            code = self._code(l, c, el, ec)
-        rows.append((kind, sub, at, name, None, code, l, c, el, ec, parent, order, self.mid, None))
+            code = self._code(ln, c, el, ec)
+        rows.append((kind, sub, at, name, None, code, ln, c, el, ec, parent, order, self.mid, None))
         return nid
 
     def _synth(self, kind, sub, parent, order, pos, name=None, at=None, code=None) -> int:
         rows = self.rows
         nid = len(rows)
         rows.append(
-            (kind, sub, at, name, None, code, pos[0], pos[1], pos[2], pos[3], parent, order,
-             self.mid, None)
+            (
+                kind,
+                sub,
+                at,
+                name,
+                None,
+                code,
+                pos[0],
+                pos[1],
+                pos[2],
+                pos[3],
+                parent,
+                order,
+                self.mid,
+                None,
+            )
         )
         return nid
 
@@ -382,8 +435,9 @@ class Builder:
         if hasattr(node, "lineno"):
             nid = self._add(_UNKNOWN, None, node.__class__.__name__, None, node, parent, order)
         else:
-            nid = self._synth(_UNKNOWN, None, parent, order, (None,) * 4,
-                              at=node.__class__.__name__)
+            nid = self._synth(
+                _UNKNOWN, None, parent, order, (None,) * 4, at=node.__class__.__name__
+            )
         for o, child in enumerate(ast.iter_child_nodes(node), 1):
             if isinstance(child, ast.expr):
                 self._expr(child, nid, o)
@@ -394,8 +448,22 @@ class Builder:
         nid = len(rows)
         name = node.id
         rows.append(
-            (_IDENT, None, "Name", name, None, name, node.lineno, node.col_offset,
-             node.end_lineno, node.end_col_offset, parent, order, self.mid, None)
+            (
+                _IDENT,
+                None,
+                "Name",
+                name,
+                None,
+                name,
+                node.lineno,
+                node.col_offset,
+                node.end_lineno,
+                node.end_col_offset,
+                parent,
+                order,
+                self.mid,
+                None,
+            )
         )
         ctx = node.ctx.__class__
         if ctx is _Load:
@@ -409,9 +477,7 @@ class Builder:
         return nid
 
     def _x_Constant(self, node, parent, order):
-        return self._add(
-            _LITERAL, type(node.value).__name__, "Constant", None, node, parent, order
-        )
+        return self._add(_LITERAL, type(node.value).__name__, "Constant", None, node, parent, order)
 
     def _x_Attribute(self, node, parent, order):
         nid = self._add(_CALL, _OP, "Attribute", "<operator>.fieldAccess", node, parent, order)
@@ -420,8 +486,7 @@ class Builder:
         el, ec = node.end_lineno, node.end_col_offset
         width = len(attr) if attr.isascii() else len(attr.encode())
         self.rows.append(
-            (_FIELD, None, None, attr, None, attr, el, ec - width, el, ec, nid, 2, self.mid,
-             None)
+            (_FIELD, None, None, attr, None, attr, el, ec - width, el, ec, nid, 2, self.mid, None)
         )
         path = _attr_path(node)
         if path is not None:
@@ -476,8 +541,9 @@ class Builder:
     def _x_Lambda(self, node, parent, order):
         ref = self._add(_REF, None, "Lambda", "<lambda>", node, parent, order)
         o = self._defaults(node.args, ref, 1)
-        self._method(node, ref, o, Subkind.LAMBDA, "<lambda>", node.args,
-                     code=self.rows[ref][R_CODE])
+        self._method(
+            node, ref, o, Subkind.LAMBDA, "<lambda>", node.args, code=self.rows[ref][R_CODE]
+        )
         return ref
 
     def _x_comprehension(self, node, parent, order):
@@ -601,8 +667,7 @@ class Builder:
         return self._cfg(nid, front, None, False)
 
     def _s_Nonlocal(self, s, parent, order, front):
-        nid = self._add(_LOCAL, Subkind.NONLOCAL, "Nonlocal", ", ".join(s.names), s, parent,
-                        order)
+        nid = self._add(_LOCAL, Subkind.NONLOCAL, "Nonlocal", ", ".join(s.names), s, parent, order)
         return self._cfg(nid, front, None, False)
 
     def _s_Import(self, s, parent, order, front):
@@ -652,8 +717,9 @@ class Builder:
         return ".".join(parts)
 
     def _s_If(self, s, parent, order, front):
-        cs = self._add(_CS, Subkind.IF, "If", None, s, parent, order,
-                       code=self._header(s, s.body[0]))
+        cs = self._add(
+            _CS, Subkind.IF, "If", None, s, parent, order, code=self._header(s, s.body[0])
+        )
         ev = self.events = []
         t = self._expr(s.test, cs, 1)
         self._cfg(t, front, ev)
@@ -661,17 +727,20 @@ class Builder:
         out = self._nested_block(s.body, cs, 2, Subkind.BODY, [(t, _TRUE)])
         if s.orelse:
             orelse = s.orelse
-            elif_ = (len(orelse) == 1 and orelse[0].__class__ is ast.If
-                     and orelse[0].col_offset == s.col_offset)
-            out = out + self._nested_block(orelse, cs, 3, Subkind.ORELSE, [(t, _FALSE)],
-                                           not elif_)
+            elif_ = (
+                len(orelse) == 1
+                and orelse[0].__class__ is ast.If
+                and orelse[0].col_offset == s.col_offset
+            )
+            out = out + self._nested_block(orelse, cs, 3, Subkind.ORELSE, [(t, _FALSE)], not elif_)
         else:
             out.append((t, _FALSE))
         return out
 
     def _s_While(self, s, parent, order, front):
-        cs = self._add(_CS, Subkind.WHILE, "While", None, s, parent, order,
-                       code=self._header(s, s.body[0]))
+        cs = self._add(
+            _CS, Subkind.WHILE, "While", None, s, parent, order, code=self._header(s, s.body[0])
+        )
         ev = self.events = []
         t = self._expr(s.test, cs, 1)
         self._cfg(t, front, ev)
@@ -693,8 +762,9 @@ class Builder:
         cls = s.__class__
         if cls is ast.AsyncFor:
             self.meth.is_async = True
-        cs = self._add(_CS, Subkind.FOR, cls.__name__, None, s, parent, order,
-                       code=self._header(s, s.body[0]))
+        cs = self._add(
+            _CS, Subkind.FOR, cls.__name__, None, s, parent, order, code=self._header(s, s.body[0])
+        )
         ev = self.events = []
         it = self._expr(s.iter, cs, 2)
         self._cfg(it, front, ev)
@@ -717,8 +787,16 @@ class Builder:
     def _s_With(self, s, parent, order, front):
         if s.__class__ is ast.AsyncWith:
             self.meth.is_async = True
-        cs = self._add(_CS, Subkind.WITH, s.__class__.__name__, None, s, parent, order,
-                       code=self._header(s, s.body[0]))
+        cs = self._add(
+            _CS,
+            Subkind.WITH,
+            s.__class__.__name__,
+            None,
+            s,
+            parent,
+            order,
+            code=self._header(s, s.body[0]),
+        )
         ev = self.events = []
         o = 1
         for item in s.items:
@@ -733,8 +811,16 @@ class Builder:
     _s_AsyncWith = _s_With
 
     def _s_Try(self, s, parent, order, front):
-        cs = self._add(_CS, Subkind.TRY, s.__class__.__name__, None, s, parent, order,
-                       code=self._header(s, s.body[0]))
+        cs = self._add(
+            _CS,
+            Subkind.TRY,
+            s.__class__.__name__,
+            None,
+            s,
+            parent,
+            order,
+            code=self._header(s, s.body[0]),
+        )
         m = self.meth
         fin = exc = None
         if s.finalbody:
@@ -761,8 +847,16 @@ class Builder:
         pending_body: list = []
         o = 2
         for h in s.handlers:
-            hid = self._add(_CS, Subkind.EXCEPT, "ExceptHandler", h.name, h, cs, o,
-                            code=self._header(h, h.body[0]))
+            hid = self._add(
+                _CS,
+                Subkind.EXCEPT,
+                "ExceptHandler",
+                h.name,
+                h,
+                cs,
+                o,
+                code=self._header(h, h.body[0]),
+            )
             o += 1
             ev = self.events = []
             if h.type is not None:
@@ -820,12 +914,15 @@ class Builder:
             code = "case " + self._code(p.lineno, p.col_offset, p.end_lineno, p.end_col_offset)
             g = case.guard
             if g is not None:
-                code += " if " + self._code(g.lineno, g.col_offset, g.end_lineno,
-                                            g.end_col_offset)
+                code += " if " + self._code(g.lineno, g.col_offset, g.end_lineno, g.end_col_offset)
             cid = self._synth(
-                _CS, Subkind.CASE, cs, k,
+                _CS,
+                Subkind.CASE,
+                cs,
+                k,
                 (p.lineno, p.col_offset, last.end_lineno, last.end_col_offset),
-                at="match_case", code=code[:CODE_MAX],
+                at="match_case",
+                code=code[:CODE_MAX],
             )
             ev = self.events = []
             self._pattern(p, cid, 1)
@@ -848,19 +945,19 @@ class Builder:
         cls = p.__class__
         if cls is ast.MatchAs and p.pattern is None:
             if p.name is None:  # the wildcard `_`
-                return self._add(_CALL, Subkind.PATTERN, "MatchAs", PATTERNS[cls], p, parent,
-                                 order)
+                return self._add(_CALL, Subkind.PATTERN, "MatchAs", PATTERNS[cls], p, parent, order)
             return self._capture(p, p.name, parent, order, "MatchAs")
         if cls is ast.MatchStar:
             if p.name is None:
-                return self._add(_CALL, Subkind.PATTERN, "MatchStar", PATTERNS[cls], p, parent,
-                                 order)
+                return self._add(
+                    _CALL, Subkind.PATTERN, "MatchStar", PATTERNS[cls], p, parent, order
+                )
             return self._capture(p, p.name, parent, order, "MatchStar")
         if cls is ast.MatchSingleton:
-            return self._add(_LITERAL, type(p.value).__name__, "MatchSingleton", None, p,
-                             parent, order)
-        nid = self._add(_CALL, Subkind.PATTERN, cls.__name__, PATTERNS.get(cls), p, parent,
-                        order)
+            return self._add(
+                _LITERAL, type(p.value).__name__, "MatchSingleton", None, p, parent, order
+            )
+        nid = self._add(_CALL, Subkind.PATTERN, cls.__name__, PATTERNS.get(cls), p, parent, order)
         o = 1
         if cls is ast.MatchValue:
             self._expr(p.value, nid, 1)
@@ -895,8 +992,9 @@ class Builder:
         """An IDENTIFIER that a pattern binds (synthetic when the name has no node)."""
         if at_end:
             el, ec = p.end_lineno, p.end_col_offset
-            nid = self._synth(_IDENT, None, parent, order, (el, ec - len(name), el, ec),
-                              name=name, code=name)
+            nid = self._synth(
+                _IDENT, None, parent, order, (el, ec - len(name), el, ec), name=name, code=name
+            )
         else:
             nid = self._add(_IDENT, None, at, name, p, parent, order, code=name)
         self.events.append((DEF, name, nid))
@@ -921,10 +1019,18 @@ class Builder:
             self._expr(s.returns, ref, o)
             o += 1
         sc = self.scope
-        static = any(isinstance(d, ast.Name) and d.id == "staticmethod"
-                     for d in s.decorator_list)
-        mid = self._method(s, ref, o, Subkind.FUNCTION, s.name, s.args, code=header,
-                           is_async=is_async, static=static)
+        static = any(isinstance(d, ast.Name) and d.id == "staticmethod" for d in s.decorator_list)
+        mid = self._method(
+            s,
+            ref,
+            o,
+            Subkind.FUNCTION,
+            s.name,
+            s.args,
+            code=header,
+            is_async=is_async,
+            static=static,
+        )
         full = self.full_patch[mid]
         self.full_patch[ref] = full
         ev.append((DEF, s.name, ref))
@@ -977,8 +1083,20 @@ class Builder:
     def _full(self, qualname: str) -> str:
         return f"{self.module_name}.{qualname}" if self.module_name else qualname
 
-    def _method(self, node, parent, order, sub, name, args, *, code, is_async=False,
-                static=False, cls: _ClassInfo | None = None) -> int:
+    def _method(
+        self,
+        node,
+        parent,
+        order,
+        sub,
+        name,
+        args,
+        *,
+        code,
+        is_async=False,
+        static=False,
+        cls: _ClassInfo | None = None,
+    ) -> int:
         """Emit a METHOD with its own CFG; return its id."""
         outer = self.meth
         saved = (outer, self.mid, self.events, self.scope, self.depth, self.prefix)
@@ -997,8 +1115,9 @@ class Builder:
                 qual = self.prefix + name
                 prefix = qual + ".<locals>."
         full = self._full(qual)
-        self._synth(_METHOD, sub, parent, order, pos, name=name, at=node.__class__.__name__,
-                    code=code)
+        self._synth(
+            _METHOD, sub, parent, order, pos, name=name, at=node.__class__.__name__, code=code
+        )
         self.full_patch[mid] = full
         m = _Method(mid)
         m.subkind = str(sub)
@@ -1032,20 +1151,33 @@ class Builder:
             m.params = o - 1
         m.events[mid] = ev
         # self/cls of methods: calls on them resolve in the class
-        if sub == Subkind.FUNCTION and parent_scope is not None and \
-                parent_scope.kind == _SC_CLASS and not static and m.params:
-            first = (args.posonlyargs + args.args)
+        in_class = parent_scope is not None and parent_scope.kind == _SC_CLASS
+        if sub == Subkind.FUNCTION and in_class and not static:
+            first = args.posonlyargs + args.args
             if first:
                 m.cls = parent_scope.cls
                 m.self_name = first[0].arg
-        elif outer is not None and outer.cls is not None and sub != Subkind.CLASS_BODY:
-            if outer.self_name not in scope.locals:  # closures see the method's self
-                m.cls, m.self_name = outer.cls, outer.self_name
+        elif (
+            outer is not None
+            and outer.cls is not None
+            and sub != Subkind.CLASS_BODY
+            and outer.self_name not in scope.locals  # closures see the method's self
+        ):
+            m.cls, m.self_name = outer.cls, outer.self_name
         front = [(mid, None)]
         if sub == Subkind.LAMBDA:
-            bid = self._synth(_BLOCK, Subkind.BODY, mid, o,
-                              (node.body.lineno, node.body.col_offset, node.body.end_lineno,
-                               node.body.end_col_offset))
+            bid = self._synth(
+                _BLOCK,
+                Subkind.BODY,
+                mid,
+                o,
+                (
+                    node.body.lineno,
+                    node.body.col_offset,
+                    node.body.end_lineno,
+                    node.body.end_col_offset,
+                ),
+            )
             ev = self.events = []
             e = self._expr(node.body, bid, 1)
             front = self._cfg(e, front, ev)
@@ -1072,21 +1204,36 @@ class Builder:
 
     def _comprehension_body(self, node, mid, order, front):
         gens = node.generators
-        bid = self._synth(_BLOCK, Subkind.BODY, mid, order,
-                          (node.lineno, node.col_offset, node.end_lineno, node.end_col_offset))
+        bid = self._synth(
+            _BLOCK,
+            Subkind.BODY,
+            mid,
+            order,
+            (node.lineno, node.col_offset, node.end_lineno, node.end_col_offset),
+        )
         m = self.meth
         headers: list[int] = []
         for k, g in enumerate(gens):
             if g.is_async:
                 m.is_async = True
             t, last = g.target, (g.ifs[-1] if g.ifs else g.iter)
-            code = (("async for " if g.is_async else "for ")
-                    + self._code(t.lineno, t.col_offset, t.end_lineno, t.end_col_offset)
-                    + " in " + self._code(g.iter.lineno, g.iter.col_offset, g.iter.end_lineno,
-                                          g.iter.end_col_offset))
-            gid = self._synth(_CS, Subkind.FOR, bid, k + 1,
-                              (t.lineno, t.col_offset, last.end_lineno, last.end_col_offset),
-                              at="comprehension", code=code[:CODE_MAX])
+            code = (
+                ("async for " if g.is_async else "for ")
+                + self._code(t.lineno, t.col_offset, t.end_lineno, t.end_col_offset)
+                + " in "
+                + self._code(
+                    g.iter.lineno, g.iter.col_offset, g.iter.end_lineno, g.iter.end_col_offset
+                )
+            )
+            gid = self._synth(
+                _CS,
+                Subkind.FOR,
+                bid,
+                k + 1,
+                (t.lineno, t.col_offset, last.end_lineno, last.end_col_offset),
+                at="comprehension",
+                code=code[:CODE_MAX],
+            )
             if k:
                 ev = self.events = []
                 it = self._expr(g.iter, gid, 2)
@@ -1181,14 +1328,31 @@ class Builder:
                     self.unreachable_roots.append(root)
         # cyclomatic complexity over reachable nodes, exception edges left out
         e_count = 0
-        for s, d, lab in edges:
+        for s, _, lab in edges:
             if lab != _EXC and idom[idx[s]] >= 0:
                 e_count += 1
         cyclomatic = e_count - (n - unreachable) + 2
         self.method_rows.append(
-            [m.id, m.name, m.full, m.subkind, m.parent, m.line, m.end_line, m.params,
-             m.stmts, n, len(edges), unreachable, cyclomatic, m.mccabe, m.nesting, 0,
-             m.is_generator, m.is_async]
+            [
+                m.id,
+                m.name,
+                m.full,
+                m.subkind,
+                m.parent,
+                m.line,
+                m.end_line,
+                m.params,
+                m.stmts,
+                n,
+                len(edges),
+                unreachable,
+                cyclomatic,
+                m.mccabe,
+                m.nesting,
+                0,
+                m.is_generator,
+                m.is_async,
+            ]
         )
 
     # -- module -----------------------------------------------------------------------------
@@ -1206,8 +1370,11 @@ class Builder:
                 reachable[j] = False
                 j += 1
         return ModuleBuild(
-            self.rows, reachable, (self.name_patch, self.full_patch, self.res_patch),
-            self.edges, self.method_rows,
+            self.rows,
+            reachable,
+            (self.name_patch, self.full_patch, self.res_patch),
+            self.edges,
+            self.method_rows,
         )
 
     # -- call resolution --------------------------------------------------------------------
@@ -1238,8 +1405,12 @@ class Builder:
         if cls is _Attribute:
             attr = func.attr
             value = func.value
-            if value.__class__ is _Call and value.func.__class__ is _Name and \
-                    value.func.id == "super" and meth.cls is not None:
+            if (
+                value.__class__ is _Call
+                and value.func.__class__ is _Name
+                and value.func.id == "super"
+                and meth.cls is not None
+            ):
                 for base in meth.cls.bases:
                     found = self._class_member(self._class_of(base, meth.cls.scope), attr)
                     if found:
@@ -1254,39 +1425,44 @@ class Builder:
                 if found:
                     return (str(Resolution.METHOD), found[0], found[1])
                 return (str(Resolution.METHOD), f"{meth.cls.full}.{rest}", None)
-            res, full, target = self._lookup(head, scope)
+            res, full, _ = self._lookup(head, scope)
             if res == Resolution.IMPORT:
                 return (res, f"{full}.{rest}", None)
             if res == Resolution.CLASS:
                 info = self._class_of(head, scope)
-                if "." not in rest:
+                if "." not in rest and info is not None:
                     found = self._class_member(info, rest)
                     if found:
                         return (str(Resolution.METHOD), found[0], found[1])
-                return (str(Resolution.METHOD), f"{info.full}.{rest}", None)
+                base = info.full if info is not None else head
+                return (str(Resolution.METHOD), f"{base}.{rest}", None)
             if res == Resolution.BUILTIN:
                 return (res, f"builtins.{path}", None)
             return (str(Resolution.UNRESOLVED), path, None)
         return (str(Resolution.UNRESOLVED), _dotted_or_code(func), None)
 
-    def _lookup(self, name: str, scope: _Scope):
-        """LEGB lookup of a name at a call site: (resolution, full name, target METHOD id)."""
-        cur = scope
-        if name in scope.globals:
-            cur = self.module_scope
-        else:
-            while cur is not None:
-                if cur is not scope and cur.kind == _SC_CLASS:
-                    cur = cur.parent
-                    continue
-                if name in cur.locals:
-                    break
+    def _binding(self, name: str, scope: _Scope):
+        """LEGB: the definition ``name`` refers to at ``scope``.
+
+        Returns the scope's def tuple, ``None`` for a variable or parameter, or ``_UNBOUND``.
+        """
+        cur = self.module_scope if name in scope.globals else scope
+        while cur is not None:
+            if cur is not scope and cur.kind == _SC_CLASS:
                 cur = cur.parent
-        if cur is None or name not in cur.locals:
+                continue
+            if name in cur.locals:
+                return cur.defs.get(name)
+            cur = cur.parent
+        return _UNBOUND
+
+    def _lookup(self, name: str, scope: _Scope):
+        """Resolve a called name: (resolution, full name, target METHOD id)."""
+        d = self._binding(name, scope)
+        if d is _UNBOUND:
             if name in BUILTINS:
                 return (str(Resolution.BUILTIN), f"builtins.{name}", None)
             return (str(Resolution.UNRESOLVED), name, None)
-        d = cur.defs.get(name)
         if d is None:
             return (str(Resolution.UNRESOLVED), name, None)
         kind, full, target = d
@@ -1300,13 +1476,8 @@ class Builder:
         return (str(Resolution.CLASS), f"{full}.__init__", None)
 
     def _class_of(self, name: str, scope: _Scope) -> _ClassInfo | None:
-        cur = scope
-        while cur is not None:
-            d = cur.defs.get(name)
-            if d is not None:
-                return d[2] if d[0] == _D_CLASS else None
-            cur = cur.parent
-        return None
+        d = self._binding(name, scope)
+        return d[2] if d and d is not _UNBOUND and d[0] == _D_CLASS else None
 
     def _class_member(self, info: _ClassInfo | None, attr: str, depth: int = 0):
         """Find ``attr`` in a class or its bases defined in this module (in MRO-ish order)."""

@@ -31,7 +31,8 @@ BINOPS: dict[type, str] = {
 
 #: ``x += 1`` and friends: Joern's assignment operators.
 AUGOPS: dict[type, str] = {
-    op: "<operator>.assignment" + name.removeprefix("<operator>.")[0].upper()
+    op: "<operator>.assignment"
+    + name.removeprefix("<operator>.")[0].upper()
     + name.removeprefix("<operator>.")[1:]
     for op, name in BINOPS.items()
 }
@@ -76,7 +77,10 @@ GENERIC_EXPRS: dict[type, tuple[str, str | None, str | None, tuple[str, ...]]] =
     ast.IfExp: (K.CALL, S.OPERATOR, "<operator>.conditional", ("test", "body", "orelse")),
     ast.JoinedStr: (K.CALL, S.OPERATOR, "<operator>.formatString", ("values",)),
     ast.FormattedValue: (
-        K.CALL, S.OPERATOR, "<operator>.formattedValue", ("value", "format_spec"),
+        K.CALL,
+        S.OPERATOR,
+        "<operator>.formattedValue",
+        ("value", "format_spec"),
     ),
     ast.Await: (K.CALL, S.OPERATOR, "<operator>.await", ("value",)),
     ast.Yield: (K.CALL, S.OPERATOR, "<operator>.yield", ("value",)),
@@ -107,8 +111,22 @@ BUILTINS: frozenset[str] = frozenset(dir(builtins))
 #: Directories never walked when looking for modules.
 SKIP_DIRS: frozenset[str] = frozenset(
     {
-        ".git", ".hg", ".svn", "__pycache__", ".venv", "venv", ".tox", ".nox", ".mypy_cache",
-        ".pytest_cache", ".ruff_cache", "node_modules", "site-packages", "build", "dist",
-        ".eggs", ".ipynb_checkpoints",
+        ".git",
+        ".hg",
+        ".svn",
+        "__pycache__",
+        ".venv",
+        "venv",
+        ".tox",
+        ".nox",
+        ".mypy_cache",
+        ".pytest_cache",
+        ".ruff_cache",
+        "node_modules",
+        "site-packages",
+        "build",
+        "dist",
+        ".eggs",
+        ".ipynb_checkpoints",
     }
 )

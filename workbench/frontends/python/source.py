@@ -88,8 +88,10 @@ def decode_source(data: bytes | str, path: str | None = None) -> str:
     except UnicodeDecodeError as e:
         line, col = _position(data, e.start)
         raise DecodeError(
-            path, f"cannot decode as {encoding}: {e.reason} (byte 0x{data[e.start]:02x})",
-            line=line, col=col,
+            path,
+            f"cannot decode as {encoding}: {e.reason} (byte 0x{data[e.start]:02x})",
+            line=line,
+            col=col,
         ) from None
     except LookupError as e:  # pragma: no cover - detect_encoding already checks the codec
         raise DecodeError(path, str(e)) from None
