@@ -286,7 +286,7 @@ def link(cpgs: dict[str, CPG]) -> dict[str, CPG]:
         if name in types:
             return methods.get(name + ".__init__")
         parts = name.split(".")
-        for i in range(len(parts) - 1, 0, -1):
+        for i in range(len(parts), 0, -1):
             prefix = ".".join(parts[:i])
             if prefix in aliases:
                 target = aliases[prefix]

@@ -32,7 +32,8 @@ def control_dependences(
         Labelled successor lists ``succ[a] = [(b, label), ...]``.
     ipdom
         Immediate post-dominators (``-1`` where a node cannot reach the exit; the exit is its
-        own).
+        own). A node without one (inside an endless loop) depends on the branch leading into
+        it, so ``while True: if c: a()`` still makes ``a()`` depend on ``c``.
 
     Returns
     -------

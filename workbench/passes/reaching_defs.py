@@ -3,7 +3,11 @@
 Each CFG node carries its def/use *events* in evaluation order: ``(USE, var, node)``,
 ``(DEF, var, node)`` or ``(KILL, var, node)`` (``del x``: removes every definition of ``x``).
 A use inside a node sees the definitions earlier in the same node first; otherwise the
-definitions reaching the node's entry. The result is def -> use pairs labelled with the variable.
+definitions reaching the node's entry. Along an *exceptional* edge the source statement may not
+have completed (``x = f()`` raising leaves ``x`` untouched), so such an edge carries the
+definitions reaching the source's entry as well as its exit. Unreachable nodes are analysed too
+(from an empty entry state), so dead code keeps its own def-use chains. The result is def -> use
+pairs labelled with the variable.
 
 Examples
 --------
@@ -39,6 +43,7 @@ def reaching_definitions(
     entry: int = 0,
     pred: Sequence[Sequence[int]] | None = None,
     rpo: Sequence[int] | None = None,
+    exc_pred: Sequence[Sequence[int]] | None = None,
 ) -> list[tuple[int, int, str]]:
     """Definition-use pairs ``(def_node, use_node, var)`` of one CFG.
 
@@ -52,6 +57,8 @@ def reaching_definitions(
         Index of the entry node.
     pred, rpo
         Predecessors and reverse postorder, when already computed.
+    exc_pred
+        ``exc_pred[i]``: the predecessors of ``i`` along exceptional edges.
     """
     n = len(succ)
     var_mask: dict[str, int] = {}
@@ -90,6 +97,9 @@ def reaching_definitions(
         rpo = reverse_postorder(succ, entry)
     if pred is None:
         pred = predecessors(succ)
+    if len(rpo) < n:  # dead code last, so that it sees its own definitions
+        reached = set(rpo)
+        rpo = list(rpo) + [i for i in range(n) if i not in reached]
     inn = [0] * n
     out = list(gen)
     changed = True
@@ -99,6 +109,9 @@ def reaching_definitions(
             x = 0
             for p in pred[b]:
                 x |= out[p]
+            if exc_pred is not None:
+                for p in exc_pred[b]:
+                    x |= inn[p]
             inn[b] = x
             o = gen[b] | (x & ~kill[b])
             if o != out[b]:

@@ -171,6 +171,7 @@ class _Method:
         "nodes",
         "params",
         "parent",
+        "raises",
         "self_name",
         "stmt_entries",
         "stmts",
@@ -194,6 +195,7 @@ class _Method:
         self.self_name: str | None = None
         self.params = 0
         self.mccabe = 1
+        self.raises = False  # has exception edges
 
 
 class ModuleBuild:
@@ -324,6 +326,7 @@ class Builder:
         if ev:
             m.events[nid] = ev
         if may_raise and m.catch:
+            m.raises = True
             self._jump(_J_RAISE, [(nid, _EXC)])
         return [(nid, None)]
 
@@ -648,6 +651,7 @@ class Builder:
         if s.cause is not None:
             self._expr(s.cause, nid, 2)
         self._cfg(nid, front, ev, False)
+        self.meth.raises = True
         self._jump(_J_RAISE, [(nid, _EXC)])
         return []
 
@@ -658,6 +662,7 @@ class Builder:
         if s.msg is not None:
             self._expr(s.msg, nid, 2)
         self._cfg(nid, front, ev, False)
+        self.meth.raises = True
         self._jump(_J_RAISE, [(nid, _EXC)])
         return [(nid, _TRUE)]
 
@@ -1317,8 +1322,15 @@ class Builder:
         events = m.events
         if len(events) > 1 or m.params:
             evl = [events.get(nid) for nid in nodes]
+            exc_pred = None
+            if m.raises:
+                exc_pred = [[] for _ in range(n)]
+                for i, outs in enumerate(succ_l):
+                    for j, lab in outs:
+                        if lab == _EXC:
+                            exc_pred[j].append(i)
             rs, rd, rl = E[5]
-            for dn, un, var in reaching_definitions(succ, evl, 0, pred, rpo):
+            for dn, un, var in reaching_definitions(succ, evl, 0, pred, rpo, exc_pred):
                 rs.append(dn)
                 rd.append(un)
                 rl.append(var)

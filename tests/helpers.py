@@ -1,0 +1,96 @@
+"""Test helpers: address CFG nodes by their source text, as python-graphs' tests do."""
+
+from __future__ import annotations
+
+import textwrap
+
+import workbench as wb
+
+ANY = object()
+
+
+class Graph:
+    """A built CPG with lookups by source text.
+
+    ``Graph(src, "f")`` builds ``src`` (dedented) and narrows to method ``f``. ``"ENTRY"`` and
+    ``"EXIT"`` name the METHOD and METHOD_RETURN of that method.
+    """
+
+    def __init__(self, src: str, method: str | None = None, path: str = "t.py"):
+        self.full = wb.build_cpg(textwrap.dedent(src), path=path)
+        self.cpg = self.full.method(method) if method else self.full
+        self.rows = {r["id"]: r for r in self.cpg.nodes.to_pylist()}
+        self.edges = [
+            (r["src"], r["dst"], r["kind"], r["label"]) for r in self.cpg.edges.to_pylist()
+        ]
+        self.cfg = [(s, d, lab) for s, d, k, lab in self.edges if k == "CFG"]
+        mids = self.cpg.methods["id"].to_pylist()
+        self.entry = mids[0] if method else 0
+        self.exit = next(
+            i for i, r in self.rows.items() if r["kind"] == "METHOD_RETURN"
+            and r["method"] == self.entry
+        )
+
+    def id(self, code: str) -> int:
+        """The unique CFG node whose code is ``code``."""
+        if code == "ENTRY":
+            return self.entry
+        if code == "EXIT":
+            return self.exit
+        in_cfg = {x for s, d, _ in self.cfg for x in (s, d)}
+        hits = [i for i, r in self.rows.items() if r["code"] == code and i in in_cfg]
+        if not hits:  # a node no edge touches (unreachable, or a lone statement)
+            hits = [i for i, r in self.rows.items() if r["code"] == code]
+        if len(hits) > 1:  # prefer the narrowed method's own nodes over nested methods'
+            own = [i for i in hits if self.rows[i]["method"] == self.entry]
+            hits = own or hits
+        assert len(hits) == 1, f"{len(hits)} nodes with code {code!r}: {hits}"
+        return hits[0]
+
+    def succ(self, code: str) -> set[tuple[str, str | None]]:
+        """``{(successor code or ENTRY/EXIT, label)}`` of a CFG node."""
+        a = self.id(code)
+        return {(self._name(d), lab) for s, d, lab in self.cfg if s == a}
+
+    def _name(self, nid: int) -> str:
+        if nid == self.exit:
+            return "EXIT"
+        if nid == self.entry:
+            return "ENTRY"
+        return self.rows[nid]["code"]
+
+    def edges_of(self, kind: str) -> set[tuple[str, str, str | None]]:
+        return {
+            (self._name(s), self._name(d), lab) for s, d, k, lab in self.edges if k == kind
+        }
+
+    def reaching(self, use_code: str, var: str | None = None) -> set[str]:
+        """Codes of the statements whose definitions reach ``use_code``'s uses of ``var``."""
+        out = set()
+        for s, d, k, lab in self.edges:
+            if k != "REACHING_DEF" or (var is not None and lab != var):
+                continue
+            if self._stmt_code(d) == use_code:
+                out.add(self._stmt_code(s))
+        return out
+
+    def _stmt_code(self, nid: int) -> str:
+        """Code of the CFG node holding ``nid`` (walk up the AST to one that has CFG edges)."""
+        in_cfg = {x for s, d, _ in self.cfg for x in (s, d)}
+        while nid not in in_cfg and self.rows[nid]["parent"] is not None:
+            nid = self.rows[nid]["parent"]
+        return self._name(nid)
+
+
+def assert_cfg(g: Graph, a: str, b: str, label=ANY) -> None:
+    """Assert a CFG edge from the node with code ``a`` to the node with code ``b``."""
+    ia, ib = g.id(a), g.id(b)
+    labels = [lab for s, d, lab in g.cfg if s == ia and d == ib]
+    assert labels, f"no CFG edge {a!r} -> {b!r}; successors of {a!r}: {g.succ(a)}"
+    if label is not ANY:
+        assert label in labels, f"edge {a!r} -> {b!r} has labels {labels}, not {label!r}"
+
+
+def assert_no_cfg(g: Graph, a: str, b: str) -> None:
+    ia, ib = g.id(a), g.id(b)
+    assert not [1 for s, d, _ in g.cfg if s == ia and d == ib], f"unexpected edge {a!r}->{b!r}"
