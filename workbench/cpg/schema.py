@@ -301,7 +301,13 @@ METHODS = _schema(
     _f("cfg_nodes", _I32, "CFG nodes, entry and exit included", False),
     _f("cfg_edges", _I32, "CFG edges", False),
     _f("unreachable", _I32, "CFG nodes not reachable from the entry", False),
-    _f("cyclomatic", _I32, "E - N + 2 over reachable CFG nodes, E without exception edges", False),
+    _f(
+        "cyclomatic",
+        _I32,
+        "E - N + 2 over reachable CFG nodes; E: non-exception edges, +1 per node only"
+        " exceptions leave (raise)",
+        False,
+    ),
     _f("mccabe", _I32, "What the mccabe package (flake8 C901) reports for this function", False),
     _f("nesting", _I32, "Deepest nesting of compound statements in the body", False),
     _f("fan_out", _I32, "Distinct callees (full names) called from the body", False),

@@ -1338,11 +1338,16 @@ class Builder:
             for root, entry in m.stmt_entries:
                 if idom[idx[entry]] < 0:
                     self.unreachable_roots.append(root)
-        # cyclomatic complexity over reachable nodes, exception edges left out
-        e_count = 0
+        # cyclomatic complexity: E - N + 2 over reachable nodes; E counts the non-exception
+        # edges plus one per node that only exceptions leave (a raise ends a path)
+        normal_out = [0] * n
         for s, _, lab in edges:
-            if lab != _EXC and idom[idx[s]] >= 0:
-                e_count += 1
+            if lab != _EXC:
+                normal_out[idx[s]] += 1
+        e_count = 0
+        for i in range(n - 1):
+            if idom[i] >= 0:
+                e_count += normal_out[i] or 1
         cyclomatic = e_count - (n - unreachable) + 2
         self.method_rows.append(
             [

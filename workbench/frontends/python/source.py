@@ -19,6 +19,7 @@ import ast
 import hashlib
 import io
 import tokenize
+import warnings
 from dataclasses import dataclass
 
 from workbench.errors import (
@@ -116,7 +117,9 @@ def parse_source(
         )
     text = decode_source(data, path)
     try:
-        tree = ast.parse(text, filename=path or "<unknown>")
+        with warnings.catch_warnings():  # the analysed code's warnings are not ours to show
+            warnings.simplefilter("ignore")
+            tree = ast.parse(text, filename=path or "<unknown>")
     except SyntaxError as e:
         col = e.offset - 1 if e.offset else None
         raise ParseError(path, e.msg, line=e.lineno, col=col) from None
