@@ -82,8 +82,9 @@ def decode_source(data: bytes | str, path: str | None = None) -> str:
         raise NulByteError(path, "source contains a NUL byte", line=line, col=col)
     try:
         encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
-    except SyntaxError as e:
-        raise DecodeError(path, str(e.msg if hasattr(e, "msg") else e), line=e.lineno) from None
+    except SyntaxError as e:  # unknown codec, or a coding line that contradicts a BOM
+        line = e.lineno or _cookie_line(data)
+        raise DecodeError(path, str(e.msg if hasattr(e, "msg") else e), line=line) from None
     try:
         return data.decode(encoding)
     except UnicodeDecodeError as e:
@@ -128,6 +129,12 @@ def parse_source(
             path, f"syntax tree nested too deeply for the parser ({type(e).__name__})"
         ) from None
     return tree, text
+
+
+def _cookie_line(data: bytes) -> int:
+    """The line (1 or 2, PEP 263) that holds the coding declaration."""
+    first, _, rest = data.partition(b"\n")
+    return 1 if b"coding" in first else 2
 
 
 def _position(data: bytes | str, offset: int) -> tuple[int, int]:
