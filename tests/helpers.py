@@ -27,8 +27,9 @@ class Graph:
         mids = self.cpg.methods["id"].to_pylist()
         self.entry = mids[0] if method else 0
         self.exit = next(
-            i for i, r in self.rows.items() if r["kind"] == "METHOD_RETURN"
-            and r["method"] == self.entry
+            i
+            for i, r in self.rows.items()
+            if r["kind"] == "METHOD_RETURN" and r["method"] == self.entry
         )
 
     def id(self, code: str) -> int:
@@ -60,9 +61,7 @@ class Graph:
         return self.rows[nid]["code"]
 
     def edges_of(self, kind: str) -> set[tuple[str, str, str | None]]:
-        return {
-            (self._name(s), self._name(d), lab) for s, d, k, lab in self.edges if k == kind
-        }
+        return {(self._name(s), self._name(d), lab) for s, d, k, lab in self.edges if k == kind}
 
     def reaching(self, use_code: str, var: str | None = None) -> set[str]:
         """Codes of the statements whose definitions reach ``use_code``'s uses of ``var``."""

@@ -109,11 +109,11 @@ def test_callee_as_written(calls):
 
 
 def test_call_edges_point_at_methods_of_this_module(calls):
-    cpg, by_id, by_code, edges = calls
+    _, by_id, _, edges = calls
     targets = {
-        by_id[e["src"]]["code"]: (by_id[e["dst"]]["kind"], by_id[e["dst"]]["full_name"],
-                                  e["label"])
-        for e in edges if e["kind"] == "CALL"
+        by_id[e["src"]]["code"]: (by_id[e["dst"]]["kind"], by_id[e["dst"]]["full_name"], e["label"])
+        for e in edges
+        if e["kind"] == "CALL"
     }
     assert targets["helper(1)"] == ("METHOD", "pkg.sub.mod.helper", "local")
     assert targets["self.greet()"] == ("METHOD", "pkg.sub.mod.Base.greet", "method")
@@ -123,10 +123,11 @@ def test_call_edges_point_at_methods_of_this_module(calls):
 
 
 def test_argument_and_receiver_edges(calls):
-    cpg, by_id, by_code, edges = calls
+    _, by_id, by_code, edges = calls
     call = by_code["subprocess.run([cmd], shell=True)"]["id"]
     args = sorted(
-        (e["label"], by_id[e["dst"]]["code"]) for e in edges
+        (e["label"], by_id[e["dst"]]["code"])
+        for e in edges
         if e["kind"] == "ARGUMENT" and e["src"] == call
     )
     assert args == [("1", "[cmd]"), ("shell", "True")]
@@ -144,7 +145,7 @@ def test_project_links_calls_across_modules(tmp_path):
     files = {
         "app/__init__.py": "from .util import helper as assist\n",
         "app/util.py": "def helper(x):\n    return x\n\nclass Store:\n    def __init__(self):"
-                       "\n        self.items = []\n    def add(self, v):\n        self.items.append(v)\n",
+        "\n        self.items = []\n    def add(self, v):\n        self.items.append(v)\n",
         "app/main.py": textwrap.dedent(
             """
             import app

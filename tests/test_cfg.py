@@ -200,9 +200,7 @@ class TestTry:
         assert g.succ("raise ValueError(x)") == {("EXIT", "exception")}
 
     def test_return_inside_finally_wins(self):
-        g = Graph(
-            "def f():\n    try:\n        return 1\n    finally:\n        return 2\n", "f"
-        )
+        g = Graph("def f():\n    try:\n        return 1\n    finally:\n        return 2\n", "f")
         assert_cfg(g, "return 1", "return 2")
         assert g.succ("return 2") == {("EXIT", None)}
 
@@ -341,7 +339,10 @@ class TestMethods:
         assert_cfg(outer, "class K(Base):", "return inner(a)")
         fulls = set(g.cpg.methods["full_name"].to_pylist())
         assert {
-            "t.<module>", "t.outer", "t.outer.<locals>.inner", "t.outer.<locals>.K.<body>",
+            "t.<module>",
+            "t.outer",
+            "t.outer.<locals>.inner",
+            "t.outer.<locals>.K.<body>",
             "t.outer.<locals>.K.m",
         } <= fulls
         inner = Graph("def outer(a):\n    def inner(b):\n        return b + 1\n", "inner")

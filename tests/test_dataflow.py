@@ -21,8 +21,11 @@ def test_parameters_reach_their_uses():
         assert g.reaching("return a, b, args, c, kw", var) == {"ENTRY"}
     params = [r for r in g.rows.values() if r["kind"] == "METHOD_PARAMETER_IN"]
     assert [(p["name"], p["subkind"]) for p in params] == [
-        ("a", "POSITIONAL_ONLY"), ("b", "POSITIONAL"), ("args", "VARARG"),
-        ("c", "KEYWORD_ONLY"), ("kw", "KWARG"),
+        ("a", "POSITIONAL_ONLY"),
+        ("b", "POSITIONAL"),
+        ("args", "VARARG"),
+        ("c", "KEYWORD_ONLY"),
+        ("kw", "KWARG"),
     ]
     # the def node of a parameter is the parameter itself
     defs = {r["src"] for r in g.cpg.edges.to_pylist() if r["kind"] == "REACHING_DEF"}

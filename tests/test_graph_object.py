@@ -32,7 +32,9 @@ def test_to_pandas(cpg):
     frames = cpg.to_pandas()
     assert len(frames.nodes) == cpg.nodes.num_rows
     assert set(frames.methods.full_name) == {
-        "pkg.mod.<module>", "pkg.mod.outer", "pkg.mod.outer.<locals>.inner",
+        "pkg.mod.<module>",
+        "pkg.mod.outer",
+        "pkg.mod.outer.<locals>.inner",
         "pkg.mod.outer.<locals>.<listcomp>",
     }
 

@@ -25,9 +25,7 @@ def mccabe_scores(text: str) -> dict[str, int]:
     """What mccabe reports: graph key -> complexity, for function graphs only."""
     visitor = mccabe.PathGraphingAstVisitor()
     visitor.preorder(ast.parse(text), visitor)
-    return {
-        key: graph.complexity() for key, graph in visitor.graphs.items() if " " not in key
-    }
+    return {key: graph.complexity() for key, graph in visitor.graphs.items() if " " not in key}
 
 
 def disagreements(text: str, path: str) -> list[tuple[str, int, int]]:
@@ -107,7 +105,8 @@ class TestMcCabeAgreement:
             "def f(a):\n    try:\n        x()\n    except A:\n        pass\n    finally:\n"
             "        if a:\n            pass\n",
             "def f(a):\n    match a:\n        case 1:\n            if a:\n                pass\n",
-            "def f(a):\n    class K:\n        def m(self):\n            if a:\n                pass\n",
+            "def f(a):\n    class K:\n        def m(self):\n            if a:\n"
+            "                pass\n",
             "def f(a):\n    with a:\n        for i in a:\n            pass\n        else:\n"
             "            pass\n",
             "def f(a):\n    return [x for x in a if x] and (lambda: 1 if a else 2)\n",
@@ -120,8 +119,16 @@ class TestMcCabeAgreement:
     def test_stdlib_sample(self):
         """A fixed sample of stdlib modules; the whole stdlib is the slow test."""
         names = [
-            "argparse.py", "ast.py", "difflib.py", "inspect.py", "json/decoder.py",
-            "pathlib.py", "subprocess.py", "tarfile.py", "typing.py", "email/_header_value_parser.py",
+            "argparse.py",
+            "ast.py",
+            "difflib.py",
+            "inspect.py",
+            "json/decoder.py",
+            "pathlib.py",
+            "subprocess.py",
+            "tarfile.py",
+            "typing.py",
+            "email/_header_value_parser.py",
         ]
         for rel in names:
             with open(os.path.join(STDLIB, rel), "rb") as fh:

@@ -21,8 +21,17 @@ def expressions(draw) -> str:
     v = draw(st.sampled_from(VARS))
     return draw(
         st.sampled_from(
-            [v, "1", f"{v} + 1", f"g({v})", f"{v} > 2", f"({v} := 3)", f"[{v} for {v} in b]",
-             f"{v}.attr", f"lambda q: q + {v}"]
+            [
+                v,
+                "1",
+                f"{v} + 1",
+                f"g({v})",
+                f"{v} > 2",
+                f"({v} := 3)",
+                f"[{v} for {v} in b]",
+                f"{v}.attr",
+                f"lambda q: q + {v}",
+            ]
         )
     )
 
@@ -45,9 +54,17 @@ def statements(draw, depth: int, in_loop: bool) -> list[str]:
     v, w = draw(st.sampled_from(VARS)), draw(st.sampled_from(VARS))
     e = draw(expressions())
     simple = [
-        [f"{v} = {e}"], [f"{v} += 1"], [f"print({e})"], ["pass"], [f"{v}, {w} = {e}, 1"],
-        [f"assert {e}"], [f"return {e}"], [f"raise ValueError({e})"], [f"del {v}"],
-        [f"{v}.attr = {e}"], ["import os"],
+        [f"{v} = {e}"],
+        [f"{v} += 1"],
+        [f"print({e})"],
+        ["pass"],
+        [f"{v}, {w} = {e}, 1"],
+        [f"assert {e}"],
+        [f"return {e}"],
+        [f"raise ValueError({e})"],
+        [f"del {v}"],
+        [f"{v}.attr = {e}"],
+        ["import os"],
     ]
     if in_loop:
         simple += [["break"], ["continue"]]
@@ -90,9 +107,12 @@ def statements(draw, depth: int, in_loop: bool) -> list[str]:
     if kind == "match":
         return [
             f"match {v}:",
-            "    case [1, *rest]:", *_ind(_ind(draw(sub()))),
-            f"    case {{'k': {w}}} if {w}:", *_ind(_ind(draw(sub()))),
-            "    case _:", *_ind(_ind(draw(sub()))),
+            "    case [1, *rest]:",
+            *_ind(_ind(draw(sub()))),
+            f"    case {{'k': {w}}} if {w}:",
+            *_ind(_ind(draw(sub()))),
+            "    case _:",
+            *_ind(_ind(draw(sub()))),
         ]
     return [f"def h({v}):", *_ind(draw(sub(False)))]
 
@@ -152,9 +172,7 @@ def test_generated_programs(src):
         for n in set(members) - reach:
             assert not rows[n]["reachable"], (src, rows[n]["code"])
         ref = nx.immediate_dominators(nx.DiGraph(sub), mid)
-        assert {k: v for k, v in ref.items() if k != mid} == {
-            k: idom[k] for k in reach - {mid}
-        }
+        assert {k: v for k, v in ref.items() if k != mid} == {k: idom[k] for k in reach - {mid}}
 
     # every use's reaching definitions define that variable, along a CFG path
     for r in edges:
@@ -256,16 +274,27 @@ KITCHEN_SINK = textwrap.dedent(
 )
 
 #: ast classes that are folded into their parent or are operators/contexts, not nodes.
-NOT_NODES = {"Expr", "keyword", "withitem", "arguments", "Module", "Interactive",
-             "Expression", "FunctionType", "TypeIgnore"}
+NOT_NODES = {
+    "Expr",
+    "keyword",
+    "withitem",
+    "arguments",
+    "Module",
+    "Interactive",
+    "Expression",
+    "FunctionType",
+    "TypeIgnore",
+}
 
 
 def test_every_syntax_class_is_a_known_kind():
     tree = ast.parse(KITCHEN_SINK)
     present = {type(n).__name__ for n in ast.walk(tree)}
     node_classes = {
-        c.__name__ for c in vars(ast).values()
-        if isinstance(c, type) and issubclass(c, (ast.stmt, ast.expr, ast.pattern))
+        c.__name__
+        for c in vars(ast).values()
+        if isinstance(c, type)
+        and issubclass(c, (ast.stmt, ast.expr, ast.pattern))
         and c not in (ast.stmt, ast.expr, ast.pattern)
         and not c.__doc__.startswith("Deprecated")
     }

@@ -111,9 +111,13 @@ class Project:
     def failures(self) -> pd.DataFrame:
         """The modules that did not build, with error type, message and position."""
         t = self.modules.filter(pc.not_equal(self.modules["parse_status"], ParseStatus.OK))
-        return t.select(
-            ["path", "parse_status", "error_type", "error_message", "error_line", "error_col"]
-        ).to_pandas()
+        return (
+            t.sort_by("path")
+            .select(
+                ["path", "parse_status", "error_type", "error_message", "error_line", "error_col"]
+            )
+            .to_pandas()
+        )
 
     @property
     def cpg(self) -> CPG:

@@ -250,7 +250,7 @@ class CPG:
 
         >>> import workbench as wb
         >>> wb.build_cpg("x = 1\\nprint(x)\\n").find(kind="IDENTIFIER", name="x")
-        [3, 7]
+        [4, 7]
         """
         mask = None
         wanted = dict(columns)

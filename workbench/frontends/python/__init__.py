@@ -63,7 +63,7 @@ def build_cpg(
     >>> cpg.methods.column("full_name").to_pylist()
     ['calc.<module>', 'calc.add']
     >>> cpg.find(kind="CALL", name="<operator>.addition")
-    [9]
+    [8]
     """
     data = source
     tree, text = parse_source(data, path, limits)

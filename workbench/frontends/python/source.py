@@ -133,7 +133,7 @@ def parse_source(
 
 def _cookie_line(data: bytes) -> int:
     """The line (1 or 2, PEP 263) that holds the coding declaration."""
-    first, _, rest = data.partition(b"\n")
+    first = data.partition(b"\n")[0]
     return 1 if b"coding" in first else 2
 
 

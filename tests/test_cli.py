@@ -1,0 +1,60 @@
+"""The command line: thin, but its outputs and exit codes are what scripts depend on."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pyarrow.parquet as pq
+from typer.testing import CliRunner
+
+from workbench.cli import app
+from workbench.cpg.schema import EDGES, MODULES_V1, NODES
+
+SAMPLE = Path(__file__).parent.parent / "data" / "sample_project"
+runner = CliRunner()
+
+
+def test_build_writes_parquet_and_summarises(tmp_path):
+    out = tmp_path / "out"
+    result = runner.invoke(app, ["build", str(SAMPLE), "--out", str(out), "--json"])
+    assert result.exit_code == 0, result.output
+    summary = json.loads(result.output)
+    assert (summary["modules"], summary["ok"], summary["failed"]) == (13, 11, 2)
+    nodes = pq.read_table(out / "cpg_nodes.parquet")
+    assert nodes.schema.equals(NODES, check_metadata=True)
+    assert nodes.num_rows == summary["nodes"]
+    assert pq.read_table(out / "cpg_edges.parquet").schema.equals(EDGES)
+    assert pq.read_table(out / "modules.parquet").schema.equals(MODULES_V1)
+    meta = pq.ParquetFile(out / "cpg_nodes.parquet").metadata
+    assert meta.row_group(0).column(0).compression == "ZSTD"
+    assert json.loads((out / "summary.json").read_text())["nodes"] == summary["nodes"]
+
+
+def test_build_human_output_lists_failures_and_complex_functions():
+    result = runner.invoke(app, ["build", str(SAMPLE), "--exclude", "bookshop/legacy/*"])
+    assert result.exit_code == 0, result.output
+    assert "failed  0" in result.output
+    assert "bookshop.pricing.price_for" in result.output
+
+
+def test_bad_source_root_exits_2(tmp_path):
+    result = runner.invoke(app, ["build", str(tmp_path / "missing")])
+    assert result.exit_code == 2
+    assert "not a directory" in result.output
+
+
+def test_schema_command():
+    result = runner.invoke(app, ["schema", "cpg_edges"])
+    assert result.exit_code == 0 and "dst_module" in result.output
+    assert runner.invoke(app, ["schema", "nope"]).exit_code == 2
+
+
+def test_console_script_runs_in_a_fresh_process():
+    exe = Path(sys.executable).parent / "workbench"
+    for _ in range(3):
+        proc = subprocess.run([str(exe), "version"], capture_output=True, text=True, timeout=60)
+        assert proc.returncode == 0, proc.stderr
+        assert proc.stdout.startswith("cpg-workbench ")
