@@ -305,35 +305,23 @@ class TestOtherStatements:
         assert m["gen"]["is_async"] is False
 
 
+NESTED = """
+def outer(a):
+    x = 1
+    def inner(b):
+        return b + x
+    class K(Base):
+        attr = 2
+        def m(self):
+            return self.attr
+    return inner(a)
+"""
+
+
 class TestMethods:
     def test_nested_def_and_class_are_statements_with_bodies_of_their_own(self):
-        g = Graph(
-            """
-            def outer(a):
-                x = 1
-                def inner(b):
-                    return b + x
-                class K(Base):
-                    attr = 2
-                    def m(self):
-                        return self.attr
-                return inner(a)
-            """
-        )
-        outer = Graph(
-            """
-            def outer(a):
-                x = 1
-                def inner(b):
-                    return b + x
-                class K(Base):
-                    attr = 2
-                    def m(self):
-                        return self.attr
-                return inner(a)
-            """,
-            "outer",
-        )
+        g = Graph(NESTED)
+        outer = Graph(NESTED, "outer")
         assert_cfg(outer, "x = 1", "def inner(b):")
         assert_cfg(outer, "def inner(b):", "class K(Base):")
         assert_cfg(outer, "class K(Base):", "return inner(a)")

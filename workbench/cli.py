@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from workbench.cpg.schema import TABLES, describe
+from workbench.cpg.schema import TABLES, Subkind, describe
 from workbench.errors import WorkbenchError
 
 app = typer.Typer(
@@ -70,7 +70,7 @@ def build(
             typer.echo(f"  {r.path}{where}  {r.error_type}: {r.error_message}")
     methods = cpg.to_pandas().methods
     top = (
-        methods[methods.subkind == "FUNCTION"]
+        methods[methods.subkind == Subkind.FUNCTION]
         .sort_values(["cyclomatic", "full_name"], ascending=[False, True])
         .head(5)
     )

@@ -35,7 +35,14 @@ import pyarrow.compute as pc
 
 from workbench.cpg.graph import ALL_LAYERS, CPG
 from workbench.cpg.ids import module_key, module_name, normalize_path
-from workbench.cpg.schema import MODULES_V1, NodeKind, ParseStatus, Resolution, Subkind
+from workbench.cpg.schema import (
+    MODULES_V1,
+    EdgeKind,
+    NodeKind,
+    ParseStatus,
+    Resolution,
+    Subkind,
+)
 from workbench.errors import NotFoundError, SourceError, SourceTooLargeError, WorkbenchError
 from workbench.frontends.python import build_cpg
 from workbench.frontends.python.kinds import SKIP_DIRS
@@ -160,7 +167,7 @@ class Project:
                     cpg.methods["id"].to_pylist(), cpg.methods["full_name"].to_pylist(), strict=True
                 )
             )
-            e = cpg.edges.filter(pc.equal(cpg.edges["kind"], "CALL"))
+            e = cpg.edges.filter(pc.equal(cpg.edges["kind"], EdgeKind.CALL))
             target = {
                 s: by_key.get(dm, cpg.module.name) if dm is not None else cpg.module.name
                 for s, dm in zip(e["src"].to_pylist(), e["dst_module"].to_pylist(), strict=True)
@@ -316,7 +323,7 @@ def link(cpgs: dict[str, CPG]) -> dict[str, CPG]:
                     "module": pa.array([cpg.module.key] * len(src), pa.int64()),
                     "src": pa.array(src, pa.int32()),
                     "dst": pa.array(dst, pa.int32()),
-                    "kind": pa.array(["CALL"] * len(src), pa.string()),
+                    "kind": pa.array([str(EdgeKind.CALL)] * len(src), pa.string()),
                     "label": pa.array([str(Resolution.IMPORT)] * len(src), pa.string()),
                     "dst_module": pa.array(dmod, pa.int64()),
                 },

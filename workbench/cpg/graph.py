@@ -139,7 +139,8 @@ class CPG:
                 ((m, s), (dm if dm is not None else m, d), {"kind": k, "label": lab})
                 for m, s, d, k, lab, dm in zip(mods, srcs, dsts, kinds, labels, dmods, strict=True)
             ]
-        all_nodes = "AST" in layers or "CONTAINS" in layers
+        contains = str(EdgeKind.CONTAINS)
+        all_nodes = EdgeKind.AST in layers or contains in layers
         nodes = self.nodes
         if not all_nodes:
             keep = {x for s, d, _ in edge_rows for x in (s, d)}
@@ -155,17 +156,17 @@ class CPG:
         )
         g.add_nodes_from((k, {c: cols[c][i] for c in node_attributes}) for i, k in enumerate(keys))
         g.add_edges_from(edge_rows)
-        if "CONTAINS" in layers:
+        if contains in layers:
             meth = nodes["method"].to_pylist()
             if single:
                 g.add_edges_from(
-                    (m, i, {"kind": "CONTAINS", "label": None})
+                    (m, i, {"kind": contains, "label": None})
                     for m, i in zip(meth, keys, strict=True)
                     if m != i
                 )
             else:
                 g.add_edges_from(
-                    ((k[0], m), k, {"kind": "CONTAINS", "label": None})
+                    ((k[0], m), k, {"kind": contains, "label": None})
                     for m, k in zip(meth, keys, strict=True)
                     if m != k[1]
                 )

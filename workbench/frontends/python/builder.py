@@ -79,17 +79,6 @@ _UNBOUND = object()
 
 _Load, _Store = ast.Load, ast.Store
 _Name, _Attribute, _Constant, _Call = ast.Name, ast.Attribute, ast.Constant, ast.Call
-_COMPOUND = (
-    ast.If,
-    ast.For,
-    ast.AsyncFor,
-    ast.While,
-    ast.With,
-    ast.AsyncWith,
-    ast.Try,
-    ast.TryStar,
-    ast.Match,
-)
 _ARG_LABELS = [str(i) for i in range(256)]
 
 #: Edge kinds in the order their rows are written.
@@ -721,14 +710,19 @@ class Builder:
             parts.append(module)
         return ".".join(parts)
 
-    def _s_If(self, s, parent, order, front):
+    def _condition_head(self, s, sub, parent, order, front) -> tuple[int, int]:
+        """The CONTROL_STRUCTURE of an if/while and its test as the branching CFG node."""
         cs = self._add(
-            _CS, Subkind.IF, "If", None, s, parent, order, code=self._header(s, s.body[0])
+            _CS, sub, s.__class__.__name__, None, s, parent, order, code=self._header(s, s.body[0])
         )
         ev = self.events = []
         t = self._expr(s.test, cs, 1)
         self._cfg(t, front, ev)
         self.meth.stmt_entries.append((cs, t))
+        return cs, t
+
+    def _s_If(self, s, parent, order, front):
+        cs, t = self._condition_head(s, Subkind.IF, parent, order, front)
         out = self._nested_block(s.body, cs, 2, Subkind.BODY, [(t, _TRUE)])
         if s.orelse:
             orelse = s.orelse
@@ -743,14 +737,8 @@ class Builder:
         return out
 
     def _s_While(self, s, parent, order, front):
-        cs = self._add(
-            _CS, Subkind.WHILE, "While", None, s, parent, order, code=self._header(s, s.body[0])
-        )
-        ev = self.events = []
-        t = self._expr(s.test, cs, 1)
-        self._cfg(t, front, ev)
+        cs, t = self._condition_head(s, Subkind.WHILE, parent, order, front)
         m = self.meth
-        m.stmt_entries.append((cs, t))
         frame = (_LOOP, t, [])
         m.frames.append(frame)
         body = self._nested_block(s.body, cs, 2, Subkind.BODY, [(t, _TRUE)])
