@@ -19,14 +19,20 @@ from __future__ import annotations
 __all__ = [
     "AmbiguousNameError",
     "BuildError",
+    "CorruptionError",
     "DecodeError",
+    "FeatureDisabledError",
     "MissingDependencyError",
     "NestingTooDeepError",
     "NotFoundError",
     "NulByteError",
     "ParseError",
+    "SchemaVersionError",
     "SourceError",
     "SourceTooLargeError",
+    "StoreError",
+    "StoreExistsError",
+    "StoreNotFoundError",
     "WorkbenchError",
 ]
 
@@ -137,3 +143,35 @@ class MissingDependencyError(WorkbenchError, ImportError):
         super().__init__(
             f'{package} is not installed: pip install "cpg-workbench[{extra}]" to use this feature'
         )
+
+
+class StoreError(WorkbenchError):
+    """A problem with a store; ``path`` is the store's directory."""
+
+    def __init__(self, path, message: str) -> None:
+        self.path = str(path)
+        self.message = message
+        super().__init__(f"{path}: {message}")
+
+    def __reduce__(self):
+        return (type(self), (self.path, self.message))
+
+
+class StoreNotFoundError(StoreError):
+    """No store at the path (``workbench ingest`` or ``Store.create`` makes one)."""
+
+
+class StoreExistsError(StoreError):
+    """A store (or other files) already exist where a new store was to be created."""
+
+
+class SchemaVersionError(StoreError):
+    """The store's schema version is newer than this code knows, or wrong for the operation."""
+
+
+class FeatureDisabledError(StoreError):
+    """A feature flag is off for this store; the message says how to switch it on."""
+
+
+class CorruptionError(StoreError):
+    """Stored data failed verification (checksum, size, missing file)."""

@@ -34,7 +34,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from workbench.cpg.graph import ALL_LAYERS, CPG
-from workbench.cpg.ids import module_key, module_name, normalize_path
+from workbench.cpg.ids import normalize_path
 from workbench.cpg.schema import (
     MODULES_V1,
     EdgeKind,
@@ -43,10 +43,11 @@ from workbench.cpg.schema import (
     Resolution,
     Subkind,
 )
-from workbench.errors import NotFoundError, SourceError, SourceTooLargeError, WorkbenchError
+from workbench.errors import NotFoundError, SourceError
 from workbench.frontends.python import build_cpg
 from workbench.frontends.python.kinds import SKIP_DIRS
-from workbench.frontends.python.source import DEFAULT_LIMITS, Limits, content_hash
+from workbench.frontends.python.repository import module_row
+from workbench.frontends.python.source import DEFAULT_LIMITS, Limits
 
 if TYPE_CHECKING:
     import networkx as nx
@@ -233,31 +234,12 @@ def build_project(
     rows = []
     for rel in paths:
         data = (root / rel).read_bytes()
-        row = {
-            "module": module_key(rel),
-            "path": rel,
-            "name": module_name(rel),
-            "language": "python",
-            "content_hash": content_hash(data),
-            "size_bytes": len(data),
-            "lines": data.count(b"\n") + (0 if data.endswith(b"\n") or not data else 1),
-            "parse_status": str(ParseStatus.OK),
-            "error_type": None,
-            "error_message": None,
-            "error_line": None,
-            "error_col": None,
-        }
-        err: WorkbenchError | None = None
+        error = None
         try:
             cpgs[rel] = build_cpg(data, rel, limits=limits)
         except SourceError as e:
-            err = e
-            row["error_line"], row["error_col"] = e.line, e.col
-        if err is not None:
-            skipped = isinstance(err, SourceTooLargeError)
-            row["parse_status"] = str(ParseStatus.SKIPPED if skipped else ParseStatus.FAILED)
-            row["error_type"] = err.error_type
-            row["error_message"] = err.message
+            error = e
+        row = module_row(rel, data, error)
         rows.append(row)
         if on_module is not None:
             on_module(rel, row["error_type"])

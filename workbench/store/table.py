@@ -1,0 +1,177 @@
+"""One Delta table of pyarrow-written Parquet files (DESIGN §5).
+
+Files are written by pyarrow, sorted by the table's key, zstd-compressed, in 64k-row groups
+and with page checksums; a commit adds (and removes) whole files. Reads go through a pyarrow
+dataset over the snapshot's file list with page-checksum verification (never through
+``DeltaTable.to_pyarrow_dataset``, whose threads can abort the interpreter at exit).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+import uuid
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.dataset as ds
+import pyarrow.parquet as pq
+from deltalake import DeltaTable
+from deltalake.transaction import AddAction, RemoveAction
+
+__all__ = ["StoreTable"]
+
+ROW_GROUP = 65536
+_FORMAT = ds.ParquetFileFormat(
+    default_fragment_scan_options=ds.ParquetFragmentScanOptions(page_checksum_verification=True)
+)
+
+
+class StoreTable:
+    """A Delta table at ``root/name`` whose rows follow ``schema``, sorted by ``key``."""
+
+    def __init__(self, root: Path, name: str, schema: pa.Schema, key: tuple[str, ...]):
+        self.path = root / name
+        self.name = name
+        self.schema = schema
+        self.key = key
+        self._snapshots: dict[int, tuple[DeltaTable, ds.Dataset | None]] = {}
+
+    # -- lifecycle ---------------------------------------------------------------------
+
+    def exists(self) -> bool:
+        return DeltaTable.is_deltatable(str(self.path))
+
+    def create(self) -> int:
+        """Create the table (empty) if it does not exist; return its version."""
+        if not self.exists():
+            DeltaTable.create(str(self.path), schema=self.schema, mode="ignore")
+        return self.latest_version()
+
+    def latest_version(self) -> int:
+        return DeltaTable(str(self.path)).version()
+
+    def restore(self, version: int) -> None:
+        """Make ``version`` current again (undo commits an interrupted operation made)."""
+        dt = DeltaTable(str(self.path))
+        if dt.version() != version:
+            dt.restore(version)
+
+    # -- reading -----------------------------------------------------------------------
+
+    def delta(self, version: int) -> DeltaTable:
+        snap = self._snapshots.get(version)
+        if snap is None:
+            snap = (DeltaTable(str(self.path), version=version), None)
+            self._snapshots[version] = snap
+        return snap[0]
+
+    def dataset(self, version: int, schema: pa.Schema | None = None) -> ds.Dataset:
+        """A pyarrow dataset over the files of one version (cached), in ``schema``."""
+        dt, cached = self._snapshots.get(version) or (self.delta(version), None)
+        schema = schema or self.schema
+        if cached is None or cached.schema != schema:
+            files = dt.file_uris()
+            cached = ds.dataset(files, schema=schema, format=_FORMAT)
+            self._snapshots[version] = (dt, cached)
+        return cached
+
+    def read(
+        self,
+        version: int,
+        filter: pc.Expression | None = None,
+        columns: list[str] | None = None,
+        schema: pa.Schema | None = None,
+    ) -> pa.Table:
+        schema = schema or self.schema
+        t = self.dataset(version, schema).to_table(filter=filter, columns=columns)
+        if columns is None:
+            t = t.cast(schema)
+        return t
+
+    def files(self, version: int) -> list[dict]:
+        """The data files of a version: path, size, rows and key range."""
+        actions = pa.table(self.delta(version).get_add_actions(flatten=True))
+        rows = actions.to_pylist()
+        key = self.key[0] if self.key else None
+        return [
+            {
+                "path": r["path"],
+                "size": r["size_bytes"],
+                "rows": r["num_records"],
+                "min": r.get(f"min.{key}") if key else None,
+                "max": r.get(f"max.{key}") if key else None,
+            }
+            for r in rows
+        ]
+
+    def sql_files(self, version: int) -> list[str]:
+        return [u.removeprefix("file://") for u in self.delta(version).file_uris()]
+
+    # -- writing -------------------------------------------------------------------------
+
+    def write_file(self, table: pa.Table) -> AddAction:
+        """Write one sorted Parquet file (not yet committed); return its add action."""
+        table = table.cast(self.schema)
+        if self.key:
+            table = table.sort_by([(k, "ascending") for k in self.key])
+        name = f"part-{uuid.uuid4().hex}.zstd.parquet"
+        path = self.path / name
+        with open(path, "wb") as fh:
+            pq.write_table(
+                table,
+                fh,
+                compression="zstd",
+                compression_level=3,
+                row_group_size=ROW_GROUP,
+                write_page_checksum=True,
+            )
+            fh.flush()
+            os.fsync(fh.fileno())
+        stats: dict = {
+            "numRecords": table.num_rows,
+            "minValues": {},
+            "maxValues": {},
+            "nullCount": {},
+        }
+        if self.key and table.num_rows:
+            k = self.key[0]
+            mm = pc.min_max(table[k]).as_py()
+            stats["minValues"][k] = mm["min"]
+            stats["maxValues"][k] = mm["max"]
+            stats["nullCount"][k] = table[k].null_count
+        return AddAction(
+            name, os.path.getsize(path), {}, int(time.time() * 1000), True, json.dumps(stats)
+        )
+
+    def commit(
+        self,
+        adds: list[AddAction],
+        removes: list[str] = (),
+        *,
+        schema: pa.Schema | None = None,
+        overwrite: bool = False,
+    ) -> int:
+        """One Delta commit adding and removing whole files; returns the new version."""
+        dt = DeltaTable(str(self.path))
+        if not adds and not removes and schema is None:
+            return dt.version()
+        now = int(time.time() * 1000)
+        actions = list(adds) + [
+            RemoveAction(path=p, data_change=True, deletion_timestamp=now) for p in removes
+        ]
+        dt.create_write_transaction(
+            actions, mode="overwrite" if overwrite else "append", schema=schema or self.schema
+        )
+        dt.update_incremental()
+        return dt.version()
+
+    def rewrite(self, version: int, table: pa.Table, *, schema: pa.Schema | None = None) -> int:
+        """Replace every file of ``version`` by ``table`` in one commit (copy-on-write)."""
+        old = [f["path"] for f in self.files(version)]
+        if schema is not None:
+            self.schema = schema
+        adds = [self.write_file(table)] if table.num_rows else []
+        return self.commit(adds, old, schema=self.schema, overwrite=schema is not None)
