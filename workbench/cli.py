@@ -97,6 +97,102 @@ def _write(proj, cpg, out: Path, summary: dict) -> Path:
     return out
 
 
+StoreOpt = Annotated[Path, typer.Option("--store", help="The store directory.")]
+
+
+def _open(path: Path, create: bool = False):
+    from workbench.store import Store, open_store
+
+    try:
+        if create and (not path.exists() or not any(path.iterdir())):
+            return Store.create(path)
+        return open_store(path)
+    except WorkbenchError as e:
+        typer.echo(f"error: {e}", err=True)
+        raise typer.Exit(2) from None
+
+
+def _fail(e: WorkbenchError) -> None:
+    typer.echo(f"error: {e}", err=True)
+    raise typer.Exit(2) from None
+
+
+@app.command()
+def ingest(
+    source: Annotated[Path, typer.Argument(help="Source root to ingest.")],
+    store: StoreOpt,
+    exclude: Annotated[list[str] | None, typer.Option(help="Glob of paths to leave out.")] = None,
+) -> None:
+    """Parse every module into the AST repository (creates the store if needed)."""
+    st = _open(store, create=True)
+    try:
+        r = st.ingest(source, exclude=exclude or ())
+    except WorkbenchError as e:
+        _fail(e)
+    typer.echo(
+        f"store version {r.version}: {len(r.added)} added, {len(r.changed)} changed, "
+        f"{len(r.removed)} removed, {r.unchanged} unchanged, {len(r.failed)} failed to parse"
+    )
+
+
+@app.command()
+def migrate(
+    store: StoreOpt,
+    plan_only: Annotated[
+        bool, typer.Option("--plan", help="Show the plan, change nothing.")
+    ] = False,
+) -> None:
+    """Switch CPG support on: add the CPG fields and tables (schema v1 -> v2), verified."""
+    from workbench.store import migrations
+
+    st = _open(store)
+    try:
+        if plan_only:
+            df = migrations.plan(st)
+            typer.echo(df.to_string(index=False) if len(df) else "nothing to do")
+            return
+        report = migrations.migrate(st)
+    except WorkbenchError as e:
+        _fail(e)
+    typer.echo(report.to_string(index=False))
+    typer.echo(f"{st}: legacy columns verified equal")
+
+
+@app.command()
+def rollback(store: StoreOpt) -> None:
+    """Remove CPG support: CPG tables and fields go, every legacy row stays (v2 -> v1)."""
+    from workbench.store import migrations
+
+    st = _open(store)
+    try:
+        report = migrations.rollback(st)
+    except WorkbenchError as e:
+        _fail(e)
+    typer.echo(report.to_string(index=False))
+    typer.echo(f"{st}: legacy columns verified equal")
+
+
+@app.command()
+def history(store: StoreOpt) -> None:
+    """The store's versions: operation, time, schema version, CPG flag."""
+    typer.echo(_open(store).history().to_string(index=False))
+
+
+@app.command()
+def sql(
+    query: Annotated[str, typer.Argument(help="SQL over the store's tables (DuckDB).")],
+    store: StoreOpt,
+) -> None:
+    """Run a SQL query over the store and print the result."""
+    try:
+        typer.echo(_open(store).sql(query).to_string(index=False))
+    except WorkbenchError as e:
+        _fail(e)
+    except Exception as e:  # DuckDB's own errors: show them plainly
+        typer.echo(f"error: {type(e).__name__}: {e}", err=True)
+        raise typer.Exit(2) from None
+
+
 @app.command()
 def schema(
     table: Annotated[

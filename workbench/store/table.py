@@ -159,9 +159,11 @@ class StoreTable:
         if not adds and not removes and schema is None:
             return dt.version()
         now = int(time.time() * 1000)
-        actions = list(adds) + [
-            RemoveAction(path=p, data_change=True, deletion_timestamp=now) for p in removes
-        ]
+        actions = list(adds)
+        if not overwrite:  # an overwrite commit removes every current file itself
+            actions += [
+                RemoveAction(path=p, data_change=True, deletion_timestamp=now) for p in removes
+            ]
         dt.create_write_transaction(
             actions, mode="overwrite" if overwrite else "append", schema=schema or self.schema
         )

@@ -1,0 +1,212 @@
+"""Schema migrations: an ordered list, each with a plan, an ``up`` and a ``down``.
+
+v1 -> v2 adds CPG support: the ``cpg`` flag goes on, ``modules`` gains the CPG fields (status
+``pending``, generator, hashes) and the CPG tables are created beside the legacy ones. It is
+additive: no legacy column changes. Before and after, every legacy column is fingerprinted
+(row count and content hash); a difference aborts the migration before it becomes visible. The
+whole migration becomes visible in one store-log entry, so an interrupted migration leaves the
+store at the old version, and running it again does the job.
+
+``down`` (rollback) removes the CPG tables and fields and switches the flag off; every legacy
+row stays, including rows ingested after the migration.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import pyarrow as pa
+
+from workbench.cpg.schema import (
+    CPG_TABLES,
+    MODULES,
+    MODULES_CPG_FIELDS,
+    MODULES_V1,
+    SCHEMA_VERSION,
+    CpgStatus,
+)
+from workbench.errors import SchemaVersionError, StoreError
+from workbench.store.store import KEYS, LEGACY_TABLES, Store, _Tx, crashpoint, schemas_for
+from workbench.store.table import StoreTable
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+__all__ = [
+    "MIGRATIONS",
+    "Migration",
+    "MigrationError",
+    "fingerprint",
+    "migrate",
+    "plan",
+    "rollback",
+]
+
+
+class MigrationError(StoreError):
+    """A migration's verification failed; nothing was made visible."""
+
+
+@dataclass(frozen=True)
+class Migration:
+    """One step between adjacent schema versions."""
+
+    source: int
+    target: int
+    name: str
+    plan: Callable[[Store], list[dict]]
+    up: Callable[[_Tx], None]
+    down: Callable[[_Tx], None]
+
+
+def fingerprint(tx_or_store, version_tables: dict[str, int] | None = None) -> dict:
+    """Row count and content hash of every legacy column (v1 columns of legacy tables)."""
+    out = {}
+    for name in LEGACY_TABLES:
+        schema = schemas_for(1)[name]
+        t = tx_or_store.read(name) if isinstance(tx_or_store, _Tx) else tx_or_store.read_table(name)
+        t = t.select(schema.names).sort_by([(k, "ascending") for k in _row_key(name)])
+        for col in schema.names:
+            values = t[col].to_pylist()
+            digest = hashlib.sha256(json.dumps(values, default=str).encode()).hexdigest()
+            out[(name, col)] = (t.num_rows, digest)
+    return out
+
+
+def _row_key(name: str) -> tuple[str, ...]:
+    return ("module",) if name == "modules" else ("module", "qualname", "line")
+
+
+def _report(before: dict, after: dict) -> pd.DataFrame:
+    import pandas as pd
+
+    rows = []
+    for (table, col), (n0, h0) in before.items():
+        n1, h1 = after.get((table, col), (None, None))
+        rows.append(
+            {
+                "table": table,
+                "column": col,
+                "rows_before": n0,
+                "rows_after": n1,
+                "hash_before": h0[:16],
+                "hash_after": (h1 or "")[:16],
+                "equal": n0 == n1 and h0 == h1,
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+# -- v1 -> v2 --------------------------------------------------------------------------------
+
+
+def _plan_v2(store: Store) -> list[dict]:
+    n = store.read_table("modules").num_rows
+    steps = [{"step": "flag", "object": "cpg", "change": "off -> on"}]
+    steps += [
+        {
+            "step": "add column",
+            "object": f"modules.{f.name}",
+            "change": f"{f.type}; {n} existing rows"
+            + (": 'pending'" if f.name == "cpg_status" else ": null"),
+        }
+        for f in MODULES_CPG_FIELDS
+    ]
+    steps += [
+        {"step": "create table", "object": name, "change": f"{len(schema)} columns, empty"}
+        for name, schema in CPG_TABLES.items()
+    ]
+    steps.append({"step": "schema version", "object": "store", "change": "1 -> 2"})
+    return steps
+
+
+def _up_v2(tx: _Tx) -> None:
+    root = tx.store.root
+    for name, schema in CPG_TABLES.items():
+        tx.tables[name] = StoreTable(root, name, schema, KEYS[name]).create()
+        crashpoint(f"migrate.create.{name}")
+    rows = tx.read("modules")  # v1 rows
+    n = rows.num_rows
+    rows = rows.append_column(
+        MODULES.field("cpg_status"), pa.array([str(CpgStatus.PENDING)] * n, pa.string())
+    )
+    for f in MODULES_CPG_FIELDS[1:]:
+        rows = rows.append_column(f, pa.nulls(n, f.type))
+    table = StoreTable(root, "modules", MODULES_V1, KEYS["modules"])
+    tx.tables["modules"] = table.rewrite(tx.tables["modules"], rows.cast(MODULES), schema=MODULES)
+    crashpoint("migrate.modules")
+    tx.schema_version = 2
+    tx.flags["cpg"] = True
+
+
+def _down_v2(tx: _Tx) -> None:
+    root = tx.store.root
+    rows = tx.read("modules").select(MODULES_V1.names).cast(MODULES_V1)
+    table = StoreTable(root, "modules", MODULES, KEYS["modules"])
+    tx.tables["modules"] = table.rewrite(tx.tables["modules"], rows, schema=MODULES_V1)
+    crashpoint("rollback.modules")
+    for name in CPG_TABLES:
+        tx.tables.pop(name, None)
+    tx.schema_version = 1
+    tx.flags["cpg"] = False
+
+
+MIGRATIONS: list[Migration] = [Migration(1, 2, "cpg", _plan_v2, _up_v2, _down_v2)]
+
+
+def plan(store: Store, target: int = SCHEMA_VERSION) -> pd.DataFrame:
+    """What :func:`migrate` would change, without changing anything."""
+    import pandas as pd
+
+    steps = []
+    for m in MIGRATIONS:
+        if store.schema_version <= m.source and m.target <= target:
+            steps += [
+                {"migration": f"v{m.source}->v{m.target} {m.name}", **s} for s in m.plan(store)
+            ]
+    return pd.DataFrame(steps, columns=["migration", "step", "object", "change"])
+
+
+def migrate(store: Store, target: int = SCHEMA_VERSION) -> pd.DataFrame:
+    """Apply the migrations up to ``target``; return the verification table.
+
+    Raises
+    ------
+    MigrationError
+        Legacy data would change; the store stays at its old version.
+    """
+    if target > SCHEMA_VERSION:
+        raise SchemaVersionError(store.root, f"this workbench knows up to v{SCHEMA_VERSION}")
+    return _run(store, target, up=True)
+
+
+def rollback(store: Store, target: int = 1) -> pd.DataFrame:
+    """Undo migrations down to ``target`` (v1: no CPG); return the verification table."""
+    return _run(store, target, up=False)
+
+
+def _run(store: Store, target: int, up: bool) -> pd.DataFrame:
+    op = "migrate" if up else "rollback"
+    with store._writing(op) as tx:
+        before = fingerprint(tx)
+        start = tx.schema_version
+        steps = MIGRATIONS if up else list(reversed(MIGRATIONS))
+        for m in steps:
+            if up and tx.schema_version == m.source and m.target <= target:
+                m.up(tx)
+            elif not up and tx.schema_version == m.target and m.source >= target:
+                m.down(tx)
+            else:
+                continue
+            tx.changed = True
+        after = fingerprint(tx)
+        report = _report(before, after)
+        if not report.equal.all():
+            bad = report[~report.equal][["table", "column"]].to_dict("records")
+            raise MigrationError(store.root, f"legacy data would change: {bad}; nothing done")
+        tx.details = {"from": start, "to": tx.schema_version}
+    return report
