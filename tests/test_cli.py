@@ -58,3 +58,20 @@ def test_console_script_runs_in_a_fresh_process():
         proc = subprocess.run([str(exe), "version"], capture_output=True, text=True, timeout=60)
         assert proc.returncode == 0, proc.stderr
         assert proc.stdout.startswith("cpg-workbench ")
+
+
+def test_store_commands_in_fresh_processes_exit_cleanly(tmp_path):
+    """deltalake + pyarrow can abort at interpreter exit (shared/recipes/storage.md): every
+    store command must still exit 0, several times over."""
+    exe = str(Path(sys.executable).parent / "workbench")
+    store = str(tmp_path / "store")
+    steps = [
+        [exe, "ingest", str(SAMPLE), "--store", store],
+        [exe, "migrate", "--store", store],
+        [exe, "sql", "SELECT count(*) AS n FROM modules", "--store", store],
+        [exe, "history", "--store", store],
+        [exe, "rollback", "--store", store],
+    ]
+    for cmd in steps + [steps[2]] * 4:
+        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
+        assert proc.returncode == 0, (cmd, proc.stderr)

@@ -187,8 +187,8 @@ class Store:
                     schema_version=1,
                     flags=dict(FLAGS),
                 )
-        except PermissionError as e:
-            raise StoreError(root, f"cannot write here: {e.strerror}") from None
+        except OSError as e:  # permissions, a file where a directory should be, ...
+            raise StoreError(root, f"cannot write here: {e.strerror or e}") from None
         return cls(root, entry)
 
     def __repr__(self) -> str:

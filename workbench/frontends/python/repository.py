@@ -125,7 +125,7 @@ def _function_row(fn: ast.FunctionDef | ast.AsyncFunctionDef, qual: str, key: in
     }
 
 
-def _scan(node: ast.AST, depth: int, stats: dict, calls: set[str]) -> None:
+def _scan(node: ast.AST, depth: int, stats: dict, calls: set[str], elif_: bool = False) -> None:
     """Count within one function body; nested defs, classes and lambdas are their own."""
     if isinstance(node, ast.stmt):
         stats["statements"] += 1
@@ -138,11 +138,21 @@ def _scan(node: ast.AST, depth: int, stats: dict, calls: set[str]) -> None:
     elif isinstance(node, ast.Call):
         calls.add(_callee(node.func))
     if isinstance(node, _COMPOUND):
-        depth += 1
+        if not elif_:  # an elif is not deeper than its if
+            depth += 1
         stats["nesting"] = max(stats["nesting"], depth)
+    chained = node.orelse[0] if isinstance(node, ast.If) and _is_elif(node, node.orelse) else None
     for child in ast.iter_child_nodes(node):
         if not isinstance(child, _SCOPES):
-            _scan(child, depth, stats, calls)
+            _scan(child, depth, stats, calls, child is chained)
+
+
+def _is_elif(node: ast.If, orelse: list) -> bool:
+    return (
+        len(orelse) == 1
+        and isinstance(orelse[0], ast.If)
+        and (orelse[0].col_offset == node.col_offset)
+    )
 
 
 def _callee(func: ast.AST) -> str:
