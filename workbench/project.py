@@ -40,14 +40,13 @@ from workbench.cpg.schema import (
     EdgeKind,
     NodeKind,
     ParseStatus,
-    Resolution,
-    Subkind,
 )
 from workbench.errors import NotFoundError, SourceError
 from workbench.frontends.python import build_cpg
 from workbench.frontends.python.kinds import SKIP_DIRS
 from workbench.frontends.python.repository import module_row
 from workbench.frontends.python.source import DEFAULT_LIMITS, Limits
+from workbench.passes.linker import link
 
 if TYPE_CHECKING:
     import networkx as nx
@@ -245,72 +244,3 @@ def build_project(
             on_module(rel, row["error_type"])
     modules = pa.Table.from_pylist(rows, schema=MODULES_V1).sort_by("module")
     return Project(root, link(cpgs), modules)
-
-
-def link(cpgs: dict[str, CPG]) -> dict[str, CPG]:
-    """Add CALL edges from import-resolved call sites to methods of other modules.
-
-    A call's full name (``pkg.mod.f``, ``pkg.mod.C`` for a constructor) is looked up among the
-    project's functions and classes, following module-level import aliases (re-exports such as
-    ``from .util import helper`` in ``pkg/__init__.py``). The new edges carry the destination
-    module key in ``dst_module`` and the label ``import``.
-    """
-    methods: dict[str, tuple[int, int]] = {}
-    types: set[str] = set()
-    aliases: dict[str, str] = {}
-    for cpg in cpgs.values():
-        m = cpg.methods.filter(pc.equal(cpg.methods["subkind"], Subkind.FUNCTION))
-        for full, mid in zip(m["full_name"].to_pylist(), m["id"].to_pylist(), strict=True):
-            methods[full] = (cpg.module.key, mid)
-        n = cpg.nodes
-        t = n.filter(pc.equal(n["kind"], NodeKind.TYPE_DECL))
-        types.update(t["full_name"].to_pylist())
-        a = n.filter(pc.and_(pc.equal(n["subkind"], Subkind.ALIAS), pc.equal(n["method"], 0)))
-        prefix = cpg.module.name + "."
-        for bound, target in zip(a["name"].to_pylist(), a["full_name"].to_pylist(), strict=True):
-            if target and bound != "*":
-                aliases[prefix + bound] = target
-
-    def resolve(name: str, depth: int = 0) -> tuple[int, int] | None:
-        if depth > 8:
-            return None
-        if name in methods:
-            return methods[name]
-        if name in types:
-            return methods.get(name + ".__init__")
-        parts = name.split(".")
-        for i in range(len(parts), 0, -1):
-            prefix = ".".join(parts[:i])
-            if prefix in aliases:
-                target = aliases[prefix]
-                if target == prefix:
-                    return None
-                return resolve(".".join([target, *parts[i:]]), depth + 1)
-        return None
-
-    out = {}
-    for rel, cpg in cpgs.items():
-        n = cpg.nodes
-        calls = n.filter(pc.equal(n["resolution"], Resolution.IMPORT))
-        src, dst, dmod = [], [], []
-        for cid, full in zip(calls["id"].to_pylist(), calls["full_name"].to_pylist(), strict=True):
-            hit = resolve(full)
-            if hit is not None and hit[0] != cpg.module.key:
-                src.append(cid)
-                dst.append(hit[1])
-                dmod.append(hit[0])
-        if src:
-            extra = pa.table(
-                {
-                    "module": pa.array([cpg.module.key] * len(src), pa.int64()),
-                    "src": pa.array(src, pa.int32()),
-                    "dst": pa.array(dst, pa.int32()),
-                    "kind": pa.array([str(EdgeKind.CALL)] * len(src), pa.string()),
-                    "label": pa.array([str(Resolution.IMPORT)] * len(src), pa.string()),
-                    "dst_module": pa.array(dmod, pa.int64()),
-                },
-                schema=cpg.edges.schema,
-            )
-            cpg = CPG(cpg.nodes, pa.concat_tables([cpg.edges, extra]), cpg.methods, cpg.module)
-        out[rel] = cpg
-    return out

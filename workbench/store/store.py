@@ -387,10 +387,12 @@ class Store:
         *,
         exclude: Sequence[str] = (),
         limits=None,
+        refresh: Iterable[str] = (),
     ) -> IngestReport:
         """Parse every module under ``source`` into ``modules`` and ``functions``.
 
-        Only changed modules (by content hash) are rewritten; modules whose files are gone are
+        Only changed modules (by content hash) are rewritten, plus the paths in ``refresh``
+        (re-parsed even if unchanged: repair uses it); modules whose files are gone are
         removed. Works with CPG support off. In a v2 store, added and changed modules get CPG
         status ``pending`` and removed modules lose their CPG rows.
         """
@@ -401,6 +403,7 @@ class Store:
         limits = limits or DEFAULT_LIMITS
         source = Path(source)
         paths = find_modules(source, exclude)
+        refresh = set(refresh)
         report = IngestReport()
         with self._writing("ingest") as tx:
             current = {r["path"]: r for r in tx.read("modules").to_pylist()}
@@ -408,7 +411,8 @@ class Store:
             for rel in paths:
                 data = (source / rel).read_bytes()
                 old = current.get(rel)
-                if old is not None and old["content_hash"] == content_hash(data):
+                unchanged = old is not None and old["content_hash"] == content_hash(data)
+                if unchanged and rel not in refresh:
                     report.unchanged += 1
                     continue
                 try:
@@ -459,56 +463,14 @@ class Store:
         Each module's ``cpg_graphs`` row and ``modules`` CPG fields record status ``ok``, the
         generator, the source hash and a content hash of the graph.
         """
-        from workbench.frontends.python import GENERATOR
 
         self._require_cpg()
         cpgs = list(cpgs)
         if not cpgs:
             return self
-        build_seconds = build_seconds or {}
         with self._writing("write_cpg") as tx:
-            keys = {c.module.key for c in cpgs}
-            for name, attr in (
-                ("cpg_nodes", "nodes"),
-                ("cpg_edges", "edges"),
-                ("cpg_methods", "methods"),
-            ):
-                rows = pa.concat_tables([getattr(c, attr) for c in cpgs])
-                tx.replace_modules(name, keys, rows)
-                crashpoint(f"write_cpg.{name}")
-            now = dt.datetime.now(dt.UTC)
-            graphs = []
-            for c in cpgs:
-                graphs.append(
-                    {
-                        "module": c.module.key,
-                        "status": str(CpgStatus.OK),
-                        "error_type": None,
-                        "error_message": None,
-                        "generator": GENERATOR,
-                        "schema_version": SCHEMA_VERSION,
-                        "content_hash": c.module.content_hash,
-                        "graph_hash": graph_hash(c),
-                        "nodes": c.nodes.num_rows,
-                        "edges": c.edges.num_rows,
-                        "methods": c.methods.num_rows,
-                        "build_seconds": build_seconds.get(c.module.key),
-                        "built_at": now,
-                    }
-                )
-            tx.replace_modules("cpg_graphs", keys, pa.Table.from_pylist(graphs, schema=GRAPHS))
-            by_key = {g["module"]: g for g in graphs}
-            mods = tx.read("modules", pc.field("module").isin(list(keys))).to_pylist()
-            for m in mods:
-                g = by_key[m["module"]]
-                m.update(
-                    cpg_status=str(CpgStatus.OK),
-                    cpg_generator=GENERATOR,
-                    cpg_source_hash=g["content_hash"],
-                    cpg_graph_hash=g["graph_hash"],
-                )
-            tx.replace_modules("modules", keys, pa.Table.from_pylist(mods, schema=MODULES))
-            tx.details = {"modules": len(keys)}
+            write_cpg_rows(tx, cpgs, build_seconds or {})
+            tx.details = {"modules": len(cpgs)}
         return self
 
     def cpg(self, module: str | int, method: str | int | None = None) -> CPG:
@@ -561,6 +523,48 @@ class Store:
             return con.execute(query, params).df() if params else con.sql(query).df()
         finally:
             con.close()
+
+
+def write_cpg_rows(tx: _Tx, cpgs: list[CPG], build_seconds: dict[int, float]) -> None:
+    """Inside a write: replace the CPG rows of these modules, record ``cpg_graphs`` rows and
+    set the modules' CPG fields to ``ok``."""
+    from workbench.frontends.python import GENERATOR
+
+    keys = {c.module.key for c in cpgs}
+    for name, attr in (("cpg_nodes", "nodes"), ("cpg_edges", "edges"), ("cpg_methods", "methods")):
+        tx.replace_modules(name, keys, pa.concat_tables([getattr(c, attr) for c in cpgs]))
+        crashpoint(f"write_cpg.{name}")
+    now = dt.datetime.now(dt.UTC)
+    graphs = [
+        {
+            "module": c.module.key,
+            "status": str(CpgStatus.OK),
+            "error_type": None,
+            "error_message": None,
+            "generator": GENERATOR,
+            "schema_version": SCHEMA_VERSION,
+            "content_hash": c.module.content_hash,
+            "graph_hash": graph_hash(c),
+            "nodes": c.nodes.num_rows,
+            "edges": c.edges.num_rows,
+            "methods": c.methods.num_rows,
+            "build_seconds": build_seconds.get(c.module.key),
+            "built_at": now,
+        }
+        for c in cpgs
+    ]
+    tx.replace_modules("cpg_graphs", keys, pa.Table.from_pylist(graphs, schema=GRAPHS))
+    by_key = {g["module"]: g for g in graphs}
+    mods = tx.read("modules", pc.field("module").isin(list(keys))).to_pylist()
+    for m in mods:
+        g = by_key[m["module"]]
+        m.update(
+            cpg_status=str(CpgStatus.OK),
+            cpg_generator=GENERATOR,
+            cpg_source_hash=g["content_hash"],
+            cpg_graph_hash=g["graph_hash"],
+        )
+    tx.replace_modules("modules", keys, pa.Table.from_pylist(mods, schema=MODULES))
 
 
 def _pending_cpg_fields() -> dict:

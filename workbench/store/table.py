@@ -8,6 +8,7 @@ dataset over the snapshot's file list with page-checksum verification (never thr
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import time
@@ -130,6 +131,7 @@ class StoreTable:
             )
             fh.flush()
             os.fsync(fh.fileno())
+        self._write_digest(name, _sha256(path))
         stats: dict = {
             "numRecords": table.num_rows,
             "minValues": {},
@@ -145,6 +147,22 @@ class StoreTable:
         return AddAction(
             name, os.path.getsize(path), {}, int(time.time() * 1000), True, json.dumps(stats)
         )
+
+    # Whole-file SHA-256 digests live outside the table directory (Delta's vacuum removes
+    # every file its log does not know) and catch what page checksums cannot: damage to page
+    # headers and to the footer.
+
+    def _digest_path(self, name: str) -> Path:
+        return self.path.parent / "_workbench" / "checksums" / self.name / f"{name}.sha256"
+
+    def _write_digest(self, name: str, digest: str) -> None:
+        p = self._digest_path(name)
+        p.parent.mkdir(parents=True, exist_ok=True)
+        p.write_text(digest)
+
+    def expected_digest(self, name: str) -> str | None:
+        p = self._digest_path(name)
+        return p.read_text().strip() if p.exists() else None
 
     def commit(
         self,
@@ -177,3 +195,11 @@ class StoreTable:
             self.schema = schema
         adds = [self.write_file(table)] if table.num_rows else []
         return self.commit(adds, old, schema=self.schema, overwrite=schema is not None)
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()

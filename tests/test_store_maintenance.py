@@ -1,0 +1,177 @@
+"""verify / repair / compact / vacuum on real stores."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+
+import workbench as wb
+from workbench.store import Store, open_store
+from workbench.store.maintenance import compact, repair, vacuum, verify
+from workbench.store.migrations import fingerprint, migrate
+
+SAMPLE = Path(__file__).parent.parent / "data" / "sample_project"
+
+
+@pytest.fixture
+def src(tmp_path) -> Path:
+    dst = tmp_path / "src"
+    shutil.copytree(SAMPLE, dst)
+    return dst
+
+
+@pytest.fixture
+def full(tmp_path, src):
+    store = Store.create(tmp_path / "store")
+    store.ingest(src)
+    migrate(store)
+    proj = wb.build_project(src)
+    paths = sorted(proj.cpgs)
+    for i in range(0, len(paths), 4):  # several files per table
+        store.write_cpg([proj.cpgs[p] for p in paths[i : i + 4]])
+    return store, proj
+
+
+def data_file(store: Store, table: str, index: int = 0) -> Path:
+    t = store._table(table, store.schema_version)
+    return t.path / t.files(store._entry.tables[table])[index]["path"]
+
+
+def flip(path: Path, at: float = 0.5) -> None:
+    data = bytearray(path.read_bytes())
+    i = int(len(data) * at)
+    data[i] ^= 0xFF
+    path.write_bytes(bytes(data))
+
+
+def test_healthy_store_verifies(full):
+    store, _ = full
+    assert verify(store).empty
+
+
+@pytest.mark.parametrize("damage", ["flip", "missing", "truncate"])
+def test_damaged_cpg_file_is_found_and_rebuilt_from_source(full, damage):
+    store, proj = full
+    path = data_file(store, "cpg_nodes", 1)
+    if damage == "flip":
+        flip(path)
+    elif damage == "missing":
+        path.unlink()
+    else:
+        path.write_bytes(path.read_bytes()[:-100])
+    report = verify(store)
+    assert report.table.tolist() == ["cpg_nodes"]
+    problem = report.problem[0]
+    assert {"flip": "checksum", "missing": "missing", "truncate": "size"}[damage] in problem
+    held = set(report.modules[0])
+    assert held and held <= {c.module.key for c in proj.cpgs.values()}
+    done = repair(store)
+    assert "rebuilt" in " ".join(done.action)
+    assert verify(store).empty
+    for rel, built in proj.cpgs.items():
+        assert store.cpg(rel).equals(built), rel
+
+
+def test_flipped_bytes_are_caught_by_page_checksums(full):
+    """Without the file digest, Parquet page checksums still catch flips in page data."""
+    store, _ = full
+    t = store._table("cpg_edges", 2)
+    path = data_file(store, "cpg_edges", 0)
+    t._digest_path(path.name).unlink()
+    caught = 0
+    for at in (0.2, 0.35, 0.5, 0.65):
+        original = path.read_bytes()
+        flip(path, at)
+        caught += "unreadable" in " ".join(verify(store).problem)
+        path.write_bytes(original)
+    assert caught == 4
+
+
+def test_file_digest_catches_footer_damage(full):
+    store, _ = full
+    path = data_file(store, "cpg_methods", 0)
+    flip(path, 0.995)  # inside the footer's metadata
+    assert "checksum mismatch" in verify(store).problem[0]
+
+
+def test_damaged_legacy_file_is_restored(full, src):
+    store, _ = full
+    before = fingerprint(store)
+    flip(data_file(store, "functions", 0))
+    assert verify(store).table.tolist() == ["functions"]
+    repair(store)
+    assert verify(store).empty
+    assert fingerprint(store) == before
+
+
+def test_changed_source_leaves_module_pending_instead_of_guessing(full, src):
+    store, _ = full
+    report_before = verify(store)
+    assert report_before.empty
+    path = data_file(store, "cpg_methods", 0)
+    report = (flip(path), verify(store))[1]
+    keys = set(report.modules[0])
+    mods = store.modules().set_index("module")
+    for k in keys:  # edit every affected source after it was ingested
+        (src / mods.loc[k, "path"]).write_text("# edited\n")
+    repair(store, source=src)
+    assert verify(store).empty
+    statuses = store.modules().set_index("module").loc[list(keys), "cpg_status"]
+    assert set(statuses) == {"pending"}  # re-ingest saw the edits: to be rebuilt later
+
+
+def test_compaction_keeps_content_and_sort_order(full):
+    store, proj = full
+    files_before = len(store._table("cpg_nodes", 2).files(store._entry.tables["cpg_nodes"]))
+    out = compact(store)
+    assert out["cpg_nodes"] == (files_before, 1)
+    for rel, built in proj.cpgs.items():
+        assert store.cpg(rel).equals(built)
+    keys = store.read_table("cpg_nodes")["module"].to_pylist()
+    assert keys == sorted(keys)
+    assert store.history().operation.tolist()[-1] == "compact"
+    assert verify(store).empty
+
+
+def test_vacuum_removes_unneeded_files_but_waits_for_a_running_write(full, src):
+    store, proj = full
+    compact(store)
+    root = str(store.root)
+    writer = f"""
+        import time, pyarrow as pa, workbench as wb
+        from workbench.store import open_store
+        from workbench.store.log import write_lock
+        store = open_store({root!r})
+        cpg = wb.build_cpg("def slow():\\n    return 1\\n", path="bookshop/admin.py")
+        with write_lock(store.root):  # a long write: files on disk, commit later
+            t = store._table("cpg_nodes", 2)
+            add = t.write_file(cpg.nodes)
+            print("written", flush=True)
+            time.sleep(2.0)
+            t.commit([add], [])
+        print("committed", flush=True)
+    """
+    proc = subprocess.Popen(
+        [sys.executable, "-c", textwrap.dedent(writer)], stdout=subprocess.PIPE, text=True
+    )
+    assert proc.stdout.readline().strip() == "written"
+    t0 = time.perf_counter()
+    removed = vacuum(store, retention_hours=0)
+    waited = time.perf_counter() - t0
+    assert proc.wait() == 0
+    assert waited > 1.0  # it waited for the write to finish
+    assert removed > 0
+    table = store._table("cpg_nodes", 2)
+    from deltalake import DeltaTable
+
+    newest = DeltaTable(str(table.path))
+    assert all(Path(u.removeprefix("file://")).exists() for u in newest.file_uris())
+    store = open_store(store.root)
+    for rel, built in proj.cpgs.items():
+        assert store.cpg(rel).equals(built)
