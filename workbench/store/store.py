@@ -56,7 +56,7 @@ from workbench.errors import (
     StoreNotFoundError,
 )
 from workbench.store.log import META_DIR, LogEntry, StoreLog, write_lock
-from workbench.store.table import StoreTable
+from workbench.store.table import ROW_GROUP, StoreTable
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -80,6 +80,14 @@ KEYS: dict[str, tuple[str, ...]] = {
     "telemetry": ("ts",),
 }
 LEGACY_TABLES = ("modules", "functions")
+
+#: Row-group size per table where it differs from the default 64k rows: one module's CPG is
+#: read whole, so smaller groups mean less to decompress per lookup (see the store benchmark).
+ROW_GROUPS: dict[str, int] = {
+    "cpg_nodes": int(os.environ.get("WORKBENCH_LOOKUP_ROW_GROUP", 16384)),
+    "cpg_edges": int(os.environ.get("WORKBENCH_LOOKUP_ROW_GROUP", 16384)),
+    "cpg_methods": int(os.environ.get("WORKBENCH_LOOKUP_ROW_GROUP", 16384)),
+}
 
 
 def schemas_for(version: int) -> dict[str, pa.Schema]:
@@ -255,7 +263,13 @@ class Store:
         key = (name, schema_version)
         t = self._tables.get(key)
         if t is None:
-            t = StoreTable(self.root, name, schemas_for(schema_version)[name], KEYS[name])
+            t = StoreTable(
+                self.root,
+                name,
+                schemas_for(schema_version)[name],
+                KEYS[name],
+                ROW_GROUPS.get(name, ROW_GROUP),
+            )
             self._tables[key] = t
         return t
 
@@ -483,14 +497,15 @@ class Store:
                 f"module {row['path']!r} has no CPG yet (status {row.get('cpg_status')}): "
                 "run `workbench generate`"
             )
-        flt = pc.field("module") == key
         info = ModuleInfo(
             key, row["path"], row["name"], row["content_hash"], row["size_bytes"], row["lines"]
         )
+        tables = self._entry.tables
         cpg = CPG(
-            self.read_table("cpg_nodes", flt),
-            self.read_table("cpg_edges", flt),
-            self.read_table("cpg_methods", flt),
+            *(
+                self._table(name, 2).lookup(tables[name], key)
+                for name in ("cpg_nodes", "cpg_edges", "cpg_methods")
+            ),
             info,
         )
         return cpg.method(method) if method is not None else cpg

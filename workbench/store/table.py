@@ -33,12 +33,25 @@ _FORMAT = ds.ParquetFileFormat(
 class StoreTable:
     """A Delta table at ``root/name`` whose rows follow ``schema``, sorted by ``key``."""
 
-    def __init__(self, root: Path, name: str, schema: pa.Schema, key: tuple[str, ...]):
+    def __init__(
+        self,
+        root: Path,
+        name: str,
+        schema: pa.Schema,
+        key: tuple[str, ...],
+        row_group: int = ROW_GROUP,
+    ):
+        self.row_group = row_group
+        # integer columns (ids, positions) are near-sorted: delta encoding halves their size
+        ints = [f.name for f in schema if pa.types.is_integer(f.type) and f.name not in key]
+        self._delta_columns = {c: "DELTA_BINARY_PACKED" for c in ints}
+        self._dictionary_columns = [f.name for f in schema if f.name not in ints]
         self.path = root / name
         self.name = name
         self.schema = schema
         self.key = key
         self._snapshots: dict[int, tuple[DeltaTable, ds.Dataset | None]] = {}
+        self._row_groups: dict[int, list] = {}
 
     # -- lifecycle ---------------------------------------------------------------------
 
@@ -92,6 +105,32 @@ class StoreTable:
             t = t.cast(schema)
         return t
 
+    def lookup(self, version: int, key: int) -> pa.Table:
+        """Rows whose first key column equals ``key``, reading only the row groups whose
+        statistics admit it (page checksums verified). Footers are parsed once per version."""
+        index = self._row_groups.get(version)
+        if index is None:
+            index = []
+            col = self.key[0]
+            for f in self.files(version):
+                pf = pq.ParquetFile(self.path / f["path"], page_checksum_verification=True)
+                pos = pf.schema_arrow.get_field_index(col)
+                groups = []
+                for i in range(pf.metadata.num_row_groups):
+                    st = pf.metadata.row_group(i).column(pos).statistics
+                    groups.append((i, st.min, st.max) if st and st.has_min_max else (i, None, None))
+                index.append((pf, groups))
+            self._row_groups = {version: index}  # keep one version's open files
+        parts = []
+        for pf, groups in index:
+            wanted = [i for i, lo, hi in groups if lo is None or lo <= key <= hi]
+            if wanted:
+                t = pf.read_row_groups(wanted)
+                parts.append(t.filter(pc.equal(t[self.key[0]], key)))
+        if not parts:
+            return self.schema.empty_table()
+        return pa.concat_tables(parts).cast(self.schema)
+
     def files(self, version: int) -> list[dict]:
         """The data files of a version: path, size, rows and key range."""
         actions = pa.table(self.delta(version).get_add_actions(flatten=True))
@@ -126,8 +165,10 @@ class StoreTable:
                 fh,
                 compression="zstd",
                 compression_level=3,
-                row_group_size=ROW_GROUP,
+                row_group_size=self.row_group,
                 write_page_checksum=True,
+                use_dictionary=self._dictionary_columns,
+                column_encoding=self._delta_columns,
             )
             fh.flush()
             os.fsync(fh.fileno())
