@@ -79,18 +79,26 @@ def test_damaged_cpg_file_is_found_and_rebuilt_from_source(full, damage):
 
 
 def test_flipped_bytes_are_caught_by_page_checksums(full):
-    """Without the file digest, Parquet page checksums still catch flips in page data."""
+    """Without the file digest, Parquet page checksums still catch flips in page data (the
+    middle of a large column chunk, located from the footer's offsets)."""
+    import pyarrow.parquet as pq
+
     store, _ = full
-    t = store._table("cpg_edges", 2)
-    path = data_file(store, "cpg_edges", 0)
+    t = store._table("cpg_nodes", 2)
+    path = data_file(store, "cpg_nodes", 0)
     t._digest_path(path.name).unlink()
-    caught = 0
-    for at in (0.2, 0.35, 0.5, 0.65):
+    rg = pq.ParquetFile(path).metadata.row_group(0)
+    chunks = [rg.column(i) for i in range(rg.num_columns)]
+    chunks = [c for c in chunks if c.total_compressed_size > 128]
+    assert len(chunks) >= 5
+    for c in chunks:
+        start = c.dictionary_page_offset or c.data_page_offset
         original = path.read_bytes()
-        flip(path, at)
-        caught += "unreadable" in " ".join(verify(store).problem)
+        data = bytearray(original)
+        data[start + c.total_compressed_size // 2] ^= 0xFF
+        path.write_bytes(bytes(data))
+        assert "unreadable" in " ".join(verify(store).problem), c.path_in_schema
         path.write_bytes(original)
-    assert caught == 4
 
 
 def test_file_digest_catches_footer_damage(full):
