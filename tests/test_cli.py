@@ -70,8 +70,24 @@ def test_store_commands_in_fresh_processes_exit_cleanly(tmp_path):
         [exe, "migrate", "--store", store],
         [exe, "sql", "SELECT count(*) AS n FROM modules", "--store", store],
         [exe, "history", "--store", store],
+        [exe, "verify", "--store", store],
+        [exe, "compact", "--store", store],
+        [exe, "repair", "--store", store],
+        [exe, "vacuum", "--store", store],
         [exe, "rollback", "--store", store],
     ]
     for cmd in steps + [steps[2]] * 4:
         proc = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
         assert proc.returncode == 0, (cmd, proc.stderr)
+
+
+def test_verify_exit_code_reports_damage(tmp_path):
+    store = str(tmp_path / "store")
+    assert runner.invoke(app, ["ingest", str(SAMPLE), "--store", store]).exit_code == 0
+    data = next((tmp_path / "store" / "functions").glob("*.parquet"))
+    data.write_bytes(data.read_bytes()[:-10])
+    result = runner.invoke(app, ["verify", "--store", store])
+    assert result.exit_code == 1 and "size" in result.output
+    result = runner.invoke(app, ["repair", "--store", store])
+    assert result.exit_code == 0, result.output
+    assert runner.invoke(app, ["verify", "--store", store]).exit_code == 0

@@ -194,6 +194,56 @@ def sql(
 
 
 @app.command()
+def verify(store: StoreOpt) -> None:
+    """Check every data file (presence, size, SHA-256, page checksums) and the logs."""
+    from workbench.store.maintenance import verify as run
+
+    report = run(_open(store))
+    if report.empty:
+        typer.echo("ok: every data file verified")
+        return
+    typer.echo(report.to_string(index=False))
+    raise typer.Exit(1)
+
+
+@app.command()
+def repair(
+    store: StoreOpt,
+    source: Annotated[
+        Path | None, typer.Option(help="Source root (default: the last ingested one).")
+    ] = None,
+) -> None:
+    """Repair damaged files: rebuild CPG data from source, restore legacy data."""
+    from workbench.store.maintenance import repair as run
+
+    try:
+        report = run(_open(store), source)
+    except WorkbenchError as e:
+        _fail(e)
+    typer.echo("nothing to repair" if report.empty else report.to_string(index=False))
+
+
+@app.command()
+def compact(store: StoreOpt) -> None:
+    """Rewrite every table as few files sorted by key (keeps lookups fast)."""
+    from workbench.store.maintenance import compact as run
+
+    for name, (before, after) in run(_open(store)).items():
+        typer.echo(f"{name}: {before} files -> {after}")
+
+
+@app.command()
+def vacuum(
+    store: StoreOpt,
+    retention_hours: Annotated[int, typer.Option(help="Keep files newer versions need.")] = 168,
+) -> None:
+    """Delete files no version within the retention period needs (waits for running writes)."""
+    from workbench.store.maintenance import vacuum as run
+
+    typer.echo(f"removed {run(_open(store), retention_hours)} files")
+
+
+@app.command()
 def schema(
     table: Annotated[
         str | None, typer.Argument(help="A table name; all tables if omitted.")
