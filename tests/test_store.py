@@ -234,3 +234,28 @@ class TestCpgTables:
     def test_unknown_module(self, v2):
         with pytest.raises(NotFoundError):
             v2.cpg("no/such.py")
+
+
+def test_ast_repository_and_cpg_agree_on_functions(tmp_path):
+    """The v1 functions table and the CPG's FUNCTION methods describe the same functions."""
+    import sysconfig
+
+    stdlib = Path(sysconfig.get_paths()["stdlib"])
+    src = tmp_path / "lib"
+    for name in ("argparse.py", "dataclasses.py", "json", "email/_header_value_parser.py"):
+        target = src / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if (stdlib / name).is_dir():
+            shutil.copytree(stdlib / name, target, dirs_exist_ok=True)
+        else:
+            shutil.copy(stdlib / name, target)
+    store = Store.create(tmp_path / "store")
+    store.ingest(src)
+    functions = store.functions()
+    for rel, cpg in wb.build_project(src).cpgs.items():
+        ours = functions[functions.module == cpg.module.key]
+        methods = cpg.to_pandas().methods.query("subkind == 'FUNCTION'")
+        qual = sorted(f.removeprefix(cpg.module.name + ".") for f in methods.full_name)
+        assert sorted(ours.qualname) == qual, rel
+        assert sorted(ours.nesting) == sorted(methods.nesting), rel
+        assert sorted(ours.statements) == sorted(methods.statements), rel

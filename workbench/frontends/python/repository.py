@@ -99,6 +99,13 @@ def _defs_in(node: ast.AST):
                 yield from _defs_in(child)
 
 
+class _Stats:
+    __slots__ = ("decisions", "nesting", "statements")
+
+    def __init__(self) -> None:
+        self.decisions = self.nesting = self.statements = 0
+
+
 def _function_row(fn: ast.FunctionDef | ast.AsyncFunctionDef, qual: str, key: int) -> dict:
     a = fn.args
     params = [x.arg for x in (*a.posonlyargs, *a.args)]
@@ -107,10 +114,10 @@ def _function_row(fn: ast.FunctionDef | ast.AsyncFunctionDef, qual: str, key: in
     params += [x.arg for x in a.kwonlyargs]
     if a.kwarg:
         params.append(a.kwarg.arg)
-    stats = {"decisions": 0, "statements": 0, "nesting": 0}
+    st = _Stats()
     calls: set[str] = set()
     for stmt in fn.body:
-        _scan(stmt, 0, stats, calls)
+        _scan(stmt, 0, st, calls)
     return {
         "module": key,
         "qualname": qual,
@@ -118,33 +125,80 @@ def _function_row(fn: ast.FunctionDef | ast.AsyncFunctionDef, qual: str, key: in
         "line": fn.lineno,
         "end_line": fn.end_lineno,
         "parameters": params,
-        "decision_points": stats["decisions"],
-        "nesting": stats["nesting"],
-        "statements": stats["statements"],
+        "decision_points": st.decisions,
+        "nesting": st.nesting,
+        "statements": st.statements,
         "calls": sorted(calls),
     }
 
 
-def _scan(node: ast.AST, depth: int, stats: dict, calls: set[str], elif_: bool = False) -> None:
+_STMT, _DECISION, _NESTS = 1, 2, 4
+_INFO: dict[type, tuple[int, tuple[str, ...]]] = {}
+_AST = ast.AST
+
+
+def _info(cls: type) -> tuple[int, tuple[str, ...]]:
+    """Per syntax class: flags and the fields that can hold child nodes (cached)."""
+    info = _INFO.get(cls)
+    if info is None:
+        flags = (
+            (_STMT if issubclass(cls, ast.stmt) else 0)
+            | (_DECISION if cls in _DECISIONS else 0)
+            | (_NESTS if cls in _COMPOUND else 0)
+        )
+        fields = tuple(f for f in cls._fields if f not in ("ctx", "op", "ops"))
+        info = _INFO[cls] = (flags, fields)
+    return info
+
+
+def _scan(node: ast.AST, depth: int, st: _Stats, calls: set[str], elif_: bool = False) -> None:
     """Count within one function body; nested defs, classes and lambdas are their own."""
-    if isinstance(node, ast.stmt):
-        stats["statements"] += 1
-    if isinstance(node, _DECISIONS):
-        stats["decisions"] += 1
-    elif isinstance(node, ast.BoolOp):
-        stats["decisions"] += len(node.values) - 1
-    elif isinstance(node, ast.comprehension):
-        stats["decisions"] += len(node.ifs)
-    elif isinstance(node, ast.Call):
+    cls = node.__class__
+    flags, fields = _INFO.get(cls) or _info(cls)
+    if flags & _STMT:
+        st.statements += 1
+    if cls in _SCOPES:  # its header runs here; its body is a function of its own
+        for expr in _header(node):
+            _scan(expr, depth, st, calls)
+        return
+    if flags & _DECISION:
+        st.decisions += 1
+    elif cls is ast.BoolOp:
+        st.decisions += len(node.values) - 1
+    elif cls is ast.comprehension:
+        st.decisions += len(node.ifs)
+    elif cls is ast.Call:
         calls.add(_callee(node.func))
-    if isinstance(node, _COMPOUND):
+    chained = None
+    if flags & _NESTS:
         if not elif_:  # an elif is not deeper than its if
             depth += 1
-        stats["nesting"] = max(stats["nesting"], depth)
-    chained = node.orelse[0] if isinstance(node, ast.If) and _is_elif(node, node.orelse) else None
-    for child in ast.iter_child_nodes(node):
-        if not isinstance(child, _SCOPES):
-            _scan(child, depth, stats, calls, child is chained)
+        if depth > st.nesting:
+            st.nesting = depth
+        if cls is ast.If and _is_elif(node, node.orelse):
+            chained = node.orelse[0]
+    for f in fields:
+        v = getattr(node, f)
+        if v.__class__ is list:
+            for x in v:
+                if isinstance(x, _AST):
+                    _scan(x, depth, st, calls, x is chained)
+        elif isinstance(v, _AST):
+            _scan(v, depth, st, calls)
+
+
+def _header(node: ast.AST) -> list[ast.AST]:
+    """What a def, class or lambda evaluates where it stands."""
+    if isinstance(node, ast.ClassDef):
+        return [*node.decorator_list, *node.bases, *(k.value for k in node.keywords)]
+    a = node.args
+    out = [*getattr(node, "decorator_list", ()), *a.defaults, *(d for d in a.kw_defaults if d)]
+    if not isinstance(node, ast.Lambda):
+        args = [*a.posonlyargs, *a.args, a.vararg, *a.kwonlyargs, a.kwarg]
+        out += [x.annotation for x in args if x is not None and x.annotation is not None]
+        if node.returns is not None:
+            out.append(node.returns)
+    return out
 
 
 def _is_elif(node: ast.If, orelse: list) -> bool:
