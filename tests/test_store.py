@@ -234,6 +234,10 @@ class TestCpgTables:
     def test_unknown_module(self, v2):
         with pytest.raises(NotFoundError):
             v2.cpg("no/such.py")
+        version = v2.version
+        with pytest.raises(NotFoundError, match="ingest them first"):
+            v2.write_cpg([wb.build_cpg("x = 1\n", path="not/ingested.py")])
+        assert v2.refresh().version == version
 
 
 def test_ast_repository_and_cpg_agree_on_functions(tmp_path):

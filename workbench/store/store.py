@@ -35,6 +35,7 @@ from typing import TYPE_CHECKING
 
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.parquet as pq
 
 from workbench.cpg.graph import CPG, ModuleInfo
 from workbench.cpg.schema import (
@@ -149,10 +150,10 @@ class _Tx:
             if not keys or f["min"] is None or f["max"] < lo or f["min"] > hi:
                 continue
             path = str(t.path / f["path"])
-            mods = pa.parquet.read_table(path, columns=["module"])["module"]
+            mods = pq.read_table(path, columns=["module"])["module"]
             if pc.any(pc.is_in(mods, key_arr)).as_py():
                 affected.append(f["path"])
-                part = pa.parquet.read_table(path).cast(t.schema)
+                part = pq.read_table(path).cast(t.schema)
                 kept.append(part.filter(pc.invert(pc.is_in(part["module"], key_arr))))
         parts = [*kept, rows] if rows is not None else kept
         parts = [p for p in parts if p is not None and p.num_rows]
@@ -337,10 +338,10 @@ class Store:
                     flags=tx.flags,
                     details=tx.details,
                 )
+                self._cleanup(self._entry)  # under the lock: no writer can be using them
             else:
                 self._entry = base
             self._module_index = None
-        self._cleanup()
 
     def _check_version(self, entry: LogEntry) -> None:
         if entry.schema_version > SCHEMA_VERSION:
@@ -359,10 +360,9 @@ class Store:
                 t.restore(version)
         self._cleanup(entry)
 
-    def _cleanup(self, entry: LogEntry | None = None) -> None:
-        """Remove table directories the current store version does not use (after rollback
-        or an interrupted migration)."""
-        entry = entry or self._entry
+    def _cleanup(self, entry: LogEntry) -> None:
+        """Remove table directories a store version does not use (after rollback or an
+        interrupted migration). Call with the write lock held."""
         for name in KEYS:
             path = self.root / name
             if name not in entry.tables and path.exists():
@@ -483,6 +483,14 @@ class Store:
         if not cpgs:
             return self
         with self._writing("write_cpg") as tx:
+            known = set(tx.read("modules").column("module").to_pylist())
+            unknown = sorted(
+                c.module.path or c.module.name for c in cpgs if c.module.key not in known
+            )
+            if unknown:
+                raise NotFoundError(
+                    f"not in the repository (ingest them first): {', '.join(unknown[:10])}"
+                )
             write_cpg_rows(tx, cpgs, build_seconds or {})
             tx.details = {"modules": len(cpgs)}
         return self
