@@ -62,6 +62,37 @@ def test_read_only_directory(tmp_path):
         ro.chmod(0o700)
 
 
+@pytest.fixture
+def read_only_mount(tmp_path):
+    """A real read-only file system (tmpfs remounted ro); needs mount permission."""
+    import subprocess
+
+    mnt = tmp_path / "mnt"
+    mnt.mkdir()
+    if subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=16m", "tmpfs", str(mnt)], capture_output=True
+    ).returncode:
+        pytest.skip("cannot mount a tmpfs here")
+    yield mnt
+    subprocess.run(["umount", str(mnt)], capture_output=True)
+
+
+def test_read_only_file_system(read_only_mount, src):
+    import subprocess
+
+    store = Store.create(read_only_mount / "store")
+    store.ingest(src)
+    before = store.modules()
+    (src / "bookshop" / "admin.py").write_text("def changed():\n    pass\n")
+    subprocess.run(["mount", "-o", "remount,ro", str(read_only_mount)], check=True)
+    with pytest.raises(StoreError, match="nothing was changed"):
+        open_store(store.root).ingest(src)
+    with pytest.raises(StoreError, match="cannot write"):
+        Store.create(read_only_mount / "other")
+    after = open_store(store.root)  # reading still works
+    assert after.modules().equals(before)
+
+
 def test_parent_is_a_file(tmp_path):
     (tmp_path / "file").write_text("x")
     with pytest.raises(StoreError, match="cannot write"):

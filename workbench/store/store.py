@@ -322,6 +322,16 @@ class Store:
     def _writing(self, operation: str):
         if self.read_only:
             raise StoreError(self.root, f"store version {self.version} is a read-only view")
+        try:
+            with self._locked_write(operation) as tx:
+                yield tx
+        except OSError as e:  # read-only file system, disk full, permissions...
+            raise StoreError(
+                self.root, f"{operation} failed, nothing was changed: {e.strerror or e}"
+            ) from e
+
+    @contextmanager
+    def _locked_write(self, operation: str):
         with write_lock(self.root):
             base = self._log.latest()
             self._check_version(base)
