@@ -14,8 +14,8 @@ Examples
 >>> report = store.ingest(src)
 >>> report.added, store.schema_version, store.flags["cpg"]
 (['calc.py'], 1, False)
->>> store.functions()[["qualname", "parameters"]].to_dict("records")
-[{'qualname': 'add', 'parameters': ['a', 'b']}]
+>>> [(f.qualname, list(f.parameters)) for f in store.functions().itertuples()]
+[('add', ['a', 'b'])]
 """
 
 from __future__ import annotations
@@ -534,8 +534,8 @@ class Store:
         Every table of the schema version is a view of the same name.
 
         >>> import tempfile
-        >>> s = Store.create(pathlib.Path(tempfile.mkdtemp()) / "s")
-        >>> s.sql("SELECT count(*) AS n FROM modules WHERE language = ?", ["python"]).n[0]
+        >>> s = Store.create(tempfile.mkdtemp() + "/s")
+        >>> int(s.sql("SELECT count(*) AS n FROM modules WHERE language = ?", ["python"]).n[0])
         0
         """
         import duckdb
