@@ -82,13 +82,10 @@ KEYS: dict[str, tuple[str, ...]] = {
 }
 LEGACY_TABLES = ("modules", "functions")
 
-#: Row-group size per table where it differs from the default 64k rows: one module's CPG is
-#: read whole, so smaller groups mean less to decompress per lookup (see the store benchmark).
-ROW_GROUPS: dict[str, int] = {
-    "cpg_nodes": int(os.environ.get("WORKBENCH_LOOKUP_ROW_GROUP", 16384)),
-    "cpg_edges": int(os.environ.get("WORKBENCH_LOOKUP_ROW_GROUP", 16384)),
-    "cpg_methods": int(os.environ.get("WORKBENCH_LOOKUP_ROW_GROUP", 16384)),
-}
+#: Row-group size per table where it differs from the default 64k rows. One module's CPG is
+#: read whole, so a group should hold a few modules' rows, not hundreds: a stdlib module has
+#: ~1.8k nodes, ~3.6k edges and ~44 methods (see benchmarks/store_stdlib.py).
+ROW_GROUPS: dict[str, int] = {"cpg_nodes": 16384, "cpg_edges": 16384, "cpg_methods": 2048}
 
 
 def schemas_for(version: int) -> dict[str, pa.Schema]:
