@@ -18,7 +18,7 @@ import pyarrow.compute as pc
 from workbench.cpg.graph import CPG
 from workbench.cpg.schema import EdgeKind, NodeKind, Resolution, Subkind
 
-__all__ = ["LinkIndex", "link"]
+__all__ = ["LinkIndex", "defs_filter_expression", "link"]
 
 
 def _defs_filter(nodes: pa.Table) -> pa.Table:
@@ -28,6 +28,15 @@ def _defs_filter(nodes: pa.Table) -> pa.Table:
         pc.equal(nodes["subkind"], Subkind.ALIAS), pc.equal(nodes["method"], 0)
     )
     return nodes.filter(pc.fill_null(pc.or_kleene(is_type, is_alias), False))
+
+
+def defs_filter_expression():
+    """The same selection as a dataset filter (for reading it from stored tables)."""
+    import pyarrow.dataset as ds
+
+    return (ds.field("kind") == str(NodeKind.TYPE_DECL)) | (
+        (ds.field("subkind") == str(Subkind.ALIAS)) & (ds.field("method") == 0)
+    )
 
 
 class LinkIndex:

@@ -24,9 +24,8 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 from deltalake import DeltaTable
 
-from workbench.cpg.schema import MODULES, CpgStatus, NodeKind, Subkind
+from workbench.cpg.schema import MODULES, CpgStatus
 from workbench.errors import SourceError
-from workbench.passes.linker import LinkIndex
 from workbench.store.log import write_lock
 from workbench.store.store import (
     Store,
@@ -213,8 +212,7 @@ def _rebuild(tx, keys: list[int], source: Path | None, done: list) -> None:
     for name in _DERIVED:  # whatever intact rows of these modules are left go too
         tx.replace_modules(name, set(keys), None)
     if cpgs:
-        index = _link_index(tx, cpgs)
-        write_cpg_rows(tx, [index.link(c) for c in cpgs], {})
+        write_cpg_rows(tx, cpgs, {})  # relinks every cross-module edge
     if stale:
         for m in stale:
             m.update(_pending_cpg_fields())
@@ -229,19 +227,6 @@ def _rebuild(tx, keys: list[int], source: Path | None, done: list) -> None:
             "modules": keys,
         }
     )
-
-
-def _link_index(tx, cpgs: list) -> LinkIndex:
-    """Functions, classes and re-exports of every stored module plus ``cpgs``."""
-    names = {m["module"]: m["name"] for m in tx.read("modules").to_pylist()}
-    defs = (pc.field("kind") == str(NodeKind.TYPE_DECL)) | (
-        pc.field("subkind") == str(Subkind.ALIAS)
-    )
-    index = LinkIndex()
-    index.add(names, tx.read("cpg_methods"), tx.read("cpg_nodes", defs))
-    for c in cpgs:
-        index.add(c.module.name, c.methods, c.nodes)
-    return index
 
 
 def _last_source(store: Store) -> Path | None:

@@ -40,12 +40,15 @@ import pyarrow.parquet as pq
 from workbench.cpg.graph import CPG, ModuleInfo
 from workbench.cpg.schema import (
     CPG_TABLES,
+    EDGES,
     FUNCTIONS,
     GRAPHS,
     MODULES,
     MODULES_V1,
     SCHEMA_VERSION,
     CpgStatus,
+    EdgeKind,
+    Resolution,
 )
 from workbench.errors import (
     FeatureDisabledError,
@@ -81,6 +84,7 @@ KEYS: dict[str, tuple[str, ...]] = {
     "telemetry": ("ts",),
 }
 LEGACY_TABLES = ("modules", "functions")
+LINK_PREFIX = "link-"
 
 #: Row-group size per table where it differs from the default 64k rows. One module's CPG is
 #: read whole, so a group should hold a few modules' rows, not hundreds: a stdlib module has
@@ -144,6 +148,8 @@ class _Tx:
         affected, kept = [], []
         lo, hi = (min(keys), max(keys)) if keys else (None, None)
         for f in t.files(version):
+            if f["path"].startswith(LINK_PREFIX):
+                continue  # derived by relink() from all modules, never edited per module
             if not keys or f["min"] is None or f["max"] < lo or f["min"] > hi:
                 continue
             path = str(t.path / f["path"])
@@ -466,6 +472,7 @@ class Store:
                 if tx.schema_version >= 2:  # CPG rows of changed or removed sources are stale
                     for name in ("cpg_nodes", "cpg_edges", "cpg_methods", "cpg_graphs"):
                         tx.replace_modules(name, touched, None)
+                    relink(tx)
                 tx.details = {
                     "source": str(source.resolve()),
                     "added": len(report.added),
@@ -516,13 +523,16 @@ class Store:
             key, row["path"], row["name"], row["content_hash"], row["size_bytes"], row["lines"]
         )
         tables = self._entry.tables
-        cpg = CPG(
-            *(
-                self._table(name, 2).lookup(tables[name], key)
-                for name in ("cpg_nodes", "cpg_edges", "cpg_methods")
-            ),
-            info,
+        nodes, edges, methods = (
+            self._table(name, 2).lookup(tables[name], key)
+            for name in ("cpg_nodes", "cpg_edges", "cpg_methods")
         )
+        cross = pc.is_valid(edges["dst_module"])
+        if pc.any(cross).as_py():  # as built: the module's own edges, then cross-module ones
+            edges = pa.concat_tables(
+                [edges.filter(pc.invert(cross)), edges.filter(cross).sort_by("src")]
+            )
+        cpg = CPG(nodes, edges, methods, info)
         return cpg.method(method) if method is not None else cpg
 
     def sql(self, query: str, params: Sequence | dict | None = None) -> pd.DataFrame:
@@ -562,7 +572,10 @@ def write_cpg_rows(tx: _Tx, cpgs: list[CPG], build_seconds: dict[int, float]) ->
 
     keys = {c.module.key for c in cpgs}
     for name, attr in (("cpg_nodes", "nodes"), ("cpg_edges", "edges"), ("cpg_methods", "methods")):
-        tx.replace_modules(name, keys, pa.concat_tables([getattr(c, attr) for c in cpgs]))
+        rows = pa.concat_tables([getattr(c, attr) for c in cpgs])
+        if name == "cpg_edges":  # cross-module edges are derived by relink() below
+            rows = rows.filter(pc.is_null(rows["dst_module"]))
+        tx.replace_modules(name, keys, rows)
         crashpoint(f"write_cpg.{name}")
     now = dt.datetime.now(dt.UTC)
     graphs = [
@@ -595,6 +608,55 @@ def write_cpg_rows(tx: _Tx, cpgs: list[CPG], build_seconds: dict[int, float]) ->
             cpg_graph_hash=g["graph_hash"],
         )
     tx.replace_modules("modules", keys, pa.Table.from_pylist(mods, schema=MODULES))
+    relink(tx)
+
+
+def relink(tx: _Tx) -> None:
+    """Recompute every cross-module CALL edge from the stored modules (one commit).
+
+    They live in ``link-*`` files of ``cpg_edges``; the module files hold only edges within
+    their module. Relinking after every change keeps edges into a rebuilt or removed module
+    right, so an incremental run equals a clean rebuild.
+    """
+    from workbench.passes.linker import LinkIndex, defs_filter_expression
+
+    names = {
+        m["module"]: m["name"] for m in tx.read("modules").select(["module", "name"]).to_pylist()
+    }
+    index = LinkIndex()
+    index.add(names, tx.read("cpg_methods"), tx.read("cpg_nodes", defs_filter_expression()))
+    calls = tx.read("cpg_nodes", pc.field("resolution") == str(Resolution.IMPORT))
+    src, dst, smod, dmod = [], [], [], []
+    for key, cid, full in zip(
+        calls["module"].to_pylist(),
+        calls["id"].to_pylist(),
+        calls["full_name"].to_pylist(),
+        strict=True,
+    ):
+        hit = index.resolve(full)
+        if hit is not None and hit[0] != key:
+            smod.append(key)
+            src.append(cid)
+            dst.append(hit[1])
+            dmod.append(hit[0])
+    n = len(src)
+    links = pa.table(
+        {
+            "module": pa.array(smod, pa.int64()),
+            "src": pa.array(src, pa.int32()),
+            "dst": pa.array(dst, pa.int32()),
+            "kind": pa.array([str(EdgeKind.CALL)] * n, pa.string()),
+            "label": pa.array([str(Resolution.IMPORT)] * n, pa.string()),
+            "dst_module": pa.array(dmod, pa.int64()),
+        },
+        schema=EDGES,
+    )
+    t = tx.table("cpg_edges")
+    old = [f["path"] for f in t.files(tx.tables["cpg_edges"]) if f["path"].startswith(LINK_PREFIX)]
+    adds = [t.write_file(links, prefix=LINK_PREFIX.rstrip("-"))] if n else []
+    if adds or old:
+        tx.tables["cpg_edges"] = t.commit(adds, old)
+        tx.changed = True
 
 
 def _pending_cpg_fields() -> dict:

@@ -152,12 +152,12 @@ class StoreTable:
 
     # -- writing -------------------------------------------------------------------------
 
-    def write_file(self, table: pa.Table) -> AddAction:
+    def write_file(self, table: pa.Table, prefix: str = "part") -> AddAction:
         """Write one sorted Parquet file (not yet committed); return its add action."""
         table = table.cast(self.schema)
         if self.key:
             table = table.sort_by([(k, "ascending") for k in self.key])
-        name = f"part-{uuid.uuid4().hex}.zstd.parquet"
+        name = f"{prefix}-{uuid.uuid4().hex}.zstd.parquet"
         path = self.path / name
         with open(path, "wb") as fh:
             pq.write_table(
