@@ -68,6 +68,7 @@ def test_store_commands_in_fresh_processes_exit_cleanly(tmp_path):
     steps = [
         [exe, "ingest", str(SAMPLE), "--store", store],
         [exe, "migrate", "--store", store],
+        [exe, "generate", "--store", store, "--workers", "2", "--quiet"],
         [exe, "sql", "SELECT count(*) AS n FROM modules", "--store", store],
         [exe, "history", "--store", store],
         [exe, "verify", "--store", store],
@@ -76,7 +77,7 @@ def test_store_commands_in_fresh_processes_exit_cleanly(tmp_path):
         [exe, "vacuum", "--store", store],
         [exe, "rollback", "--store", store],
     ]
-    for cmd in steps + [steps[2]] * 4:
+    for cmd in steps + [steps[3]] * 4:  # sql, again and again
         proc = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
         assert proc.returncode == 0, (cmd, proc.stderr)
 

@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 
 from workbench.cpg.schema import TABLES, Subkind, describe
-from workbench.errors import WorkbenchError
+from workbench.errors import MissingDependencyError, WorkbenchError
 
 app = typer.Typer(
     add_completion=False,
@@ -136,6 +136,61 @@ def ingest(
 
 
 @app.command()
+def generate(
+    store: StoreOpt,
+    workers: Annotated[
+        int | None, typer.Option(help="Worker processes (default: all cores).")
+    ] = None,
+    executor: Annotated[
+        str, typer.Option(help="process, or dask (a local Dask cluster).")
+    ] = "process",
+    source: Annotated[Path | None, typer.Option(help="Source root (default: last ingest).")] = None,
+    retry_failed: Annotated[bool, typer.Option(help="Build failed modules again.")] = False,
+    timeout: Annotated[float | None, typer.Option(help="Seconds one module may take.")] = None,
+    memory_budget_mb: Annotated[int | None, typer.Option(help="Memory per module build.")] = None,
+    quiet: Annotated[bool, typer.Option(help="No progress bar (CI).")] = False,
+) -> None:
+    """Build the CPGs of pending modules (most-read first, in parallel, resumable)."""
+    from workbench.generate import generate as run
+
+    st = _open(store)
+    kw = dict(
+        source=source,
+        workers=workers,
+        retry_failed=retry_failed,
+        timeout=timeout,
+        memory_budget_mb=memory_budget_mb,
+        quiet=quiet,
+    )
+    try:
+        if executor == "dask":
+            from distributed import Client, LocalCluster
+
+            with (
+                LocalCluster(
+                    n_workers=workers or None, threads_per_worker=1, dashboard_address=None
+                ) as cluster,
+                Client(cluster) as client,
+            ):
+                report = run(st, executor=client.get_executor(), **kw)
+        elif executor == "process":
+            report = run(st, **kw)
+        else:
+            typer.echo(f"error: unknown executor {executor!r} (process, dask)", err=True)
+            raise typer.Exit(2)
+    except WorkbenchError as e:
+        _fail(e)
+    except ImportError:
+        _fail(MissingDependencyError("dask.distributed", "dask"))
+    typer.echo(
+        f"{report.planned} planned: {report.ok} ok, {report.failed} failed, "
+        f"{report.skipped} skipped in {report.seconds:.1f} s ({report.commits} commits)"
+    )
+    for f in report.failures:
+        typer.echo(f"  {f['status']:<8} {f['path']}  {f['error_type']}: {f['error_message']}")
+
+
+@app.command()
 def migrate(
     store: StoreOpt,
     plan_only: Annotated[
@@ -185,7 +240,8 @@ def sql(
 ) -> None:
     """Run a SQL query over the store and print the result."""
     try:
-        typer.echo(_open(store).sql(query).to_string(index=False))
+        with _open(store) as st:  # closing persists the read counts
+            typer.echo(st.sql(query).to_string(index=False))
     except WorkbenchError as e:
         _fail(e)
     except Exception as e:  # DuckDB's own errors: show them plainly

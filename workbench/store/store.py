@@ -27,6 +27,7 @@ import json
 import os
 import shutil
 import signal
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -39,6 +40,7 @@ import pyarrow.parquet as pq
 
 from workbench.cpg.graph import CPG, ModuleInfo
 from workbench.cpg.schema import (
+    ACCESS_STATS,
     CPG_TABLES,
     EDGES,
     FUNCTIONS,
@@ -84,6 +86,7 @@ KEYS: dict[str, tuple[str, ...]] = {
     "telemetry": ("ts",),
 }
 LEGACY_TABLES = ("modules", "functions")
+AUTO_FLUSH_READS = 1000
 LINK_PREFIX = "link-"
 
 #: Row-group size per table where it differs from the default 64k rows. One module's CPG is
@@ -139,9 +142,11 @@ class _Tx:
         schema = schemas_for(self.schema_version)[name]
         return self.table(name).read(self.tables[name], filter=filter, schema=schema)
 
-    def replace_modules(self, name: str, keys: set[int], rows: pa.Table | None) -> None:
-        """Remove the rows of modules ``keys`` and add ``rows``, rewriting only the files that
-        hold those modules."""
+    def replace_modules(
+        self, name: str, keys: set[int], rows: pa.Table | None, adds: Sequence = ()
+    ) -> None:
+        """Remove the rows of modules ``keys`` and add ``rows`` (and files already written,
+        ``adds``), rewriting only the files that hold those modules."""
         t = self.table(name)
         version = self.tables[name]
         key_arr = pa.array(sorted(keys), pa.int64())
@@ -160,10 +165,12 @@ class _Tx:
                 kept.append(part.filter(pc.invert(pc.is_in(part["module"], key_arr))))
         parts = [*kept, rows] if rows is not None else kept
         parts = [p for p in parts if p is not None and p.num_rows]
-        if not affected and not parts:
+        if not affected and not parts and not adds:
             return
-        adds = [t.write_file(pa.concat_tables([p.cast(t.schema) for p in parts]))] if parts else []
-        self.tables[name] = t.commit(adds, affected)
+        written = (
+            [t.write_file(pa.concat_tables([p.cast(t.schema) for p in parts]))] if parts else []
+        )
+        self.tables[name] = t.commit([*written, *adds], affected)
         self.changed = True
 
 
@@ -177,6 +184,45 @@ class Store:
         self._log = StoreLog(root)
         self._tables: dict[tuple[str, int], StoreTable] = {}
         self._module_index: tuple[int, dict] | None = None
+        self._reads: Counter[int] = Counter()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Persist the read counts gathered so far (see :meth:`flush_reads`)."""
+        self.flush_reads()
+
+    def _note_reads(self, keys) -> None:
+        self._reads.update(keys)
+        if sum(self._reads.values()) >= AUTO_FLUSH_READS and not self.read_only:
+            self.flush_reads()
+
+    def flush_reads(self) -> None:
+        """Add the reads counted in memory to ``access_stats`` (one store version).
+
+        Reads of a module, its functions or its CPG (and SQL results with a ``module`` column)
+        are counted; generation builds the most-read modules first.
+        """
+        if not self._reads or self.read_only or "access_stats" not in self._entry.tables:
+            self._reads.clear()
+            return
+        reads, self._reads = self._reads, Counter()
+        now = dt.datetime.now(dt.UTC)
+        with self._writing("access") as tx:
+            rows = {r["module"]: r for r in tx.read("access_stats").to_pylist()}
+            for key, n in reads.items():
+                row = rows.setdefault(key, {"module": key, "reads": 0, "last_read": now})
+                row["reads"] += n
+                row["last_read"] = now
+            tx.replace_modules(
+                "access_stats",
+                set(rows),
+                pa.Table.from_pylist(list(rows.values()), schema=ACCESS_STATS),
+            )
 
     # -- opening -----------------------------------------------------------------------
 
@@ -294,7 +340,9 @@ class Store:
         """The ``functions`` table (of one module: path or dotted name)."""
         flt = None
         if module is not None:
-            flt = pc.field("module") == self._module_key(module)
+            key = self._module_key(module)
+            flt = pc.field("module") == key
+            self._note_reads([key])
         t = self.read_table("functions", flt)
         return t.sort_by([("module", "ascending"), ("line", "ascending")]).to_pandas()
 
@@ -533,6 +581,7 @@ class Store:
                 [edges.filter(pc.invert(cross)), edges.filter(cross).sort_by("src")]
             )
         cpg = CPG(nodes, edges, methods, info)
+        self._note_reads([key])
         return cpg.method(method) if method is not None else cpg
 
     def sql(self, query: str, params: Sequence | dict | None = None) -> pd.DataFrame:
@@ -560,9 +609,12 @@ class Store:
             else:
                 con.register(name, t.schema.empty_table())
         try:
-            return con.execute(query, params).df() if params else con.sql(query).df()
+            df = con.execute(query, params).df() if params else con.sql(query).df()
         finally:
             con.close()
+        if "module" in df.columns and len(df) and "access_stats" in self._entry.tables:
+            self._note_reads(int(k) for k in df["module"].dropna().unique())
+        return df
 
 
 def write_cpg_rows(tx: _Tx, cpgs: list[CPG], build_seconds: dict[int, float]) -> None:
@@ -669,9 +721,11 @@ def _pending_cpg_fields() -> dict:
 
 
 def graph_hash(cpg: CPG) -> str:
-    """Content hash of a module's node and edge rows (Arrow IPC of the canonical tables)."""
+    """Content hash of a module's own node and edge rows (Arrow IPC of the canonical tables;
+    cross-module edges, which depend on other modules, are left out)."""
     h = hashlib.sha256()
-    for t in (cpg.nodes, cpg.edges):
+    edges = cpg.edges.filter(pc.is_null(cpg.edges["dst_module"]))
+    for t in (cpg.nodes, edges):
         sink = io.BytesIO()
         t = t.combine_chunks()
         with pa.ipc.new_stream(sink, t.schema) as w:

@@ -1,0 +1,215 @@
+"""Progressive generation on real stores with real process pools (and a real Dask cluster)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import workbench as wb
+from workbench.generate import generate, plan
+from workbench.store import Store, open_store
+from workbench.store.migrations import migrate
+
+SAMPLE = Path(__file__).parent.parent / "data" / "sample_project"
+
+
+def faulty_builder(data, path, limits):
+    """A builder that fails in every way a module can (runs in worker processes)."""
+    if path.endswith("admin.py"):
+        raise ValueError("boom")
+    if path.endswith("cli.py"):
+        os._exit(3)  # the worker process dies
+    if path.endswith("reports.py"):
+        time.sleep(30)  # longer than the timeout
+    return wb.build_cpg(data, path, limits=limits)
+
+
+@pytest.fixture
+def src(tmp_path) -> Path:
+    dst = tmp_path / "src"
+    shutil.copytree(SAMPLE, dst)
+    return dst
+
+
+@pytest.fixture
+def v2(tmp_path, src) -> Store:
+    store = Store.create(tmp_path / "store")
+    store.ingest(src)
+    migrate(store)
+    return store
+
+
+def snapshot(store: Store) -> dict:
+    """Everything a rebuild must reproduce, per module path."""
+    store = open_store(store.root)
+    mods = store.modules().set_index("path")
+    out = {}
+    for rel, m in mods.iterrows():
+        cpg = store.cpg(rel) if m.cpg_status == "ok" else None
+        out[rel] = (
+            m.cpg_status,
+            m.cpg_graph_hash,
+            None if cpg is None else (cpg.nodes, cpg.edges, cpg.methods),
+        )
+    return out
+
+
+def assert_same(a: dict, b: dict) -> None:
+    assert a.keys() == b.keys()
+    for rel in a:
+        (sa, ha, ta), (sb, hb, tb) = a[rel], b[rel]
+        assert (sa, ha) == (sb, hb), rel
+        if ta is not None:
+            assert all(x.equals(y) for x, y in zip(ta, tb, strict=True)), rel
+
+
+def test_generates_every_module_and_equals_the_project_build(v2, src):
+    events = []
+    report = generate(v2, workers=2, progress=events.append)
+    assert (report.ok, report.failed, report.skipped) == (11, 2, 0)
+    assert {f["error_type"] for f in report.failures} == {"ParseError", "DecodeError"}
+    proj = wb.build_project(src)
+    for rel, built in proj.cpgs.items():
+        assert v2.cpg(rel).equals(built), rel
+    graphs = v2.read_table("cpg_graphs").to_pandas().set_index("module")
+    assert set(graphs.status) == {"ok", "failed"}
+    kinds = [e.kind for e in events]
+    assert kinds.count("started") == 13 and kinds[-1] == "done"
+    assert kinds.count("finished") == 11 and kinds.count("failed") == 2
+    last = next(e for e in events if e.kind == "done")
+    assert (last.done, last.total, last.failed) == (13, 13, 2) and last.rate > 0
+
+
+def test_failures_are_isolated_to_their_module(v2, src):
+    report = generate(v2, workers=2, timeout=3, builder=faulty_builder, quiet=True)
+    by_path = {f["path"]: f for f in report.failures}
+    assert by_path["bookshop/admin.py"]["error_type"] == "ValueError"
+    assert by_path["bookshop/cli.py"]["error_type"] == "WorkerDied"
+    assert by_path["bookshop/reports.py"]["error_type"] == "BuildTimeout"
+    assert report.ok == 8  # 13 - the two broken sources - the three above
+    statuses = v2.modules().set_index("path").cpg_status
+    assert statuses["bookshop/cli.py"] == "failed" and statuses["bookshop/models.py"] == "ok"
+    assert generate(v2, workers=2, quiet=True).planned == 0  # failed ones wait for a retry
+    again = generate(v2, workers=2, retry_failed=True, quiet=True)
+    assert again.planned == 5 and again.ok == 3
+    assert v2.cpg("bookshop/cli.py").methods.num_rows > 1
+
+
+def test_memory_budget_skips_what_does_not_fit(v2):
+    report = generate(v2, workers=1, memory_budget_mb=0.05, quiet=True)  # ~44 nodes
+    skipped = {f["path"] for f in report.failures if f["status"] == "skipped"}
+    assert "bookshop/pricing.py" in skipped
+    reasons = {f["error_type"] for f in report.failures if f["status"] == "skipped"}
+    assert reasons == {"SourceTooLargeError"}
+    assert report.ok >= 1  # the small ones still built
+
+
+def test_most_accessed_modules_come_first(v2):
+    for _ in range(3):
+        v2.functions("bookshop/storage.py")
+    v2.functions("bookshop/admin.py")
+    v2.flush_reads()
+    order = [rel for _, rel, _ in plan(open_store(v2.root))]
+    assert order[:2] == ["bookshop/storage.py", "bookshop/admin.py"]
+    assert order[2:] == sorted(order[2:])
+
+
+def test_resumes_after_kill_without_duplicates(v2, src, tmp_path):
+    clean = Store.create(tmp_path / "clean")
+    clean.ingest(src)
+    migrate(clean)
+    generate(clean, workers=1, quiet=True)
+    code = f"""
+        from workbench.store import open_store
+        from workbench.generate import generate
+        generate(open_store({str(v2.root)!r}), workers=1, batch_size=1, commit_every=1,
+                 quiet=True)
+    """
+    env = {**os.environ, "WORKBENCH_CRASHPOINT": "generate.before_log"}
+    proc = subprocess.run([sys.executable, "-c", textwrap.dedent(code)], env=env, timeout=120)
+    assert proc.returncode == -signal.SIGKILL
+    proc = subprocess.Popen([sys.executable, "-c", textwrap.dedent(code)])
+    time.sleep(2.5)  # somewhere in the middle of the run
+    proc.kill()
+    proc.wait()
+    store = open_store(v2.root)
+    committed = set(store.modules().query("cpg_status != 'pending'").path)
+    report = generate(store, workers=2, quiet=True)
+    assert report.planned == 13 - len(committed)  # only what the killed runs left
+    assert_same(snapshot(v2), snapshot(clean))
+    counts = store.sql("SELECT module, count(*) AS n FROM cpg_graphs GROUP BY module")
+    assert set(counts.n) == {1} and len(counts) == 13
+
+
+EDITS = st.lists(
+    st.tuples(
+        st.sampled_from(["models.py", "pricing.py", "storage.py", "util/text.py", "new.py"]),
+        st.sampled_from(["change", "delete", "rename_fn"]),
+    ),
+    min_size=1,
+    max_size=3,
+)
+
+
+@given(EDITS)
+@settings(max_examples=6, deadline=None, suppress_health_check=list(HealthCheck))
+def test_incremental_run_equals_clean_rebuild(tmp_path_factory, edits):
+    tmp = tmp_path_factory.mktemp("inc")
+    src = tmp / "src"
+    shutil.copytree(SAMPLE, src)
+    store = Store.create(tmp / "store")
+    store.ingest(src)
+    migrate(store)
+    generate(store, workers=1, quiet=True)
+    for name, edit in edits:
+        path = src / "bookshop" / name
+        if edit == "delete":
+            path.unlink(missing_ok=True)
+        elif edit == "change" or not path.exists():
+            path.write_text(
+                f"from .models import Book\n\ndef made_{len(edits)}():\n"
+                f"    return Book('t', 1, 'a').describe()\n"
+            )
+        else:
+            path.write_text(path.read_text().replace("def ", "def renamed_", 1))
+    store.ingest(src)
+    report = generate(store, workers=1, quiet=True)
+    assert report.planned <= len(edits)
+    clean = Store.create(tmp / "clean")
+    clean.ingest(src)
+    migrate(clean)
+    generate(clean, workers=1, quiet=True)
+    assert_same(snapshot(store), snapshot(clean))
+
+
+def test_dask_local_cluster(v2, src):
+    distributed = pytest.importorskip("distributed")
+    with (
+        distributed.LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+        ) as cluster,
+        distributed.Client(cluster) as client,
+    ):
+        report = generate(v2, executor=client.get_executor(), quiet=True)
+    assert (report.ok, report.failed) == (11, 2)
+    pids = {r for r in v2.read_table("cpg_graphs")["status"].to_pylist()}
+    assert pids == {"ok", "failed"}
+    for rel, built in wb.build_project(src).cpgs.items():
+        assert v2.cpg(rel).equals(built), rel
+
+
+def test_needs_cpg_support(tmp_path, src):
+    store = Store.create(tmp_path / "v1")
+    store.ingest(src)
+    with pytest.raises(wb.errors.FeatureDisabledError):
+        generate(store, quiet=True)

@@ -1,0 +1,358 @@
+"""Progressive CPG generation: most-accessed modules first, in parallel, failures isolated,
+resumable and incremental.
+
+Workers build batches of modules and write Parquet files; this process commits them in
+batches (each commit one store version), so a killed run loses at most the batches not yet
+committed and the next run continues from there. A worker killed by the OS breaks a process
+pool: the batches in flight are then re-run one module at a time in a fresh pool, so only the
+module that kills its worker is marked failed (``WorkerDied``).
+
+Examples
+--------
+>>> import pathlib, tempfile
+>>> from workbench.store import Store, migrations
+>>> src = pathlib.Path(tempfile.mkdtemp())
+>>> _ = (src / "a.py").write_text("def f():\\n    return 1\\n")
+>>> _ = (src / "bad.py").write_text("def g(:\\n")
+>>> store = Store.create(pathlib.Path(tempfile.mkdtemp()) / "s")
+>>> _ = store.ingest(src)
+>>> _ = migrations.migrate(store)
+>>> report = generate(store, workers=1, quiet=True)
+>>> report.ok, report.failed, [f["error_type"] for f in report.failures]
+(1, 1, ['ParseError'])
+>>> generate(store, workers=1, quiet=True).planned  # nothing changed: nothing to do
+0
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import time
+from collections import deque
+from collections.abc import Callable
+from concurrent.futures import FIRST_COMPLETED, Executor, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pyarrow as pa
+from deltalake.transaction import AddAction
+
+from workbench.cpg.schema import GRAPHS, MODULES, SCHEMA_VERSION, CpgStatus
+from workbench.errors import NotFoundError
+from workbench.frontends.python import GENERATOR
+from workbench.generate.worker import build_batch
+from workbench.store.store import Store, relink
+
+__all__ = ["GenerationReport", "ProgressEvent", "generate", "plan"]
+
+#: In-memory size of a module's CPG while it is built, per node (measured on the stdlib's
+#: largest modules, rounded up): a memory budget becomes a node limit.
+BYTES_PER_NODE = 1200
+
+
+@dataclass(frozen=True)
+class ProgressEvent:
+    """What the progress callback receives."""
+
+    kind: str  # "started", "finished", "failed", "skipped", "committed", "done"
+    module: str | None
+    done: int
+    total: int
+    failed: int
+    skipped: int
+    elapsed: float
+
+    @property
+    def rate(self) -> float:
+        """Modules per second so far."""
+        return self.done / self.elapsed if self.elapsed > 0 else 0.0
+
+    @property
+    def eta(self) -> float | None:
+        """Seconds left at the current rate."""
+        return (self.total - self.done) / self.rate if self.rate > 0 else None
+
+
+@dataclass
+class GenerationReport:
+    """The outcome of one run."""
+
+    planned: int = 0
+    ok: int = 0
+    failed: int = 0
+    skipped: int = 0
+    commits: int = 0
+    seconds: float = 0.0
+    workers: int = 0
+    failures: list[dict] = field(default_factory=list)
+
+    def to_pandas(self):
+        import pandas as pd
+
+        return pd.DataFrame(
+            self.failures, columns=["path", "status", "error_type", "error_message"]
+        )
+
+
+def plan(store: Store, retry_failed: bool = False) -> list[tuple[int, str, str]]:
+    """Modules to build, most-accessed first, then by path: pending ones, ones built from
+    another source or generator version, and failed ones with ``retry_failed``."""
+    mods = store.read_table("modules").to_pylist()
+    reads = {r["module"]: r["reads"] for r in store.read_table("access_stats").to_pylist()}
+    todo = []
+    for m in mods:
+        status = m["cpg_status"]
+        stale = status == CpgStatus.OK and (
+            m["cpg_source_hash"] != m["content_hash"] or m["cpg_generator"] != GENERATOR
+        )
+        if status == CpgStatus.PENDING or stale or (retry_failed and status == CpgStatus.FAILED):
+            todo.append(m)
+    todo.sort(key=lambda m: (-reads.get(m["module"], 0), m["path"]))
+    return [(m["module"], m["path"], m["content_hash"]) for m in todo]
+
+
+def generate(
+    store: Store,
+    *,
+    source: str | os.PathLike | None = None,
+    workers: int | None = None,
+    executor: Executor | None = None,
+    batch_size: int | None = None,
+    retry_failed: bool = False,
+    timeout: float | None = None,
+    memory_budget_mb: int | None = None,
+    commit_every: int = 200,
+    progress: Callable[[ProgressEvent], None] | None = None,
+    quiet: bool = False,
+    builder: str | Callable = "python",
+) -> GenerationReport:
+    """Build the CPGs of pending modules and commit them to the store.
+
+    Parameters
+    ----------
+    store
+        A store with CPG support on (schema v2).
+    source
+        The source root (default: the one of the last ingest).
+    workers
+        Worker processes of the default process pool (default: all cores).
+    executor
+        Any ``concurrent.futures`` executor instead, e.g. ``dask.distributed``'s
+        ``Client.get_executor()``; its workers must see the store and the source.
+    batch_size
+        Modules per task (default: small enough to keep every worker busy).
+    retry_failed
+        Build modules that failed in an earlier run again.
+    timeout
+        Seconds one module may take (process workers only); a slower module fails.
+    memory_budget_mb
+        Memory one module's build may use: larger modules are skipped with the reason, and
+        fewer tasks run at once when the machine's available memory gets low.
+    commit_every
+        Modules per commit.
+    progress
+        Called with a :class:`ProgressEvent` for every module and commit. By default a
+        ``tqdm`` bar is shown (terminal or notebook) unless ``quiet``.
+    builder
+        ``"python"`` or a picklable function ``(bytes, path, limits=...) -> CPG``.
+    """
+    store._require_cpg()
+    store.flush_reads()
+    source = Path(source) if source else _last_source(store)
+    if source is None or not source.is_dir():
+        raise NotFoundError(f"source root {source} not found: pass source=")
+    tasks = plan(store, retry_failed)
+    workers = workers or os.cpu_count() or 1
+    report = GenerationReport(planned=len(tasks), workers=workers)
+    t0 = time.perf_counter()
+    bar = None
+    if progress is None and not quiet and tasks:
+        from tqdm.auto import tqdm
+
+        bar = tqdm(total=len(tasks), unit="module", desc="generate")
+    budget = (memory_budget_mb or 0) * 1024 * 1024
+    max_nodes = budget // BYTES_PER_NODE if budget else 4_000_000
+    batch = batch_size or max(1, min(16, len(tasks) // (workers * 4) or 1))
+
+    def emit(kind: str, module: str | None) -> None:
+        done = report.ok + report.failed + report.skipped
+        ev = ProgressEvent(
+            kind, module, done, len(tasks), report.failed, report.skipped, time.perf_counter() - t0
+        )
+        if progress is not None:
+            progress(ev)
+        elif bar is not None and kind in ("finished", "failed", "skipped"):
+            bar.update(1)
+            bar.set_postfix(failed=report.failed, skipped=report.skipped, refresh=False)
+
+    queue = deque(tasks[i : i + batch] for i in range(0, len(tasks), batch))
+    suspects: deque = deque()  # single-module tasks to run alone after a worker died
+    own = executor is None
+    pool = executor or ProcessPoolExecutor(max_workers=workers)
+    in_flight: dict = {}
+    staged: list[dict] = []
+    args = (str(store.root), str(source))
+
+    def submit(items) -> None:
+        fut = pool.submit(build_batch, *args, items, max_nodes, timeout, builder)
+        in_flight[fut] = items
+        for _, rel, _ in items:
+            emit("started", rel)
+
+    try:
+        while queue or suspects or in_flight:
+            limit = 1 if suspects else _concurrency(workers, budget)
+            while len(in_flight) < limit and (suspects or queue):
+                submit(suspects.popleft() if suspects else queue.popleft())
+            done, _ = wait(list(in_flight), return_when=FIRST_COMPLETED)
+            broken = False
+            for fut in done:
+                items = in_flight.pop(fut)
+                try:
+                    out = fut.result()
+                except BrokenProcessPool:
+                    broken = True
+                    if len(items) == 1 and limit == 1:  # it ran alone: it is the culprit
+                        out = _died(items)
+                    else:
+                        suspects.extend([it] for it in items)
+                        continue
+                except Exception as e:  # a remote executor's failure (e.g. a killed worker)
+                    out = _died(items, type(e).__name__, str(e))
+                staged.append(out)
+                for r in out["results"]:
+                    _count(report, r)
+                    emit({"ok": "finished"}.get(r["status"], r["status"]), r["path"])
+            if broken and own:
+                for items in in_flight.values():  # they died with the pool
+                    suspects.extend([it] for it in items)
+                in_flight.clear()
+                pool.shutdown(wait=False, cancel_futures=True)
+                pool = ProcessPoolExecutor(max_workers=workers)
+            if sum(len(o["results"]) for o in staged) >= commit_every or (
+                staged and not (queue or suspects or in_flight)
+            ):
+                _commit(store, staged)
+                report.commits += 1
+                staged = []
+                emit("committed", None)
+    finally:
+        if own:
+            pool.shutdown(wait=True, cancel_futures=True)
+        if bar is not None:
+            bar.close()
+    if staged:
+        _commit(store, staged)
+        report.commits += 1
+    if tasks:
+        with store._writing("link") as tx:
+            relink(tx)
+    report.seconds = time.perf_counter() - t0
+    emit("done", None)
+    return report
+
+
+def _count(report: GenerationReport, r: dict) -> None:
+    if r["status"] == CpgStatus.OK:
+        report.ok += 1
+        return
+    if r["status"] == CpgStatus.FAILED:
+        report.failed += 1
+    else:
+        report.skipped += 1
+    report.failures.append({k: r[k] for k in ("path", "status", "error_type", "error_message")})
+
+
+def _died(items, error_type: str = "WorkerDied", message: str | None = None) -> dict:
+    message = message or "the worker process died while building this module (killed by the OS?)"
+    return {
+        "results": [
+            {
+                "module": k,
+                "path": rel,
+                "status": str(CpgStatus.FAILED),
+                "error_type": error_type,
+                "error_message": message[:500],
+                "content_hash": h,
+                "seconds": None,
+            }
+            for k, rel, h in items
+        ],
+        "files": {},
+    }
+
+
+def _concurrency(workers: int, budget: int) -> int:
+    """Tasks in flight: two per worker, fewer when available memory is below the budget."""
+    want = workers * 2
+    if not budget:
+        return want
+    avail = _available_memory()
+    if avail is None:
+        return want
+    return max(1, min(want, avail // budget))
+
+
+def _available_memory() -> int | None:
+    try:
+        with open("/proc/meminfo") as fh:
+            for line in fh:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        return None
+    return None
+
+
+def _commit(store: Store, staged: list[dict]) -> None:
+    """One store version: the staged batches' files, cpg_graphs rows and module statuses."""
+    results = [r for o in staged for r in o["results"]]
+    keys = {r["module"] for r in results}
+    now = dt.datetime.now(dt.UTC)
+    with store._writing("generate") as tx:
+        for name in ("cpg_nodes", "cpg_edges", "cpg_methods"):
+            adds = [AddAction(**f) for o in staged for f in o["files"].get(name, [])]
+            tx.replace_modules(name, keys, None, adds)
+        graphs = [
+            {
+                "module": r["module"],
+                "status": r["status"],
+                "error_type": r["error_type"],
+                "error_message": r["error_message"],
+                "generator": GENERATOR,
+                "schema_version": SCHEMA_VERSION,
+                "content_hash": r["content_hash"],
+                "graph_hash": r.get("graph_hash"),
+                "nodes": r.get("nodes"),
+                "edges": r.get("edges"),
+                "methods": r.get("methods"),
+                "build_seconds": r.get("seconds"),
+                "built_at": now,
+            }
+            for r in results
+        ]
+        tx.replace_modules("cpg_graphs", keys, pa.Table.from_pylist(graphs, schema=GRAPHS))
+        by_key = {r["module"]: r for r in results}
+        mods = tx.read("modules").to_pylist()
+        changed = []
+        for m in mods:
+            r = by_key.get(m["module"])
+            if r is None:
+                continue
+            m.update(
+                cpg_status=r["status"],
+                cpg_generator=GENERATOR,
+                cpg_source_hash=r["content_hash"],
+                cpg_graph_hash=r.get("graph_hash"),
+            )
+            changed.append(m)
+        tx.replace_modules("modules", keys, pa.Table.from_pylist(changed, schema=MODULES))
+        tx.details = {"modules": len(keys), "ok": sum(r["status"] == "ok" for r in results)}
+
+
+def _last_source(store: Store) -> Path | None:
+    from workbench.store.maintenance import _last_source as last
+
+    return last(store)

@@ -1,0 +1,150 @@
+"""What runs in a worker process: build a batch of modules, write their Parquet files.
+
+The function is top-level and its arguments are plain data, so any ``concurrent.futures``
+executor can run it (a process pool, or Dask's). Files are written into the store's table
+directories but not committed: the committer in the main process does that, in batches.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import threading
+import time
+from collections.abc import Callable
+from contextlib import contextmanager
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from workbench.cpg.schema import CpgStatus
+from workbench.errors import SourceError, SourceTooLargeError
+from workbench.frontends.python import build_cpg
+from workbench.frontends.python.source import Limits, content_hash
+
+__all__ = ["build_batch"]
+
+#: Build functions by name: plain data crosses process boundaries, functions may not.
+BUILDERS: dict[str, Callable] = {"python": build_cpg}
+
+
+class BuildTimeout(Exception):
+    """A module took longer than the per-module timeout."""
+
+
+@contextmanager
+def _deadline(seconds: float | None):
+    """Raise BuildTimeout after ``seconds`` (only in a process's main thread, via SIGALRM)."""
+    if not seconds or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def _alarm(signum, frame):
+        raise BuildTimeout(f"took longer than {seconds:g} s")
+
+    old = signal.signal(signal.SIGALRM, _alarm)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, old)
+
+
+def build_batch(
+    store_root: str,
+    source_root: str,
+    items: list[tuple[int, str, str]],
+    max_nodes: int,
+    timeout: float | None = None,
+    builder: str | Callable = "python",
+) -> dict:
+    """Build ``items`` (module key, path, expected content hash) and write their rows.
+
+    Returns ``{"results": [...], "files": {table: [add action dict]}}``; every module gets a
+    result with status ``ok``, ``failed`` or ``skipped`` and, when not ok, the error's type and
+    message. Nothing raised by one module affects the others.
+    """
+    from workbench.store.store import ROW_GROUPS, graph_hash, schemas_for
+    from workbench.store.table import ROW_GROUP, StoreTable
+
+    build = BUILDERS[builder] if isinstance(builder, str) else builder
+    limits = Limits(max_nodes=max_nodes)
+    results, cpgs = [], []
+    for key, rel, expected in items:
+        t0 = time.perf_counter()
+        res = {
+            "module": key,
+            "path": rel,
+            "status": str(CpgStatus.OK),
+            "error_type": None,
+            "error_message": None,
+            "content_hash": expected,
+            "pid": os.getpid(),
+        }
+        try:
+            data = (Path(source_root) / rel).read_bytes()
+            if content_hash(data) != expected:
+                raise _SourceChanged("the source changed since it was ingested: run ingest")
+            with _deadline(timeout):
+                cpg = build(data, rel, limits=limits)
+        except (SourceTooLargeError, MemoryError, _SourceChanged) as e:
+            res.update(status=str(CpgStatus.SKIPPED), error_type=_type(e), error_message=_msg(e))
+        except SourceError as e:
+            res.update(
+                status=str(CpgStatus.FAILED), error_type=e.error_type, error_message=e.message
+            )
+        except Exception as e:  # the module's failure, not the batch's
+            res.update(status=str(CpgStatus.FAILED), error_type=_type(e), error_message=_msg(e))
+        else:
+            cpgs.append(cpg)
+            res.update(
+                nodes=cpg.nodes.num_rows,
+                edges=cpg.edges.num_rows,
+                methods=cpg.methods.num_rows,
+                graph_hash=graph_hash(cpg),
+            )
+        res["seconds"] = time.perf_counter() - t0
+        results.append(res)
+    files: dict[str, list[dict]] = {}
+    if cpgs:
+        root = Path(store_root)
+        schemas = schemas_for(2)
+        for name, attr in (
+            ("cpg_nodes", "nodes"),
+            ("cpg_edges", "edges"),
+            ("cpg_methods", "methods"),
+        ):
+            rows = pa.concat_tables([getattr(c, attr) for c in cpgs])
+            if name == "cpg_edges":
+                rows = rows.filter(pc.is_null(rows["dst_module"]))
+            t = StoreTable(root, name, schemas[name], ("module",), ROW_GROUPS.get(name, ROW_GROUP))
+            add = t.write_file(rows)
+            files[name] = [
+                {
+                    "path": add.path,
+                    "size": add.size,
+                    "partition_values": {},
+                    "modification_time": add.modification_time,
+                    "data_change": True,
+                    "stats": add.stats,
+                }
+            ]
+    return {"results": results, "files": files}
+
+
+class _SourceChanged(Exception):
+    pass
+
+
+def _type(e: BaseException) -> str:
+    return (
+        "SourceChanged"
+        if isinstance(e, _SourceChanged)
+        else (getattr(e, "error_type", None) or type(e).__name__)
+    )
+
+
+def _msg(e: BaseException) -> str:
+    return getattr(e, "message", None) or str(e) or type(e).__name__
