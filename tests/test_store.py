@@ -294,3 +294,14 @@ def test_ast_repository_and_cpg_agree_on_functions(tmp_path):
         assert sorted(ours.qualname) == qual, rel
         assert sorted(ours.nesting) == sorted(methods.nesting), rel
         assert sorted(ours.statements) == sorted(methods.statements), rel
+
+
+def test_parallel_ingest_equals_serial(tmp_path, src):
+    from workbench.store.migrations import fingerprint
+
+    one = Store.create(tmp_path / "one")
+    one.ingest(src)
+    two = Store.create(tmp_path / "two")
+    report = two.ingest(src, workers=2)
+    assert len(report.added) == 13 and len(report.failed) == 2
+    assert fingerprint(one) == fingerprint(two)

@@ -122,11 +122,12 @@ def ingest(
     source: Annotated[Path, typer.Argument(help="Source root to ingest.")],
     store: StoreOpt,
     exclude: Annotated[list[str] | None, typer.Option(help="Glob of paths to leave out.")] = None,
+    workers: Annotated[int, typer.Option(help="Parse in this many processes.")] = 1,
 ) -> None:
     """Parse every module into the AST repository (creates the store if needed)."""
     st = _open(store, create=True)
     try:
-        r = st.ingest(source, exclude=exclude or ())
+        r = st.ingest(source, exclude=exclude or (), workers=workers)
     except WorkbenchError as e:
         _fail(e)
     typer.echo(

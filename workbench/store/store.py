@@ -56,7 +56,6 @@ from workbench.errors import (
     FeatureDisabledError,
     NotFoundError,
     SchemaVersionError,
-    SourceError,
     StoreError,
     StoreExistsError,
     StoreNotFoundError,
@@ -463,16 +462,18 @@ class Store:
         exclude: Sequence[str] = (),
         limits=None,
         refresh: Iterable[str] = (),
+        workers: int = 1,
     ) -> IngestReport:
         """Parse every module under ``source`` into ``modules`` and ``functions``.
 
         Only changed modules (by content hash) are rewritten, plus the paths in ``refresh``
         (re-parsed even if unchanged: repair uses it); modules whose files are gone are
         removed. Works with CPG support off. In a v2 store, added and changed modules get CPG
-        status ``pending`` and removed modules lose their CPG rows.
+        status ``pending`` and removed modules lose their CPG rows. With ``workers`` > 1 the
+        changed files are parsed in that many processes.
         """
-        from workbench.frontends.python.repository import function_rows, module_row
-        from workbench.frontends.python.source import DEFAULT_LIMITS, content_hash, parse_source
+        from workbench.frontends.python.repository import repository_rows
+        from workbench.frontends.python.source import DEFAULT_LIMITS, content_hash
         from workbench.project import find_modules
 
         limits = limits or DEFAULT_LIMITS
@@ -482,27 +483,26 @@ class Store:
         report = IngestReport()
         with self._writing("ingest") as tx:
             current = {r["path"]: r for r in tx.read("modules").to_pylist()}
-            new_modules, new_functions, touched = [], [], set()
+            todo = []
             for rel in paths:
-                data = (source / rel).read_bytes()
                 old = current.get(rel)
-                unchanged = old is not None and old["content_hash"] == content_hash(data)
+                unchanged = old is not None and old["content_hash"] == content_hash(
+                    (source / rel).read_bytes()
+                )
                 if unchanged and rel not in refresh:
                     report.unchanged += 1
-                    continue
-                try:
-                    tree, _ = parse_source(data, rel, limits)
-                except SourceError as e:
-                    row = module_row(rel, data, e)
-                    report.failed.append(rel)
                 else:
-                    row = module_row(rel, data)
-                    new_functions += function_rows(tree, row["module"])
+                    todo.append(rel)
+            new_modules, new_functions, touched = [], [], set()
+            for row, functions in _map_chunks(repository_rows, str(source), todo, limits, workers):
+                if row["parse_status"] != "ok":
+                    report.failed.append(row["path"])
                 if tx.schema_version >= 2:
                     row.update(_pending_cpg_fields())
                 new_modules.append(row)
+                new_functions += functions
                 touched.add(row["module"])
-                (report.changed if old is not None else report.added).append(rel)
+                (report.changed if row["path"] in current else report.added).append(row["path"])
             seen = set(paths)
             for rel, old in current.items():
                 if rel not in seen:
@@ -709,6 +709,21 @@ def relink(tx: _Tx) -> None:
     if adds or old:
         tx.tables["cpg_edges"] = t.commit(adds, old)
         tx.changed = True
+
+
+def _map_chunks(fn, root: str, items: list, limits, workers: int):
+    """``fn(root, chunk, limits)`` over chunks of ``items``, in a process pool when
+    ``workers`` > 1; results in input order."""
+    if workers <= 1 or len(items) < 2 * workers:
+        yield from fn(root, items, limits)
+        return
+    from concurrent.futures import ProcessPoolExecutor
+
+    size = max(1, len(items) // (workers * 8))
+    chunks = [items[i : i + size] for i in range(0, len(items), size)]
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        for part in pool.map(fn, [root] * len(chunks), chunks, [limits] * len(chunks)):
+            yield from part
 
 
 def _pending_cpg_fields() -> dict:

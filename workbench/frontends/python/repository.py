@@ -19,7 +19,7 @@ from workbench.cpg.schema import ParseStatus
 from workbench.errors import SourceError, SourceTooLargeError
 from workbench.frontends.python.source import content_hash
 
-__all__ = ["function_rows", "module_row"]
+__all__ = ["function_rows", "module_row", "repository_rows"]
 
 _DECISIONS = (
     ast.If,
@@ -68,6 +68,25 @@ def module_row(rel: str, data: bytes, error: SourceError | None = None) -> dict:
         row["error_message"] = error.message
         row["error_line"], row["error_col"] = error.line, error.col
     return row
+
+
+def repository_rows(root: str, paths: list[str], limits) -> list[tuple[dict, list[dict]]]:
+    """``(modules row, functions rows)`` of files under ``root`` (picklable: runs in workers)."""
+    from pathlib import Path
+
+    from workbench.frontends.python.source import parse_source
+
+    out = []
+    for rel in paths:
+        data = (Path(root) / rel).read_bytes()
+        try:
+            tree, _ = parse_source(data, rel, limits)
+        except SourceError as e:
+            out.append((module_row(rel, data, e), []))
+        else:
+            row = module_row(rel, data)
+            out.append((row, function_rows(tree, row["module"])))
+    return out
 
 
 def function_rows(tree: ast.Module, key: int) -> list[dict]:
