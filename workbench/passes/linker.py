@@ -18,7 +18,7 @@ import pyarrow.compute as pc
 from workbench.cpg.graph import CPG
 from workbench.cpg.schema import EdgeKind, NodeKind, Resolution, Subkind
 
-__all__ = ["LinkIndex", "defs_filter_expression", "link"]
+__all__ = ["LinkIndex", "link"]
 
 
 def _defs_filter(nodes: pa.Table) -> pa.Table:
@@ -30,15 +30,6 @@ def _defs_filter(nodes: pa.Table) -> pa.Table:
     return nodes.filter(pc.fill_null(pc.or_kleene(is_type, is_alias), False))
 
 
-def defs_filter_expression():
-    """The same selection as a dataset filter (for reading it from stored tables)."""
-    import pyarrow.dataset as ds
-
-    return (ds.field("kind") == str(NodeKind.TYPE_DECL)) | (
-        (ds.field("subkind") == str(Subkind.ALIAS)) & (ds.field("method") == 0)
-    )
-
-
 class LinkIndex:
     """Functions, classes and re-exports of a set of modules, by full name."""
 
@@ -46,6 +37,7 @@ class LinkIndex:
         self.methods: dict[str, tuple[int, int]] = {}
         self.types: set[str] = set()
         self.aliases: dict[str, str] = {}
+        self._cache: dict[str, tuple[int, int] | None] = {}
 
     @classmethod
     def from_cpgs(cls, cpgs: Iterable[CPG]) -> LinkIndex:
@@ -56,6 +48,7 @@ class LinkIndex:
 
     def add(self, names: str | dict[int, str], methods: pa.Table, nodes: pa.Table) -> None:
         """Index rows of one module (``names`` its dotted name) or of many (key -> name)."""
+        self._cache.clear()
         m = methods.filter(pc.equal(methods["subkind"], Subkind.FUNCTION))
         for key, full, mid in zip(
             m["module"].to_pylist(), m["full_name"].to_pylist(), m["id"].to_pylist(), strict=True
@@ -76,8 +69,15 @@ class LinkIndex:
                 if name is not None:
                     self.aliases[f"{name}.{bound}"] = full
 
-    def resolve(self, name: str, depth: int = 0) -> tuple[int, int] | None:
-        """``(module key, METHOD id)`` of a full name, or None."""
+    def resolve(self, name: str) -> tuple[int, int] | None:
+        """``(module key, METHOD id)`` of a full name, or None (memoised)."""
+        try:
+            return self._cache[name]
+        except KeyError:
+            hit = self._cache[name] = self._resolve(name, 0)
+            return hit
+
+    def _resolve(self, name: str, depth: int) -> tuple[int, int] | None:
         if depth > 8:
             return None
         if name in self.methods:
@@ -91,7 +91,7 @@ class LinkIndex:
             if target is not None:
                 if target == prefix:
                     return None
-                return self.resolve(".".join([target, *parts[i:]]), depth + 1)
+                return self._resolve(".".join([target, *parts[i:]]), depth + 1)
         return None
 
     def link(self, cpg: CPG) -> CPG:

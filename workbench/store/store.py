@@ -50,7 +50,9 @@ from workbench.cpg.schema import (
     SCHEMA_VERSION,
     CpgStatus,
     EdgeKind,
+    NodeKind,
     Resolution,
+    Subkind,
 )
 from workbench.errors import (
     FeatureDisabledError,
@@ -137,9 +139,30 @@ class _Tx:
     def table(self, name: str) -> StoreTable:
         return self.store._table(name, self.schema_version)
 
-    def read(self, name: str, filter=None) -> pa.Table:
+    def read(self, name: str, filter=None, columns: list[str] | None = None) -> pa.Table:
         schema = schemas_for(self.schema_version)[name]
-        return self.table(name).read(self.tables[name], filter=filter, schema=schema)
+        return self.table(name).read(
+            self.tables[name], filter=filter, columns=columns, schema=schema
+        )
+
+    def scan(self, name: str, columns: list[str], where: str, params=None) -> pa.Table:
+        """Selected columns of the rows matching a SQL condition (DuckDB, multi-threaded,
+        filter pushed into the Parquet scan); for large tables where only a few rows match."""
+        import duckdb
+
+        files = self.table(name).sql_files(self.tables[name])
+        if not files:
+            schema = schemas_for(self.schema_version)[name]
+            return pa.schema([schema.field(c) for c in columns]).empty_table()
+        listing = ", ".join("'" + f.replace("'", "''") + "'" for f in files)
+        con = duckdb.connect()
+        try:
+            return con.sql(
+                f"SELECT {', '.join(columns)} FROM read_parquet([{listing}]) WHERE {where}",
+                params=params,
+            ).to_arrow_table()
+        finally:
+            con.close()
 
     def replace_modules(
         self, name: str, keys: set[int], rows: pa.Table | None, adds: Sequence = ()
@@ -156,11 +179,9 @@ class _Tx:
                 continue  # derived by relink() from all modules, never edited per module
             if not keys or f["min"] is None or f["max"] < lo or f["min"] > hi:
                 continue
-            path = str(t.path / f["path"])
-            mods = pq.read_table(path, columns=["module"])["module"]
-            if pc.any(pc.is_in(mods, key_arr)).as_py():
+            if not keys.isdisjoint(t.modules_in(f["path"])):
                 affected.append(f["path"])
-                part = pq.read_table(path).cast(t.schema)
+                part = pq.read_table(t.path / f["path"]).cast(t.schema)
                 kept.append(part.filter(pc.invert(pc.is_in(part["module"], key_arr))))
         parts = [*kept, rows] if rows is not None else kept
         parts = [p for p in parts if p is not None and p.num_rows]
@@ -520,7 +541,7 @@ class Store:
                 if tx.schema_version >= 2:  # CPG rows of changed or removed sources are stale
                     for name in ("cpg_nodes", "cpg_edges", "cpg_methods", "cpg_graphs"):
                         tx.replace_modules(name, touched, None)
-                    relink(tx)
+                    prune_links(tx, touched)  # generation relinks what it rebuilds
                 tx.details = {
                     "source": str(source.resolve()),
                     "added": len(report.added),
@@ -670,14 +691,24 @@ def relink(tx: _Tx) -> None:
     their module. Relinking after every change keeps edges into a rebuilt or removed module
     right, so an incremental run equals a clean rebuild.
     """
-    from workbench.passes.linker import LinkIndex, defs_filter_expression
+    from workbench.passes.linker import LinkIndex
 
-    names = {
-        m["module"]: m["name"] for m in tx.read("modules").select(["module", "name"]).to_pylist()
-    }
-    index = LinkIndex()
-    index.add(names, tx.read("cpg_methods"), tx.read("cpg_nodes", defs_filter_expression()))
-    calls = tx.read("cpg_nodes", pc.field("resolution") == str(Resolution.IMPORT))
+    mods = tx.read("modules", columns=["module", "name"])
+    names = dict(zip(mods["module"].to_pylist(), mods["name"].to_pylist(), strict=True))
+    index = LinkIndex()  # only the columns linking needs: a fraction of the bytes
+    index.add(
+        names,
+        tx.read("cpg_methods", columns=["module", "id", "full_name", "subkind"]),
+        tx.scan(
+            "cpg_nodes",
+            ["module", "kind", "subkind", "name", "full_name", "method"],
+            "kind = $type OR (subkind = $alias AND method = 0)",
+            {"type": str(NodeKind.TYPE_DECL), "alias": str(Subkind.ALIAS)},
+        ),
+    )
+    calls = tx.scan(
+        "cpg_nodes", ["module", "id", "full_name"], "resolution = $r", {"r": str(Resolution.IMPORT)}
+    ).sort_by([("module", "ascending"), ("id", "ascending")])
     src, dst, smod, dmod = [], [], [], []
     for key, cid, full in zip(
         calls["module"].to_pylist(),
@@ -724,6 +755,23 @@ def _map_chunks(fn, root: str, items: list, limits, workers: int):
     with ProcessPoolExecutor(max_workers=workers) as pool:
         for part in pool.map(fn, [root] * len(chunks), chunks, [limits] * len(chunks)):
             yield from part
+
+
+def prune_links(tx: _Tx, keys: set[int]) -> None:
+    """Drop the cross-module edges from or into modules ``keys`` (their node ids no longer
+    hold); :func:`relink` recomputes them once those modules are rebuilt."""
+    t = tx.table("cpg_edges")
+    key_arr = pa.array(sorted(keys), pa.int64())
+    for f in t.files(tx.tables["cpg_edges"]):
+        if not f["path"].startswith(LINK_PREFIX):
+            continue
+        rows = pq.read_table(t.path / f["path"]).cast(t.schema)
+        stale = pc.or_(pc.is_in(rows["module"], key_arr), pc.is_in(rows["dst_module"], key_arr))
+        if pc.any(stale).as_py():
+            kept = rows.filter(pc.invert(stale))
+            adds = [t.write_file(kept, prefix=LINK_PREFIX.rstrip("-"))] if kept.num_rows else []
+            tx.tables["cpg_edges"] = t.commit(adds, [f["path"]])
+            tx.changed = True
 
 
 def _pending_cpg_fields() -> dict:

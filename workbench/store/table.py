@@ -172,7 +172,8 @@ class StoreTable:
             )
             fh.flush()
             os.fsync(fh.fileno())
-        self._write_digest(name, _sha256(path))
+        modules = pc.unique(table["module"]).to_pylist() if "module" in table.column_names else None
+        self._write_sidecar(name, _sha256(path), modules)
         stats: dict = {
             "numRecords": table.num_rows,
             "minValues": {},
@@ -194,16 +195,31 @@ class StoreTable:
     # headers and to the footer.
 
     def _digest_path(self, name: str) -> Path:
-        return self.path.parent / "_workbench" / "checksums" / self.name / f"{name}.sha256"
+        return self.path.parent / "_workbench" / "files" / self.name / f"{name}.json"
 
-    def _write_digest(self, name: str, digest: str) -> None:
+    def _write_sidecar(self, name: str, digest: str, modules: list[int] | None) -> None:
         p = self._digest_path(name)
         p.parent.mkdir(parents=True, exist_ok=True)
-        p.write_text(digest)
+        p.write_text(json.dumps({"sha256": digest, "modules": modules}))
+
+    def _sidecar(self, name: str) -> dict | None:
+        p = self._digest_path(name)
+        try:
+            return json.loads(p.read_text())
+        except (OSError, ValueError):
+            return None
 
     def expected_digest(self, name: str) -> str | None:
-        p = self._digest_path(name)
-        return p.read_text().strip() if p.exists() else None
+        side = self._sidecar(name)
+        return side.get("sha256") if side else None
+
+    def modules_in(self, name: str) -> set[int]:
+        """Module keys a data file holds: from its sidecar, else from its module column."""
+        side = self._sidecar(name)
+        if side and side.get("modules") is not None:
+            return set(side["modules"])
+        col = pq.read_table(self.path / name, columns=["module"])["module"]
+        return set(pc.unique(col).to_pylist())
 
     def commit(
         self,
