@@ -4,6 +4,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 SOURCE ?= data/sample_project
 OUT    ?= build/demo
+WORKERS ?= 2
 
 .PHONY: demo test test-fast lint format bench clean
 
@@ -13,10 +14,17 @@ $(VENV)/.installed: pyproject.toml
 	$(PY) -m pip install --quiet -e ".[dev]"
 	touch $@
 
-# The main job on the bundled default code base: build the project CPG, print a summary and
-# write the tables as Parquet into $(OUT).
+# The main job on the bundled default code base: the phase-1 rollout notebook (ingest ->
+# migration plan -> migrate -> progressive generation -> compatibility check -> rollback
+# rehearsal), executed by papermill. Leaves the executed notebook, the store and the metrics
+# in $(OUT). Any tree: make demo SOURCE=path/to/code
 demo: $(VENV)/.installed
-	$(VENV)/bin/workbench build $(SOURCE) --out $(OUT)
+	mkdir -p $(OUT)
+	$(VENV)/bin/papermill notebooks/phase1_foundation.ipynb $(OUT)/phase1_foundation.ipynb \
+	  -p source_dir $(abspath $(SOURCE)) -p store_dir $(abspath $(OUT))/store \
+	  -p workers $(WORKERS) -p output_dir $(abspath $(OUT)) -k python3 --cwd notebooks \
+	  --no-progress-bar
+	@cat $(OUT)/phase1_metrics.json
 
 # The whole suite: lint, unit tests, doctests and the slow stdlib tests.
 test: $(VENV)/.installed
