@@ -114,6 +114,41 @@ def test_memory_budget_skips_what_does_not_fit(v2):
     assert report.ok >= 1  # the small ones still built
 
 
+def test_degrades_when_memory_gets_short(v2, monkeypatch):
+    from workbench.generate import scheduler
+
+    budget = 100 * 2**20
+    monkeypatch.setattr(scheduler, "_available_memory", lambda: 10 * budget)
+    assert scheduler._concurrency(4, budget) == 8  # plenty: two tasks per worker
+    monkeypatch.setattr(scheduler, "_available_memory", lambda: 3 * budget)
+    assert scheduler._concurrency(4, budget) == 3
+    monkeypatch.setattr(scheduler, "_available_memory", lambda: budget // 2)
+    assert scheduler._concurrency(4, budget) == 1  # never zero: it goes on, slower
+    sizes = []
+    real = scheduler.build_batch
+
+    def spy(*args):
+        sizes.append(len(args[2]))
+        return real(*args)
+
+    monkeypatch.setattr(scheduler, "build_batch", spy)
+    report = generate(
+        v2, workers=2, batch_size=4, memory_budget_mb=100, executor=_Inline(), quiet=True
+    )
+    assert report.ok == 11 and max(sizes) <= 2  # batches were halved under pressure
+
+
+class _Inline:
+    """An executor that runs tasks in this process (so the test can observe them)."""
+
+    def submit(self, fn, *args):
+        from concurrent.futures import Future
+
+        f = Future()
+        f.set_result(fn(*args))
+        return f
+
+
 def test_most_accessed_modules_come_first(v2):
     for _ in range(3):
         v2.functions("bookshop/storage.py")

@@ -205,7 +205,15 @@ def generate(
         while queue or suspects or in_flight:
             limit = 1 if suspects else _concurrency(workers, budget)
             while len(in_flight) < limit and (suspects or queue):
-                submit(suspects.popleft() if suspects else queue.popleft())
+                if suspects:
+                    submit(suspects.popleft())
+                    continue
+                items = queue.popleft()
+                if limit < workers * 2 and len(items) > 1:  # memory is short: smaller batches
+                    half = len(items) // 2
+                    queue.appendleft(items[half:])
+                    items = items[:half]
+                submit(items)
             done, _ = wait(list(in_flight), return_when=FIRST_COMPLETED)
             broken = False
             for fut in done:
