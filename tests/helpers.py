@@ -93,3 +93,11 @@ def assert_cfg(g: Graph, a: str, b: str, label=ANY) -> None:
 def assert_no_cfg(g: Graph, a: str, b: str) -> None:
     ia, ib = g.id(a), g.id(b)
     assert not [1 for s, d, _ in g.cfg if s == ia and d == ib], f"unexpected edge {a!r}->{b!r}"
+
+
+#: The bundled sample code base and what building it must give: every module but the two
+#: that are broken on purpose (a syntax error and Latin-1 bytes without a coding line).
+SAMPLE = __import__("pathlib").Path(__file__).parent.parent / "data" / "sample_project"
+SAMPLE_MODULES = sum(1 for _ in SAMPLE.rglob("*.py"))
+SAMPLE_BROKEN = 2
+SAMPLE_OK = SAMPLE_MODULES - SAMPLE_BROKEN

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import pyarrow.parquet as pq
+from helpers import SAMPLE_BROKEN, SAMPLE_MODULES, SAMPLE_OK
 from typer.testing import CliRunner
 
 from workbench.cli import app
@@ -22,7 +23,11 @@ def test_build_writes_parquet_and_summarises(tmp_path):
     result = runner.invoke(app, ["build", str(SAMPLE), "--out", str(out), "--json"])
     assert result.exit_code == 0, result.output
     summary = json.loads(result.output)
-    assert (summary["modules"], summary["ok"], summary["failed"]) == (13, 11, 2)
+    assert (summary["modules"], summary["ok"], summary["failed"]) == (
+        SAMPLE_MODULES,
+        SAMPLE_OK,
+        SAMPLE_BROKEN,
+    )
     nodes = pq.read_table(out / "cpg_nodes.parquet")
     assert nodes.schema.equals(NODES, check_metadata=True)
     assert nodes.num_rows == summary["nodes"]

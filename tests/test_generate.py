@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 
 import pytest
+from helpers import SAMPLE_BROKEN, SAMPLE_MODULES, SAMPLE_OK
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -76,7 +77,7 @@ def assert_same(a: dict, b: dict) -> None:
 def test_generates_every_module_and_equals_the_project_build(v2, src):
     events = []
     report = generate(v2, workers=2, progress=events.append)
-    assert (report.ok, report.failed, report.skipped) == (11, 2, 0)
+    assert (report.ok, report.failed, report.skipped) == (SAMPLE_OK, SAMPLE_BROKEN, 0)
     assert {f["error_type"] for f in report.failures} == {"ParseError", "DecodeError"}
     proj = wb.build_project(src)
     for rel, built in proj.cpgs.items():
@@ -84,10 +85,11 @@ def test_generates_every_module_and_equals_the_project_build(v2, src):
     graphs = v2.read_table("cpg_graphs").to_pandas().set_index("module")
     assert set(graphs.status) == {"ok", "failed"}
     kinds = [e.kind for e in events]
-    assert kinds.count("started") == 13 and kinds[-1] == "done"
-    assert kinds.count("finished") == 11 and kinds.count("failed") == 2
+    assert kinds.count("started") == SAMPLE_MODULES and kinds[-1] == "done"
+    assert kinds.count("finished") == SAMPLE_OK and kinds.count("failed") == SAMPLE_BROKEN
     last = next(e for e in events if e.kind == "done")
-    assert (last.done, last.total, last.failed) == (13, 13, 2) and last.rate > 0
+    assert (last.done, last.total, last.failed) == (SAMPLE_MODULES, SAMPLE_MODULES, 2)
+    assert last.rate > 0
 
 
 def test_failures_are_isolated_to_their_module(v2, src):
@@ -96,12 +98,12 @@ def test_failures_are_isolated_to_their_module(v2, src):
     assert by_path["bookshop/admin.py"]["error_type"] == "ValueError"
     assert by_path["bookshop/cli.py"]["error_type"] == "WorkerDied"
     assert by_path["bookshop/reports.py"]["error_type"] == "BuildTimeout"
-    assert report.ok == 8  # 13 - the two broken sources - the three above
+    assert report.ok == SAMPLE_OK - 3  # all but the broken sources and the three above
     statuses = v2.modules().set_index("path").cpg_status
     assert statuses["bookshop/cli.py"] == "failed" and statuses["bookshop/models.py"] == "ok"
     assert generate(v2, workers=2, quiet=True).planned == 0  # failed ones wait for a retry
     again = generate(v2, workers=2, retry_failed=True, quiet=True)
-    assert again.planned == 5 and again.ok == 3
+    assert again.planned == SAMPLE_BROKEN + 3 and again.ok == 3
     assert v2.cpg("bookshop/cli.py").methods.num_rows > 1
 
 
@@ -135,7 +137,7 @@ def test_degrades_when_memory_gets_short(v2, monkeypatch):
     report = generate(
         v2, workers=2, batch_size=4, memory_budget_mb=100, executor=_Inline(), quiet=True
     )
-    assert report.ok == 11 and max(sizes) <= 2  # batches were halved under pressure
+    assert report.ok == SAMPLE_OK and max(sizes) <= 2  # batches were halved under pressure
 
 
 class _Inline:
@@ -180,10 +182,10 @@ def test_resumes_after_kill_without_duplicates(v2, src, tmp_path):
     store = open_store(v2.root)
     committed = set(store.modules().query("cpg_status != 'pending'").path)
     report = generate(store, workers=2, quiet=True)
-    assert report.planned == 13 - len(committed)  # only what the killed runs left
+    assert report.planned == SAMPLE_MODULES - len(committed)  # what the killed runs left
     assert_same(snapshot(v2), snapshot(clean))
     counts = store.sql("SELECT module, count(*) AS n FROM cpg_graphs GROUP BY module")
-    assert set(counts.n) == {1} and len(counts) == 13
+    assert set(counts.n) == {1} and len(counts) == SAMPLE_MODULES
 
 
 EDITS = st.lists(
@@ -236,7 +238,7 @@ def test_dask_local_cluster(v2, src):
         distributed.Client(cluster) as client,
     ):
         report = generate(v2, executor=client.get_executor(), quiet=True)
-    assert (report.ok, report.failed) == (11, 2)
+    assert (report.ok, report.failed) == (SAMPLE_OK, SAMPLE_BROKEN)
     pids = {r for r in v2.read_table("cpg_graphs")["status"].to_pylist()}
     assert pids == {"ok", "failed"}
     for rel, built in wb.build_project(src).cpgs.items():

@@ -8,6 +8,7 @@ from pathlib import Path
 import nbformat
 import pandas as pd
 import pytest
+from helpers import SAMPLE_BROKEN, SAMPLE_MODULES, SAMPLE_OK
 
 ROOT = Path(__file__).parent.parent
 SAMPLE = ROOT / "data" / "sample_project"
@@ -38,10 +39,10 @@ def test_phase1_metrics(phase1):
     out, _ = phase1
     metrics = json.loads((out / "phase1_metrics.json").read_text())
     assert (metrics["modules"], metrics["parsed"], metrics["cpg_ok"], metrics["cpg_failed"]) == (
-        13,
-        11,
-        11,
-        2,
+        SAMPLE_MODULES,
+        SAMPLE_OK,
+        SAMPLE_OK,
+        SAMPLE_BROKEN,
     )
     assert metrics["schema_version"] == 2
     assert metrics["legacy_queries_unchanged"] is True

@@ -1,0 +1,1 @@
+"""A toy web layer: routes and handlers that take user input."""
