@@ -35,21 +35,6 @@ def faulty_builder(data, path, limits):
     return wb.build_cpg(data, path, limits=limits)
 
 
-@pytest.fixture
-def src(tmp_path) -> Path:
-    dst = tmp_path / "src"
-    shutil.copytree(SAMPLE, dst)
-    return dst
-
-
-@pytest.fixture
-def v2(tmp_path, src) -> Store:
-    store = Store.create(tmp_path / "store")
-    store.ingest(src)
-    migrate(store)
-    return store
-
-
 def snapshot(store: Store) -> dict:
     """Everything a rebuild must reproduce, per module path."""
     store = open_store(store.root)

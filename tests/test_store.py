@@ -24,20 +24,6 @@ from workbench.store.migrations import fingerprint, migrate, plan, rollback
 SAMPLE = Path(__file__).parent.parent / "data" / "sample_project"
 
 
-@pytest.fixture
-def src(tmp_path) -> Path:
-    dst = tmp_path / "src"
-    shutil.copytree(SAMPLE, dst)
-    return dst
-
-
-@pytest.fixture
-def v1(tmp_path, src) -> Store:
-    store = Store.create(tmp_path / "store")
-    store.ingest(src)
-    return store
-
-
 def test_create_and_open_errors(tmp_path):
     with pytest.raises(StoreNotFoundError, match="no store here"):
         open_store(tmp_path / "missing")
@@ -217,12 +203,6 @@ class TestMigration:
         assert reopened.schema_version == 1 and reopened.read_table("modules").schema.equals(
             never.read_table("modules").schema
         )
-
-
-@pytest.fixture
-def v2(v1, src) -> Store:
-    migrate(v1)
-    return v1
 
 
 class TestCpgTables:

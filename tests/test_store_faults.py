@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import random
-import shutil
 import signal
 import subprocess
 import sys
@@ -34,20 +33,6 @@ def run(code: str, crash: str | None = None, **kw) -> subprocess.CompletedProces
         timeout=120,
         **kw,
     )
-
-
-@pytest.fixture
-def src(tmp_path) -> Path:
-    dst = tmp_path / "src"
-    shutil.copytree(SAMPLE, dst)
-    return dst
-
-
-@pytest.fixture
-def v1(tmp_path, src) -> Store:
-    store = Store.create(tmp_path / "store")
-    store.ingest(src)
-    return store
 
 
 def counts(store: Store) -> dict:

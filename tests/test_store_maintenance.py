@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 import sys
 import textwrap
@@ -17,13 +16,6 @@ from workbench.store.maintenance import compact, repair, vacuum, verify
 from workbench.store.migrations import fingerprint, migrate
 
 SAMPLE = Path(__file__).parent.parent / "data" / "sample_project"
-
-
-@pytest.fixture
-def src(tmp_path) -> Path:
-    dst = tmp_path / "src"
-    shutil.copytree(SAMPLE, dst)
-    return dst
 
 
 @pytest.fixture
