@@ -230,6 +230,11 @@ def test_dask_local_cluster(v2, src):
         assert v2.cpg(rel).equals(built), rel
 
 
+def test_store_method(v2):
+    assert v2.generate(workers=1, quiet=True).ok == SAMPLE_OK
+    assert v2.generate(workers=1, quiet=True).planned == 0
+
+
 def test_needs_cpg_support(tmp_path, src):
     store = Store.create(tmp_path / "v1")
     store.ingest(src)

@@ -578,6 +578,13 @@ class Store:
             tx.details = {"modules": len(cpgs)}
         return self
 
+    def generate(self, **options):
+        """Build the CPGs of pending modules: :func:`workbench.generate.generate` on this store
+        (same options: ``workers``, ``executor``, ``retry_failed``, ``timeout``, ...)."""
+        from workbench.generate import generate
+
+        return generate(self, **options)
+
     def cpg(self, module: str | int, method: str | int | None = None) -> CPG:
         """The CPG of one module (path, dotted name or key), or of one of its methods."""
         self._require_cpg()
