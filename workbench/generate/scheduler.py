@@ -160,7 +160,7 @@ def generate(
     """
     store._require_cpg()
     store.flush_reads()
-    source = Path(source) if source else _last_source(store)
+    source = Path(source) if source else store.last_source()
     if source is None or not source.is_dir():
         raise NotFoundError(f"source root {source} not found: pass source=")
     tasks = plan(store, retry_failed)
@@ -358,9 +358,3 @@ def _commit(store: Store, staged: list[dict]) -> None:
             changed.append(m)
         tx.replace_modules("modules", keys, pa.Table.from_pylist(changed, schema=MODULES))
         tx.details = {"modules": len(keys), "ok": sum(r["status"] == "ok" for r in results)}
-
-
-def _last_source(store: Store) -> Path | None:
-    from workbench.store.maintenance import _last_source as last
-
-    return last(store)

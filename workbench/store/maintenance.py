@@ -15,7 +15,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -119,7 +118,7 @@ def repair(store: Store, source: str | Path | None = None) -> pd.DataFrame:
     damaged = verify(store)
     if damaged.empty:
         return pd.DataFrame(columns=["table", "file", "action", "modules"])
-    source = Path(source) if source else _last_source(store)
+    source = Path(source) if source else store.last_source()
     done = []
     rebuild: set[int] = set()
     legacy_keys: set[int] = set()
@@ -227,15 +226,6 @@ def _rebuild(tx, keys: list[int], source: Path | None, done: list) -> None:
             "modules": keys,
         }
     )
-
-
-def _last_source(store: Store) -> Path | None:
-    hist = store.history()
-    for d in reversed(hist[hist.operation == "ingest"].details.tolist()):
-        src = json.loads(d).get("source")
-        if src:
-            return Path(src)
-    return None
 
 
 def compact(

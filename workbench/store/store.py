@@ -578,6 +578,13 @@ class Store:
             tx.details = {"modules": len(cpgs)}
         return self
 
+    def last_source(self) -> Path | None:
+        """The source root of the most recent ingest (repair and generation default to it)."""
+        for entry in reversed([self._log.read(v) for v in self._log.versions()]):
+            if entry.operation == "ingest" and entry.details.get("source"):
+                return Path(entry.details["source"])
+        return None
+
     def generate(self, **options):
         """Build the CPGs of pending modules: :func:`workbench.generate.generate` on this store
         (same options: ``workers``, ``executor``, ``retry_failed``, ``timeout``, ...)."""
