@@ -26,7 +26,6 @@ Examples
 
 from __future__ import annotations
 
-import datetime as dt
 import os
 import time
 from collections import deque
@@ -36,14 +35,13 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import pyarrow as pa
 from deltalake.transaction import AddAction
 
-from workbench.cpg.schema import GRAPHS, MODULES, SCHEMA_VERSION, CpgStatus
+from workbench.cpg.schema import CpgStatus
 from workbench.errors import NotFoundError
 from workbench.frontends.python import GENERATOR
 from workbench.generate.worker import build_batch
-from workbench.store.store import Store, relink
+from workbench.store.store import Store, record_builds, relink
 
 __all__ = ["GenerationReport", "ProgressEvent", "generate", "plan"]
 
@@ -318,43 +316,9 @@ def _commit(store: Store, staged: list[dict]) -> None:
     """One store version: the staged batches' files, cpg_graphs rows and module statuses."""
     results = [r for o in staged for r in o["results"]]
     keys = {r["module"] for r in results}
-    now = dt.datetime.now(dt.UTC)
     with store._writing("generate") as tx:
         for name in ("cpg_nodes", "cpg_edges", "cpg_methods"):
             adds = [AddAction(**f) for o in staged for f in o["files"].get(name, [])]
             tx.replace_modules(name, keys, None, adds)
-        graphs = [
-            {
-                "module": r["module"],
-                "status": r["status"],
-                "error_type": r["error_type"],
-                "error_message": r["error_message"],
-                "generator": GENERATOR,
-                "schema_version": SCHEMA_VERSION,
-                "content_hash": r["content_hash"],
-                "graph_hash": r.get("graph_hash"),
-                "nodes": r.get("nodes"),
-                "edges": r.get("edges"),
-                "methods": r.get("methods"),
-                "build_seconds": r.get("seconds"),
-                "built_at": now,
-            }
-            for r in results
-        ]
-        tx.replace_modules("cpg_graphs", keys, pa.Table.from_pylist(graphs, schema=GRAPHS))
-        by_key = {r["module"]: r for r in results}
-        mods = tx.read("modules").to_pylist()
-        changed = []
-        for m in mods:
-            r = by_key.get(m["module"])
-            if r is None:
-                continue
-            m.update(
-                cpg_status=r["status"],
-                cpg_generator=GENERATOR,
-                cpg_source_hash=r["content_hash"],
-                cpg_graph_hash=r.get("graph_hash"),
-            )
-            changed.append(m)
-        tx.replace_modules("modules", keys, pa.Table.from_pylist(changed, schema=MODULES))
+        record_builds(tx, results)
         tx.details = {"modules": len(keys), "ok": sum(r["status"] == "ok" for r in results)}

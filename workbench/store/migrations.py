@@ -63,7 +63,7 @@ class Migration:
     down: Callable[[_Tx], None]
 
 
-def fingerprint(tx_or_store, version_tables: dict[str, int] | None = None) -> dict:
+def fingerprint(tx_or_store) -> dict:
     """Row count and content hash of every legacy column (v1 columns of legacy tables)."""
     out = {}
     for name in LEGACY_TABLES:

@@ -653,10 +653,8 @@ class Store:
 
 
 def write_cpg_rows(tx: _Tx, cpgs: list[CPG], build_seconds: dict[int, float]) -> None:
-    """Inside a write: replace the CPG rows of these modules, record ``cpg_graphs`` rows and
-    set the modules' CPG fields to ``ok``."""
-    from workbench.frontends.python import GENERATOR
-
+    """Inside a write: replace the CPG rows of these modules, record the builds (status
+    ``ok``) and relink cross-module calls."""
     keys = {c.module.key for c in cpgs}
     for name, attr in (("cpg_nodes", "nodes"), ("cpg_edges", "edges"), ("cpg_methods", "methods")):
         rows = pa.concat_tables([getattr(c, attr) for c in cpgs])
@@ -664,38 +662,66 @@ def write_cpg_rows(tx: _Tx, cpgs: list[CPG], build_seconds: dict[int, float]) ->
             rows = rows.filter(pc.is_null(rows["dst_module"]))
         tx.replace_modules(name, keys, rows)
         crashpoint(f"write_cpg.{name}")
+    record_builds(
+        tx,
+        [
+            {
+                "module": c.module.key,
+                "status": str(CpgStatus.OK),
+                "content_hash": c.module.content_hash,
+                "graph_hash": graph_hash(c),
+                "nodes": c.nodes.num_rows,
+                "edges": c.edges.num_rows,
+                "methods": c.methods.num_rows,
+                "seconds": build_seconds.get(c.module.key),
+            }
+            for c in cpgs
+        ],
+    )
+    relink(tx)
+
+
+def record_builds(tx: _Tx, results: list[dict]) -> None:
+    """Inside a write: one ``cpg_graphs`` row per module build and the modules' CPG fields.
+
+    ``results`` hold ``module``, ``status``, ``content_hash`` and, where known,
+    ``error_type``, ``error_message``, ``graph_hash``, ``nodes``, ``edges``, ``methods`` and
+    ``seconds``.
+    """
+    from workbench.frontends.python import GENERATOR
+
+    keys = {r["module"] for r in results}
     now = dt.datetime.now(dt.UTC)
     graphs = [
         {
-            "module": c.module.key,
-            "status": str(CpgStatus.OK),
-            "error_type": None,
-            "error_message": None,
+            "module": r["module"],
+            "status": r["status"],
+            "error_type": r.get("error_type"),
+            "error_message": r.get("error_message"),
             "generator": GENERATOR,
             "schema_version": SCHEMA_VERSION,
-            "content_hash": c.module.content_hash,
-            "graph_hash": graph_hash(c),
-            "nodes": c.nodes.num_rows,
-            "edges": c.edges.num_rows,
-            "methods": c.methods.num_rows,
-            "build_seconds": build_seconds.get(c.module.key),
+            "content_hash": r["content_hash"],
+            "graph_hash": r.get("graph_hash"),
+            "nodes": r.get("nodes"),
+            "edges": r.get("edges"),
+            "methods": r.get("methods"),
+            "build_seconds": r.get("seconds"),
             "built_at": now,
         }
-        for c in cpgs
+        for r in results
     ]
     tx.replace_modules("cpg_graphs", keys, pa.Table.from_pylist(graphs, schema=GRAPHS))
-    by_key = {g["module"]: g for g in graphs}
+    by_key = {r["module"]: r for r in results}
     mods = tx.read("modules", pc.field("module").isin(list(keys))).to_pylist()
     for m in mods:
-        g = by_key[m["module"]]
+        r = by_key[m["module"]]
         m.update(
-            cpg_status=str(CpgStatus.OK),
+            cpg_status=r["status"],
             cpg_generator=GENERATOR,
-            cpg_source_hash=g["content_hash"],
-            cpg_graph_hash=g["graph_hash"],
+            cpg_source_hash=r["content_hash"],
+            cpg_graph_hash=r.get("graph_hash"),
         )
     tx.replace_modules("modules", keys, pa.Table.from_pylist(mods, schema=MODULES))
-    relink(tx)
 
 
 def relink(tx: _Tx) -> None:
