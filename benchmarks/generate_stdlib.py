@@ -29,8 +29,7 @@ from pathlib import Path
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 
-from workbench.generate import generate
-from workbench.project import find_modules
+from workbench.pipeline import find_modules, generate
 from workbench.store import Store, open_store
 from workbench.store.migrations import migrate
 

@@ -40,8 +40,7 @@ from workbench.store.migrations import migrate, rollback
 def table_bytes(store: Store, name: str) -> int:
     """Bytes of the files of the table's current version (not of replaced files that are
     kept for time travel until a vacuum)."""
-    t = store._table(name, store.schema_version)
-    return sum(f["size"] for f in t.files(store._entry.tables[name]))
+    return sum(f["size"] for f in store.files(name))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -120,14 +119,13 @@ def main(argv: list[str] | None = None) -> int:
     lat.sort()
     out["lookup_p50_ms"] = round(statistics.median(lat), 2)
     out["lookup_p95_ms"] = round(lat[int(0.95 * (len(lat) - 1))], 2)
-    nodes_table = store._table("cpg_nodes", 2)
-    node_files = nodes_table.files(store._entry.tables["cpg_nodes"])
+    node_files = store.files("cpg_nodes")
     base = []
     for row in sample.itertuples():  # bare pyarrow: the one file holding the module, filtered
         k = int(row.module)
         f = next(f for f in node_files if f["min"] <= k <= f["max"])
         t = time.perf_counter()
-        pq.read_table(nodes_table.path / f["path"], filters=[("module", "=", k)])
+        pq.read_table(f["path"], filters=[("module", "=", k)])
         base.append((time.perf_counter() - t) * 1000)
     out["baseline_read_table_p50_ms"] = round(statistics.median(base), 2)
 

@@ -17,7 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import workbench as wb
-from workbench.generate import generate, plan
+from workbench.pipeline import generate, plan
 from workbench.store import Store, open_store
 from workbench.store.migrations import migrate
 
@@ -102,7 +102,7 @@ def test_memory_budget_skips_what_does_not_fit(v2):
 
 
 def test_degrades_when_memory_gets_short(v2, monkeypatch):
-    from workbench.generate import scheduler
+    from workbench.pipeline import scheduler
 
     budget = 100 * 2**20
     monkeypatch.setattr(scheduler, "_available_memory", lambda: 10 * budget)
@@ -153,7 +153,7 @@ def test_resumes_after_kill_without_duplicates(v2, src, tmp_path):
     generate(clean, workers=1, quiet=True)
     code = f"""
         from workbench.store import open_store
-        from workbench.generate import generate
+        from workbench.pipeline import generate
         generate(open_store({str(v2.root)!r}), workers=1, batch_size=1, commit_every=1,
                  quiet=True)
     """

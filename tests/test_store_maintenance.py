@@ -11,8 +11,9 @@ from pathlib import Path
 import pytest
 
 import workbench as wb
+from workbench.pipeline import repair
 from workbench.store import Store, open_store
-from workbench.store.maintenance import compact, repair, vacuum, verify
+from workbench.store.maintenance import compact, vacuum, verify
 from workbench.store.migrations import fingerprint, migrate
 
 SAMPLE = Path(__file__).parent.parent / "data" / "sample_project"
@@ -31,8 +32,7 @@ def full(tmp_path, src):
 
 
 def data_file(store: Store, table: str, index: int = 0) -> Path:
-    t = store._table(table, store.schema_version)
-    return t.path / t.files(store._entry.tables[table])[index]["path"]
+    return Path(store.files(table)[index]["path"])
 
 
 def flip(path: Path, at: float = 0.5) -> None:
@@ -76,9 +76,8 @@ def test_flipped_bytes_are_caught_by_page_checksums(full):
     import pyarrow.parquet as pq
 
     store, _ = full
-    t = store._table("cpg_nodes", 2)
     path = data_file(store, "cpg_nodes", 0)
-    t._digest_path(path.name).unlink()
+    (store.root / "_workbench" / "files" / "cpg_nodes" / f"{path.name}.json").unlink()
     rg = pq.ParquetFile(path).metadata.row_group(0)
     chunks = [rg.column(i) for i in range(rg.num_columns)]
     chunks = [c for c in chunks if c.total_compressed_size > 128]
@@ -128,7 +127,7 @@ def test_changed_source_leaves_module_pending_instead_of_guessing(full, src):
 
 def test_compaction_keeps_content_and_sort_order(full):
     store, proj = full
-    files_before = len(store._table("cpg_nodes", 2).files(store._entry.tables["cpg_nodes"]))
+    files_before = len(store.files("cpg_nodes"))
     out = compact(store)
     assert out["cpg_nodes"] == (files_before, 1)
     for rel, built in proj.cpgs.items():
@@ -144,17 +143,15 @@ def test_vacuum_removes_unneeded_files_but_waits_for_a_running_write(full, src):
     compact(store)
     root = str(store.root)
     writer = f"""
-        import time, pyarrow as pa, workbench as wb
+        import time, workbench as wb
         from workbench.store import open_store
-        from workbench.store.log import write_lock
         store = open_store({root!r})
-        cpg = wb.build_cpg("def slow():\\n    return 1\\n", path="bookshop/admin.py")
-        with write_lock(store.root):  # a long write: files on disk, commit later
-            t = store._table("cpg_nodes", 2)
-            add = t.write_file(cpg.nodes)
+        cpg = wb.build_cpg("def slow():\\n    return 1\\n", path="extra/slow.py")
+        with store.transaction("slow") as tx:  # a long write: a file on disk, commit later
+            staged = store.stage("cpg_nodes", cpg.nodes)
             print("written", flush=True)
             time.sleep(2.0)
-            t.commit([add], [])
+            tx.append("cpg_nodes", staged=[staged])
         print("committed", flush=True)
     """
     proc = subprocess.Popen(
@@ -167,10 +164,9 @@ def test_vacuum_removes_unneeded_files_but_waits_for_a_running_write(full, src):
     assert proc.wait() == 0
     assert waited > 1.0  # it waited for the write to finish
     assert removed > 0
-    table = store._table("cpg_nodes", 2)
     from deltalake import DeltaTable
 
-    newest = DeltaTable(str(table.path))
+    newest = DeltaTable(str(store.root / "cpg_nodes"))
     assert all(Path(u.removeprefix("file://")).exists() for u in newest.file_uris())
     store = open_store(store.root)
     for rel, built in proj.cpgs.items():

@@ -10,7 +10,8 @@ from workbench.cpg.graph import CPG, CPGFrames, ModuleInfo
 from workbench.cpg.schema import SCHEMA_VERSION, CfgLabel, EdgeKind, NodeKind, Resolution
 from workbench.errors import WorkbenchError
 from workbench.frontends.python import GENERATOR, Limits, build_cpg
-from workbench.project import Project, build_project
+from workbench.pipeline import Project, build_project, generate, ingest, write_cpg
+from workbench.store import Store, open_store
 
 __version__ = "0.1.0"
 
@@ -26,8 +27,13 @@ __all__ = [
     "NodeKind",
     "Project",
     "Resolution",
+    "Store",
     "WorkbenchError",
     "__version__",
     "build_cpg",
     "build_project",
+    "generate",
+    "ingest",
+    "open_store",
+    "write_cpg",
 ]

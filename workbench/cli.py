@@ -33,7 +33,7 @@ def build(
 ) -> None:
     """Build and link the CPGs of every Python module under SOURCE."""
     from workbench.frontends.python.source import Limits
-    from workbench.project import build_project
+    from workbench.pipeline import build_project
 
     t = time.perf_counter()
     try:
@@ -152,7 +152,7 @@ def generate(
     quiet: Annotated[bool, typer.Option(help="No progress bar (CI).")] = False,
 ) -> None:
     """Build the CPGs of pending modules (most-read first, in parallel, resumable)."""
-    from workbench.generate import generate as run
+    from workbench.pipeline import generate as run
 
     st = _open(store)
     kw = dict(
@@ -271,7 +271,7 @@ def repair(
     ] = None,
 ) -> None:
     """Repair damaged files: rebuild CPG data from source, restore legacy data."""
-    from workbench.store.maintenance import repair as run
+    from workbench.pipeline import repair as run
 
     try:
         report = run(_open(store), source)

@@ -27,6 +27,7 @@ __all__ = [
     "ACCESS_STATS",
     "ANALYSIS_CACHE",
     "CPG_TABLES",
+    "DECLARED",
     "EDGES",
     "FUNCTIONS",
     "GRAPHS",
@@ -47,7 +48,12 @@ __all__ = [
     "Resolution",
     "Subkind",
     "describe",
+    "introduced_in",
+    "table_key",
+    "table_name",
+    "table_owner",
     "table_version",
+    "tables_for",
 ]
 
 #: The newest schema version this code knows. v1: the AST repository; v2: adds the CPG.
@@ -180,12 +186,16 @@ def _f(name: str, type_: pa.DataType, doc: str, nullable: bool = True) -> pa.Fie
     return pa.field(name, type_, nullable=nullable, metadata={"doc": doc})
 
 
-def _schema(table: str, version: int, doc: str, *fields: pa.Field) -> pa.Schema:
+def _schema(
+    table: str, version: int, owner: str, doc: str, *fields: pa.Field, key: str | None = None
+) -> pa.Schema:
     return pa.schema(
         fields,
         metadata={
             "workbench.table": table,
             "workbench.schema_version": str(version),
+            "workbench.owner": owner,
+            "workbench.key": key or fields[0].name,
             "doc": doc,
         },
     )
@@ -203,6 +213,7 @@ _I64 = pa.int64()
 MODULES_V1 = _schema(
     "modules",
     1,
+    "pipeline",
     "One row per source file of the repository.",
     _MODULE,
     _f("path", _STR, "Path relative to the source root, POSIX separators", False),
@@ -221,6 +232,7 @@ MODULES_V1 = _schema(
 FUNCTIONS = _schema(
     "functions",
     1,
+    "pipeline",
     "One row per function or method, from the syntax tree alone (no CPG needed).",
     _MODULE,
     _f("qualname", _STR, "Python __qualname__ (C.m, f.<locals>.g)", False),
@@ -252,6 +264,7 @@ MODULES = pa.schema(
 NODES = _schema(
     "cpg_nodes",
     2,
+    "pipeline",
     "CPG nodes. (module, id) is a global reference; ids are pre-order and stable.",
     _MODULE,
     _f("id", _I32, "Node id, local to the module, in pre-order of the syntax tree", False),
@@ -275,6 +288,7 @@ NODES = _schema(
 EDGES = _schema(
     "cpg_edges",
     2,
+    "pipeline",
     "CPG edges; rows grouped by kind in EdgeKind order, then in build order.",
     _MODULE,
     _f("src", _I32, "Source node id (in `module`)", False),
@@ -287,6 +301,7 @@ EDGES = _schema(
 METHODS = _schema(
     "cpg_methods",
     2,
+    "pipeline",
     "One row per METHOD node with metrics computed from its CPG.",
     _MODULE,
     _f("id", _I32, "METHOD node id", False),
@@ -318,6 +333,7 @@ METHODS = _schema(
 GRAPHS = _schema(
     "cpg_graphs",
     2,
+    "pipeline",
     "One row per module build: the versioning and caching fields of a module's CPG.",
     _MODULE,
     _f("status", _STR, "CpgStatus: pending, ok, failed, skipped", False),
@@ -337,6 +353,7 @@ GRAPHS = _schema(
 ANALYSIS_CACHE = _schema(
     "analysis_cache",
     2,
+    "analysis",
     "Cached results of graph algorithms keyed by graph content, algorithm and parameters.",
     _f("graph_hash", _STR, "Content hash of the input graph", False),
     _f("algorithm", _STR, "Registered algorithm name", False),
@@ -349,6 +366,7 @@ ANALYSIS_CACHE = _schema(
 ACCESS_STATS = _schema(
     "access_stats",
     2,
+    "store",
     "Read counts per module, used to build the most-accessed modules first.",
     _MODULE,
     _f("reads", _I64, "Times the module, one of its functions or its CPG was read", False),
@@ -358,6 +376,7 @@ ACCESS_STATS = _schema(
 TELEMETRY = _schema(
     "telemetry",
     2,
+    "telemetry",
     "Timed events (builds, queries, commits) for DataFrame reporting.",
     _f("ts", pa.timestamp("us", tz="UTC"), "When the event ended", False),
     _f("event", _STR, "Event name (build, query, commit, migrate, ...)", False),
@@ -366,18 +385,26 @@ TELEMETRY = _schema(
     _f("detail", _STR, "Free text: query, parameters, outcome"),
 )
 
-V1_TABLES: dict[str, pa.Schema] = {"modules": MODULES_V1, "functions": FUNCTIONS}
-CPG_TABLES: dict[str, pa.Schema] = {
-    "cpg_nodes": NODES,
-    "cpg_edges": EDGES,
-    "cpg_methods": METHODS,
-    "cpg_graphs": GRAPHS,
-    "analysis_cache": ANALYSIS_CACHE,
-    "access_stats": ACCESS_STATS,
-    "telemetry": TELEMETRY,
-}
-#: Every table of the newest schema version.
-TABLES: dict[str, pa.Schema] = {"modules": MODULES, "functions": FUNCTIONS, **CPG_TABLES}
+#: Every declaration, oldest first: a table's schema in a version is its newest declaration
+#: that is not newer than the version. A layer that needs a table declares it here (with the
+#: version that introduces it) and a migration step creates it (see workbench.store.migrations).
+DECLARED: tuple[pa.Schema, ...] = (
+    MODULES_V1,
+    FUNCTIONS,
+    MODULES,
+    NODES,
+    EDGES,
+    METHODS,
+    GRAPHS,
+    ANALYSIS_CACHE,
+    ACCESS_STATS,
+    TELEMETRY,
+)
+
+
+def table_name(schema: pa.Schema) -> str:
+    """The table a schema declares."""
+    return schema.metadata[b"workbench.table"].decode()
 
 
 def table_version(schema: pa.Schema) -> int:
@@ -387,6 +414,56 @@ def table_version(schema: pa.Schema) -> int:
     (1, 2)
     """
     return int(schema.metadata[b"workbench.schema_version"])
+
+
+def table_key(schema: pa.Schema) -> str:
+    """The column a table's rows are sorted by (and looked up by).
+
+    >>> table_key(NODES), table_key(ANALYSIS_CACHE)
+    ('module', 'graph_hash')
+    """
+    return schema.metadata[b"workbench.key"].decode()
+
+
+def table_owner(schema: pa.Schema) -> str:
+    """The layer that writes the table (``pipeline``, ``store``, ``analysis``, ...)."""
+    return schema.metadata[b"workbench.owner"].decode()
+
+
+def tables_for(version: int) -> dict[str, pa.Schema]:
+    """The tables of a schema version, each in that version's schema.
+
+    >>> list(tables_for(1))
+    ['modules', 'functions']
+    >>> tables_for(2)["modules"] is MODULES
+    True
+    """
+    if not 1 <= version <= SCHEMA_VERSION:
+        from workbench.errors import SchemaVersionError
+
+        raise SchemaVersionError("?", f"unknown schema version {version}")
+    out: dict[str, pa.Schema] = {}
+    for schema in DECLARED:
+        if table_version(schema) <= version:
+            out[table_name(schema)] = schema
+    return out
+
+
+def introduced_in(version: int) -> dict[str, pa.Schema]:
+    """The tables a schema version adds (the ones its migration creates).
+
+    >>> list(introduced_in(2))[:3]
+    ['cpg_nodes', 'cpg_edges', 'cpg_methods']
+    """
+    before = tables_for(version - 1) if version > 1 else {}
+    return {n: s for n, s in tables_for(version).items() if n not in before}
+
+
+V1_TABLES: dict[str, pa.Schema] = tables_for(1)
+#: The tables schema v2 adds: CPG, analysis cache, access statistics, telemetry.
+CPG_TABLES: dict[str, pa.Schema] = introduced_in(2)
+#: Every table of the newest schema version.
+TABLES: dict[str, pa.Schema] = tables_for(SCHEMA_VERSION)
 
 
 def describe(table: str):

@@ -1,5 +1,10 @@
-"""The versioned store: Delta Lake tables of pyarrow-written Parquet, a store log, migrations."""
+"""The versioned store: Delta Lake tables of pyarrow-written Parquet, a store log, migrations.
 
-from workbench.store.store import FLAGS, IngestReport, Store, open_store
+Storage only: this package imports nothing from the frontends, the passes or the pipeline.
+Every write goes through :meth:`Store.transaction`.
+"""
 
-__all__ = ["FLAGS", "IngestReport", "Store", "open_store"]
+from workbench.store.store import FLAGS, Store, crashpoint, open_store, provide
+from workbench.store.transaction import StagedFile, Transaction
+
+__all__ = ["FLAGS", "StagedFile", "Store", "Transaction", "crashpoint", "open_store", "provide"]

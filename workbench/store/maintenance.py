@@ -1,12 +1,11 @@
-"""Keeping a store healthy: verify, repair, sorted compaction, vacuum.
+"""Keeping a store healthy: verify, restore, sorted compaction, vacuum.
 
 * :func:`verify` checks the store log and every data file of the current version: present,
   of the size the Delta log records, and readable with Parquet page checksums verified. It
   names the modules each damaged file holds.
-* :func:`repair` removes damaged files. CPG rows are derived data: the affected modules are
-  rebuilt from source when the source still has the same content hash, else marked
-  ``pending``. Legacy rows are restored from the newest earlier table version whose files are
-  intact, then brought up to date by re-ingesting the source when it is available.
+* :func:`restore_rows` (inside a transaction) replaces a damaged file of a table by the rows
+  of the newest earlier table version whose files are intact. Rebuilding derived data from
+  source is the pipeline's job (:func:`workbench.pipeline.repair`).
 * :func:`compact` rewrites a table as few files sorted by its key (Delta's own compaction
   would interleave keys and destroy lookup locality).
 * :func:`vacuum` deletes files no version within the retention period needs, under the write
@@ -23,23 +22,19 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 from deltalake import DeltaTable
 
-from workbench.cpg.schema import MODULES, CpgStatus
-from workbench.errors import SourceError
+from workbench.cpg.schema import CpgStatus
 from workbench.store.log import write_lock
-from workbench.store.store import (
-    Store,
-    _pending_cpg_fields,
-    schemas_for,
-    write_cpg_rows,
-)
-from workbench.store.table import StoreTable, _sha256
+from workbench.store.store import Store
+from workbench.store.table import PART, StoreTable, _sha256
+from workbench.store.transaction import Transaction
 
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["compact", "repair", "vacuum", "verify"]
+__all__ = ["DERIVED", "compact", "restore_rows", "vacuum", "verify"]
 
-_DERIVED = ("cpg_nodes", "cpg_edges", "cpg_methods", "cpg_graphs")
+#: Tables whose rows are derived from source (a damaged file is rebuilt, not restored).
+DERIVED = ("cpg_nodes", "cpg_edges", "cpg_methods", "cpg_graphs")
 
 
 def _check_file(table: StoreTable, f: dict) -> str | None:
@@ -77,7 +72,7 @@ def verify(store: Store) -> pd.DataFrame:
     store.refresh()
     rows = []
     known = _known_modules(store)
-    for name, version in sorted(store._entry.tables.items()):
+    for name, version in sorted(store.tables.items()):
         t = store._table(name, store.schema_version)
         try:
             files = t.files(version)
@@ -89,7 +84,7 @@ def verify(store: Store) -> pd.DataFrame:
         for f in files:
             problem = _check_file(t, f)
             if problem:
-                candidates = known["cpg"] if name in _DERIVED else known["all"]
+                candidates = known["cpg"] if name in DERIVED else known["all"]
                 mods = (
                     _modules_in(t.path / f["path"], f["min"], f["max"], candidates)
                     if "module" in t.schema.names
@@ -111,144 +106,45 @@ def _known_modules(store: Store) -> dict[str, list[int]]:
     }
 
 
-def repair(store: Store, source: str | Path | None = None) -> pd.DataFrame:
-    """Repair what :func:`verify` finds; return what was done per damaged file."""
-    import pandas as pd
-
-    damaged = verify(store)
-    if damaged.empty:
-        return pd.DataFrame(columns=["table", "file", "action", "modules"])
-    source = Path(source) if source else store.last_source()
-    done = []
-    rebuild: set[int] = set()
-    legacy_keys: set[int] = set()
-    all_legacy = False
-    with store._writing("repair") as tx:
-        for r in damaged.itertuples():
-            t = tx.table(r.table)
-            if r.table in _DERIVED:
-                tx.tables[r.table] = t.commit([], [r.file])
-                rebuild.update(r.modules)
-                action = "removed; modules rebuilt"
-            else:
-                restored = _restore_legacy(tx, r.table, r.file)
-                legacy_keys.update(r.modules)
-                all_legacy |= r.table == "modules" or not r.modules
-                action = f"removed; {restored} rows restored from an earlier version"
-            done.append({"table": r.table, "file": r.file, "action": action, "modules": r.modules})
-            tx.changed = True
-        if rebuild and tx.schema_version >= 2:
-            _rebuild(tx, sorted(rebuild), source, done)
-        tx.details = {"files": len(damaged)}
-    if legacy_keys or all_legacy:
-        if source is None or not source.is_dir():
-            done.append(
-                {
-                    "table": "modules",
-                    "file": "",
-                    "modules": sorted(legacy_keys),
-                    "action": "source not available: restored rows may be out of date",
-                }
-            )
-        else:  # legacy rows derive from source too: re-parse what the damaged files held
-            mods = store.read_table("modules").to_pylist()
-            paths = [m["path"] for m in mods if all_legacy or m["module"] in legacy_keys]
-            report = store.ingest(source, refresh=paths)
-            done.append(
-                {
-                    "table": "modules",
-                    "file": "",
-                    "modules": sorted(legacy_keys),
-                    "action": f"re-ingested {len(paths)} modules from {source}; "
-                    f"{len(report.added)} restored that no version held",
-                }
-            )
-    return pd.DataFrame(done)
-
-
-def _restore_legacy(tx, name: str, bad_file: str) -> int:
-    t = tx.table(name)
+def restore_rows(tx: Transaction, name: str, bad_file: str) -> int:
+    """Inside a transaction: remove a damaged data file and restore the rows it held from the
+    newest earlier table version whose files are all intact; returns the rows restored."""
+    t = tx._table(name)
     version = tx.tables[name]
-    schema = schemas_for(tx.schema_version)[name]
-    good_files = [f["path"] for f in t.files(version) if f["path"] != bad_file]
     present = set()
-    for f in good_files:
-        present.update(pq.read_table(t.path / f, columns=["module"])["module"].to_pylist())
+    for f in tx.files(name):
+        if f["path"] != bad_file:
+            present.update(t.read_file(f["path"], columns=["module"])["module"].to_pylist())
     for older in range(version - 1, -1, -1):
         files = t.files(older)
         if all(_check_file(t, f) is None for f in files):
-            rows = t.read(older, schema=schema)
+            rows = t.read(older, schema=tx.schema(name))
             missing = rows.filter(
                 pc.invert(pc.is_in(rows["module"], pa.array(sorted(present), pa.int64())))
             )
-            adds = [t.write_file(missing)] if missing.num_rows else []
-            tx.tables[name] = t.commit(adds, [bad_file])
+            tx.replace_files(name, [bad_file], missing)
             return missing.num_rows
-    tx.tables[name] = t.commit([], [bad_file])
+    tx.replace_files(name, [bad_file])
     return 0
-
-
-def _rebuild(tx, keys: list[int], source: Path | None, done: list) -> None:
-    """Rebuild damaged modules' CPGs from unchanged sources; mark the others pending."""
-    from workbench.frontends.python import build_cpg
-    from workbench.frontends.python.source import content_hash
-
-    mods = {m["module"]: m for m in tx.read("modules").to_pylist()}
-    cpgs, stale = [], []
-    for k in keys:
-        m = mods.get(k)
-        if m is None:
-            continue
-        path = source / m["path"] if source else None
-        data = path.read_bytes() if path is not None and path.is_file() else None
-        if data is None or content_hash(data) != m["content_hash"]:
-            stale.append(m)
-            continue
-        try:
-            cpgs.append(build_cpg(data, m["path"]))
-        except SourceError:
-            stale.append(m)
-    for name in _DERIVED:  # whatever intact rows of these modules are left go too
-        tx.replace_modules(name, set(keys), None)
-    if cpgs:
-        write_cpg_rows(tx, cpgs, {})  # relinks every cross-module edge
-    if stale:
-        for m in stale:
-            m.update(_pending_cpg_fields())
-        tx.replace_modules(
-            "modules", {m["module"] for m in stale}, pa.Table.from_pylist(stale, schema=MODULES)
-        )
-    done.append(
-        {
-            "table": "cpg_*",
-            "file": "",
-            "action": f"rebuilt {len(cpgs)} modules from source; {len(stale)} left pending",
-            "modules": keys,
-        }
-    )
 
 
 def compact(
     store: Store, tables: list[str] | None = None, rows_per_file: int = 1_000_000
 ) -> dict[str, tuple[int, int]]:
-    """Rewrite tables as few files sorted by key; returns ``{table: (files before, after)}``."""
+    """Rewrite tables as few files sorted by key; returns ``{table: (files before, after)}``.
+
+    Only the files of rows owned by modules are merged; file groups (cross-module call
+    edges) are left as they are.
+    """
     out = {}
-    with store._writing("compact") as tx:
+    with store.transaction("compact") as tx:
         for name in tables or sorted(tx.tables):
-            t = tx.table(name)
-            files = t.files(tx.tables[name])
+            files = [f["path"] for f in tx.files(name) if StoreTable.group_of(f["path"]) == PART]
             if len(files) <= 1:
                 continue
-            rows = tx.read(name)
-            if t.key:
-                rows = rows.sort_by([(k, "ascending") for k in t.key])
-            adds = [
-                t.write_file(rows.slice(i, rows_per_file))
-                for i in range(0, rows.num_rows, rows_per_file)
-            ]
-            tx.tables[name] = t.commit(adds, [f["path"] for f in files])
-            out[name] = (len(files), len(adds))
-            tx.changed = True
+            rows = tx.read_files(name, files)
+            added = tx.replace_files(name, files, rows, rows_per_file=rows_per_file)
+            out[name] = (len(files), len(added))
         tx.details = {"tables": {k: list(v) for k, v in out.items()}}
     return out
 
@@ -260,7 +156,7 @@ def vacuum(store: Store, retention_hours: int = 168) -> int:
     """
     removed = 0
     with write_lock(store.root):
-        for name in sorted(store.refresh()._entry.tables):
+        for name in sorted(store.refresh().tables):
             dt = DeltaTable(str(store.root / name))
             removed += len(
                 dt.vacuum(

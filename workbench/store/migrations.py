@@ -1,14 +1,18 @@
 """Schema migrations: an ordered list, each with a plan, an ``up`` and a ``down``.
 
 v1 -> v2 adds CPG support: the ``cpg`` flag goes on, ``modules`` gains the CPG fields (status
-``pending``, generator, hashes) and the CPG tables are created beside the legacy ones. It is
-additive: no legacy column changes. Before and after, every legacy column is fingerprinted
-(row count and content hash); a difference aborts the migration before it becomes visible. The
-whole migration becomes visible in one store-log entry, so an interrupted migration leaves the
-store at the old version, and running it again does the job.
+``pending``, generator, hashes) and the tables schema v2 declares (:mod:`workbench.cpg.schema`)
+are created beside the legacy ones. It is additive: no legacy column changes. Before and after,
+every legacy column is fingerprinted (row count and content hash); a difference aborts the
+migration before it becomes visible. The whole migration is one store transaction, so an
+interrupted migration leaves the store at the old version, and running it again does the job.
 
-``down`` (rollback) removes the CPG tables and fields and switches the flag off; every legacy
-row stays, including rows ingested after the migration.
+``down`` (rollback) removes those tables and the CPG fields and switches the flag off; every
+legacy row stays, including rows ingested after the migration.
+
+A layer that needs a new table declares it in :mod:`workbench.cpg.schema` with the schema
+version that introduces it; :func:`create_introduced` and :func:`drop_introduced` are the
+``up`` and ``down`` steps that create and drop it.
 """
 
 from __future__ import annotations
@@ -22,16 +26,17 @@ from typing import TYPE_CHECKING
 import pyarrow as pa
 
 from workbench.cpg.schema import (
-    CPG_TABLES,
     MODULES,
     MODULES_CPG_FIELDS,
     MODULES_V1,
     SCHEMA_VERSION,
     CpgStatus,
+    introduced_in,
+    tables_for,
 )
 from workbench.errors import SchemaVersionError, StoreError
-from workbench.store.store import KEYS, LEGACY_TABLES, Store, _Tx, crashpoint, schemas_for
-from workbench.store.table import StoreTable
+from workbench.store.store import LEGACY_TABLES, Store, crashpoint
+from workbench.store.transaction import Transaction
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -40,6 +45,8 @@ __all__ = [
     "MIGRATIONS",
     "Migration",
     "MigrationError",
+    "create_introduced",
+    "drop_introduced",
     "fingerprint",
     "migrate",
     "plan",
@@ -59,16 +66,20 @@ class Migration:
     target: int
     name: str
     plan: Callable[[Store], list[dict]]
-    up: Callable[[_Tx], None]
-    down: Callable[[_Tx], None]
+    up: Callable[[Transaction], None]
+    down: Callable[[Transaction], None]
 
 
-def fingerprint(tx_or_store) -> dict:
+def fingerprint(tx_or_store: Transaction | Store) -> dict:
     """Row count and content hash of every legacy column (v1 columns of legacy tables)."""
     out = {}
     for name in LEGACY_TABLES:
-        schema = schemas_for(1)[name]
-        t = tx_or_store.read(name) if isinstance(tx_or_store, _Tx) else tx_or_store.read_table(name)
+        schema = tables_for(1)[name]
+        t = (
+            tx_or_store.read(name)
+            if isinstance(tx_or_store, Transaction)
+            else tx_or_store.read_table(name)
+        )
         t = t.select(schema.names).sort_by([(k, "ascending") for k in _row_key(name)])
         for col in schema.names:
             values = t[col].to_pylist()
@@ -101,6 +112,29 @@ def _report(before: dict, after: dict) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+# -- generic steps -----------------------------------------------------------------------------
+
+
+def create_introduced(tx: Transaction, version: int) -> None:
+    """``up`` step: create (empty) every table that schema ``version`` declares first."""
+    for name, schema in introduced_in(version).items():
+        tx.create_table(name, schema)
+        crashpoint(f"migrate.create.{name}")
+
+
+def drop_introduced(tx: Transaction, version: int) -> None:
+    """``down`` step: drop every table that schema ``version`` declares first."""
+    for name in introduced_in(version):
+        tx.drop_table(name)
+
+
+def _plan_tables(version: int) -> list[dict]:
+    return [
+        {"step": "create table", "object": name, "change": f"{len(schema)} columns, empty"}
+        for name, schema in introduced_in(version).items()
+    ]
+
+
 # -- v1 -> v2 --------------------------------------------------------------------------------
 
 
@@ -116,19 +150,13 @@ def _plan_v2(store: Store) -> list[dict]:
         }
         for f in MODULES_CPG_FIELDS
     ]
-    steps += [
-        {"step": "create table", "object": name, "change": f"{len(schema)} columns, empty"}
-        for name, schema in CPG_TABLES.items()
-    ]
+    steps += _plan_tables(2)
     steps.append({"step": "schema version", "object": "store", "change": "1 -> 2"})
     return steps
 
 
-def _up_v2(tx: _Tx) -> None:
-    root = tx.store.root
-    for name, schema in CPG_TABLES.items():
-        tx.tables[name] = StoreTable(root, name, schema, KEYS[name]).create()
-        crashpoint(f"migrate.create.{name}")
+def _up_v2(tx: Transaction) -> None:
+    create_introduced(tx, 2)
     rows = tx.read("modules")  # v1 rows
     n = rows.num_rows
     rows = rows.append_column(
@@ -136,23 +164,19 @@ def _up_v2(tx: _Tx) -> None:
     )
     for f in MODULES_CPG_FIELDS[1:]:
         rows = rows.append_column(f, pa.nulls(n, f.type))
-    table = StoreTable(root, "modules", MODULES_V1, KEYS["modules"])
-    tx.tables["modules"] = table.rewrite(tx.tables["modules"], rows.cast(MODULES), schema=MODULES)
+    tx.rewrite("modules", rows, schema=MODULES)
     crashpoint("migrate.modules")
-    tx.schema_version = 2
-    tx.flags["cpg"] = True
+    tx.set_schema_version(2)
+    tx.set_flag("cpg", True)
 
 
-def _down_v2(tx: _Tx) -> None:
-    root = tx.store.root
-    rows = tx.read("modules").select(MODULES_V1.names).cast(MODULES_V1)
-    table = StoreTable(root, "modules", MODULES, KEYS["modules"])
-    tx.tables["modules"] = table.rewrite(tx.tables["modules"], rows, schema=MODULES_V1)
+def _down_v2(tx: Transaction) -> None:
+    rows = tx.read("modules").select(MODULES_V1.names)
+    tx.rewrite("modules", rows, schema=MODULES_V1)
     crashpoint("rollback.modules")
-    for name in CPG_TABLES:
-        tx.tables.pop(name, None)
-    tx.schema_version = 1
-    tx.flags["cpg"] = False
+    drop_introduced(tx, 2)
+    tx.set_schema_version(1)
+    tx.set_flag("cpg", False)
 
 
 MIGRATIONS: list[Migration] = [Migration(1, 2, "cpg", _plan_v2, _up_v2, _down_v2)]
@@ -191,7 +215,7 @@ def rollback(store: Store, target: int = 1) -> pd.DataFrame:
 
 def _run(store: Store, target: int, up: bool) -> pd.DataFrame:
     op = "migrate" if up else "rollback"
-    with store._writing(op) as tx:
+    with store.transaction(op) as tx:
         before = fingerprint(tx)
         start = tx.schema_version
         steps = MIGRATIONS if up else list(reversed(MIGRATIONS))
@@ -200,9 +224,6 @@ def _run(store: Store, target: int, up: bool) -> pd.DataFrame:
                 m.up(tx)
             elif not up and tx.schema_version == m.target and m.source >= target:
                 m.down(tx)
-            else:
-                continue
-            tx.changed = True
         after = fingerprint(tx)
         report = _report(before, after)
         if not report.equal.all():

@@ -1,9 +1,12 @@
 """The versioned store: the AST repository (v1) and, behind the ``cpg`` flag, the CPG (v2).
 
-Every operation that writes takes the store's write lock, first undoes whatever an interrupted
-operation left in the tables (see :mod:`workbench.store.log`), commits whole files to the Delta
-tables it changes, and ends by appending one store-log entry. Readers see the tables exactly
-at the versions of one log entry, so they never see half of an operation.
+The store is storage only: it knows tables, files, versions and flags, never how source is
+parsed or graphs are built. Every write goes through :meth:`Store.transaction` (see
+:mod:`workbench.store.transaction`): it takes the store's write lock, first undoes whatever an
+interrupted operation left in the tables (see :mod:`workbench.store.log`), commits whole files
+to the Delta tables it changes, and ends by appending one store-log entry. Readers see the
+tables exactly at the versions of one log entry, so they never see half of an operation.
+``ingest``, ``generate`` and ``write_cpg`` are provided by :mod:`workbench.pipeline`.
 
 Examples
 --------
@@ -21,38 +24,27 @@ Examples
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import io
 import json
 import os
 import shutil
 import signal
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.parquet as pq
 
 from workbench.cpg.graph import CPG, ModuleInfo
 from workbench.cpg.schema import (
     ACCESS_STATS,
     CPG_TABLES,
-    EDGES,
-    FUNCTIONS,
-    GRAPHS,
-    MODULES,
-    MODULES_V1,
     SCHEMA_VERSION,
+    TABLES,
     CpgStatus,
-    EdgeKind,
-    NodeKind,
-    Resolution,
-    Subkind,
+    tables_for,
 )
 from workbench.errors import (
     FeatureDisabledError,
@@ -63,46 +55,40 @@ from workbench.errors import (
     StoreNotFoundError,
 )
 from workbench.store.log import META_DIR, LogEntry, StoreLog, write_lock
-from workbench.store.table import ROW_GROUP, StoreTable
+from workbench.store.table import StoreTable
+from workbench.store.transaction import StagedFile, Transaction
 
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["FLAGS", "IngestReport", "Store", "open_store"]
+__all__ = ["FLAGS", "Store", "crashpoint", "open_store", "provide"]
 
 #: Feature flags and their defaults. Each can be overridden per process by an environment
 #: variable ``WORKBENCH_FLAG_<NAME>`` (1/0, true/false, on/off).
 FLAGS: dict[str, bool] = {"cpg": False}
 
-#: Sort key of every table: rows are written sorted by it so one lookup touches one row group.
-KEYS: dict[str, tuple[str, ...]] = {
-    "modules": ("module",),
-    "functions": ("module",),
-    "cpg_nodes": ("module",),
-    "cpg_edges": ("module",),
-    "cpg_methods": ("module",),
-    "cpg_graphs": ("module",),
-    "analysis_cache": ("graph_hash",),
-    "access_stats": ("module",),
-    "telemetry": ("ts",),
-}
 LEGACY_TABLES = ("modules", "functions")
 AUTO_FLUSH_READS = 1000
-LINK_PREFIX = "link-"
 
-#: Row-group size per table where it differs from the default 64k rows. One module's CPG is
-#: read whole, so a group should hold a few modules' rows, not hundreds: a stdlib module has
-#: ~1.8k nodes, ~3.6k edges and ~44 methods (see benchmarks/store_stdlib.py).
-ROW_GROUPS: dict[str, int] = {"cpg_nodes": 16384, "cpg_edges": 16384, "cpg_methods": 2048}
+#: Operations on a store that layers above it provide (``ingest``, ``generate``,
+#: ``write_cpg``): the store calls them without importing those layers.
+_PROVIDED: dict[str, Callable[..., Any]] = {}
 
 
-def schemas_for(version: int) -> dict[str, pa.Schema]:
-    """The tables of a schema version."""
-    if version == 1:
-        return {"modules": MODULES_V1, "functions": FUNCTIONS}
-    if version == 2:
-        return {"modules": MODULES, "functions": FUNCTIONS, **CPG_TABLES}
-    raise SchemaVersionError("?", f"unknown schema version {version}")
+def provide(name: str, function: Callable[..., Any]) -> None:
+    """Register the implementation of the store method ``name`` (a layer above the store
+    does this on import: :mod:`workbench.pipeline` provides ``ingest``, ``generate`` and
+    ``write_cpg``)."""
+    _PROVIDED[name] = function
+
+
+def _provided(name: str) -> Callable[..., Any]:
+    try:
+        return _PROVIDED[name]
+    except KeyError:
+        raise NotImplementedError(
+            f"Store.{name} is provided by workbench.pipeline: import workbench first"
+        ) from None
 
 
 def crashpoint(name: str) -> None:
@@ -112,90 +98,12 @@ def crashpoint(name: str) -> None:
         os.kill(os.getpid(), signal.SIGKILL)
 
 
-@dataclass
-class IngestReport:
-    """What an ingest changed."""
-
-    added: list[str] = field(default_factory=list)
-    changed: list[str] = field(default_factory=list)
-    removed: list[str] = field(default_factory=list)
-    unchanged: int = 0
-    failed: list[str] = field(default_factory=list)
-    version: int | None = None
-
-
-class _Tx:
-    """What one write operation changes: table versions, schema version, flags."""
-
-    def __init__(self, store: Store, base: LogEntry):
-        self.store = store
-        self.base = base
-        self.tables = dict(base.tables)
-        self.schema_version = base.schema_version
-        self.flags = dict(base.flags)
-        self.details: dict = {}
-        self.changed = False
-
-    def table(self, name: str) -> StoreTable:
-        return self.store._table(name, self.schema_version)
-
-    def read(self, name: str, filter=None, columns: list[str] | None = None) -> pa.Table:
-        schema = schemas_for(self.schema_version)[name]
-        return self.table(name).read(
-            self.tables[name], filter=filter, columns=columns, schema=schema
-        )
-
-    def scan(self, name: str, columns: list[str], where: str, params=None) -> pa.Table:
-        """Selected columns of the rows matching a SQL condition (DuckDB, multi-threaded,
-        filter pushed into the Parquet scan); for large tables where only a few rows match."""
-        import duckdb
-
-        files = self.table(name).sql_files(self.tables[name])
-        if not files:
-            schema = schemas_for(self.schema_version)[name]
-            return pa.schema([schema.field(c) for c in columns]).empty_table()
-        listing = ", ".join("'" + f.replace("'", "''") + "'" for f in files)
-        con = duckdb.connect()
-        try:
-            return con.sql(
-                f"SELECT {', '.join(columns)} FROM read_parquet([{listing}]) WHERE {where}",
-                params=params,
-            ).to_arrow_table()
-        finally:
-            con.close()
-
-    def replace_modules(
-        self, name: str, keys: set[int], rows: pa.Table | None, adds: Sequence = ()
-    ) -> None:
-        """Remove the rows of modules ``keys`` and add ``rows`` (and files already written,
-        ``adds``), rewriting only the files that hold those modules."""
-        t = self.table(name)
-        version = self.tables[name]
-        key_arr = pa.array(sorted(keys), pa.int64())
-        affected, kept = [], []
-        lo, hi = (min(keys), max(keys)) if keys else (None, None)
-        for f in t.files(version):
-            if f["path"].startswith(LINK_PREFIX):
-                continue  # derived by relink() from all modules, never edited per module
-            if not keys or f["min"] is None or f["max"] < lo or f["min"] > hi:
-                continue
-            if not keys.isdisjoint(t.modules_in(f["path"])):
-                affected.append(f["path"])
-                part = pq.read_table(t.path / f["path"]).cast(t.schema)
-                kept.append(part.filter(pc.invert(pc.is_in(part["module"], key_arr))))
-        parts = [*kept, rows] if rows is not None else kept
-        parts = [p for p in parts if p is not None and p.num_rows]
-        if not affected and not parts and not adds:
-            return
-        written = (
-            [t.write_file(pa.concat_tables([p.cast(t.schema) for p in parts]))] if parts else []
-        )
-        self.tables[name] = t.commit([*written, *adds], affected)
-        self.changed = True
-
-
 class Store:
-    """A store directory. Open one with :func:`open_store` or :meth:`Store.create`."""
+    """A store directory. Open one with :func:`open_store` or :meth:`Store.create`.
+
+    Reading methods read the store version this object was opened at (or refreshed to:
+    :meth:`refresh`); every write goes through :meth:`transaction`.
+    """
 
     def __init__(self, root: Path, entry: LogEntry, *, read_only: bool = False) -> None:
         self.root = root
@@ -216,34 +124,6 @@ class Store:
         """Persist the read counts gathered so far (see :meth:`flush_reads`)."""
         self.flush_reads()
 
-    def _note_reads(self, keys) -> None:
-        self._reads.update(keys)
-        if sum(self._reads.values()) >= AUTO_FLUSH_READS and not self.read_only:
-            self.flush_reads()
-
-    def flush_reads(self) -> None:
-        """Add the reads counted in memory to ``access_stats`` (one store version).
-
-        Reads of a module, its functions or its CPG (and SQL results with a ``module`` column)
-        are counted; generation builds the most-read modules first.
-        """
-        if not self._reads or self.read_only or "access_stats" not in self._entry.tables:
-            self._reads.clear()
-            return
-        reads, self._reads = self._reads, Counter()
-        now = dt.datetime.now(dt.UTC)
-        with self._writing("access") as tx:
-            rows = {r["module"]: r for r in tx.read("access_stats").to_pylist()}
-            for key, n in reads.items():
-                row = rows.setdefault(key, {"module": key, "reads": 0, "last_read": now})
-                row["reads"] += n
-                row["last_read"] = now
-            tx.replace_modules(
-                "access_stats",
-                set(rows),
-                pa.Table.from_pylist(list(rows.values()), schema=ACCESS_STATS),
-            )
-
     # -- opening -----------------------------------------------------------------------
 
     @classmethod
@@ -255,9 +135,10 @@ class Store:
         try:
             root.mkdir(parents=True, exist_ok=True)
             with write_lock(root):
-                versions = {}
-                for name, schema in schemas_for(1).items():
-                    versions[name] = StoreTable(root, name, schema, KEYS[name]).create()
+                versions = {
+                    name: StoreTable(root, schema).create()
+                    for name, schema in tables_for(1).items()
+                }
                 entry = StoreLog(root).append(
                     None,
                     operation="create",
@@ -294,6 +175,11 @@ class Store:
                 out[name] = env.strip().lower() in ("1", "true", "on", "yes")
         return out
 
+    @property
+    def tables(self) -> dict[str, int]:
+        """Table name -> Delta version, as of this store version."""
+        return dict(self._entry.tables)
+
     def refresh(self) -> Store:
         """Follow the newest store version (another process may have written)."""
         latest = self._log.latest()
@@ -327,27 +213,45 @@ class Store:
             )
         return pd.DataFrame(rows)
 
-    # -- tables ------------------------------------------------------------------------
+    def last_source(self) -> Path | None:
+        """The source root of the most recent ingest (repair and generation default to it)."""
+        for v in reversed(self._log.versions()):
+            entry = self._log.read(v)
+            if entry.operation == "ingest" and entry.details.get("source"):
+                return Path(entry.details["source"])
+        return None
+
+    # -- reading -----------------------------------------------------------------------
+
+    def schema(self, name: str) -> pa.Schema:
+        """A table's schema in this store's schema version."""
+        try:
+            return tables_for(self.schema_version)[name]
+        except KeyError:
+            raise NotFoundError(
+                f"no table {name!r} in store schema v{self.schema_version}"
+            ) from None
 
     def _table(self, name: str, schema_version: int) -> StoreTable:
         key = (name, schema_version)
         t = self._tables.get(key)
         if t is None:
-            t = StoreTable(
-                self.root,
-                name,
-                schemas_for(schema_version)[name],
-                KEYS[name],
-                ROW_GROUPS.get(name, ROW_GROUP),
-            )
-            self._tables[key] = t
+            t = self._tables[key] = StoreTable(self.root, tables_for(schema_version)[name])
         return t
+
+    def files(self, name: str) -> list[dict]:
+        """The data files of a table as of this store version: ``path`` (absolute), ``size``,
+        ``rows`` and the key's ``min`` and ``max``."""
+        if name not in self._entry.tables:
+            raise NotFoundError(f"no table {name!r} in store schema v{self.schema_version}")
+        t = self._table(name, self.schema_version)
+        return [{**f, "path": str(t.path / f["path"])} for f in t.files(self._entry.tables[name])]
 
     def read_table(self, name: str, filter: pc.Expression | None = None) -> pa.Table:
         """A table as of this store version, in the schema of this schema version."""
         if name not in self._entry.tables:
             if name in CPG_TABLES:
-                self._require_cpg()
+                self.require_cpg()
             raise NotFoundError(f"no table {name!r} in store schema v{self.schema_version}")
         t = self._table(name, self.schema_version)
         return t.read(self._entry.tables[name], filter=filter)
@@ -360,13 +264,14 @@ class Store:
         """The ``functions`` table (of one module: path or dotted name)."""
         flt = None
         if module is not None:
-            key = self._module_key(module)
+            key = self.module_key(module)
             flt = pc.field("module") == key
             self._note_reads([key])
         t = self.read_table("functions", flt)
         return t.sort_by([("module", "ascending"), ("line", "ascending")]).to_pandas()
 
-    def _module_key(self, module: str | int) -> int:
+    def module_key(self, module: str | int) -> int:
+        """The key of a module given by path, dotted name or key."""
         index = self._modules_by_name()
         if isinstance(module, int) and module in index["by_key"]:
             return module
@@ -387,80 +292,9 @@ class Store:
             )
         return self._module_index[1]
 
-    # -- writing -----------------------------------------------------------------------
-
-    @contextmanager
-    def _writing(self, operation: str):
-        if self.read_only:
-            raise StoreError(self.root, f"store version {self.version} is a read-only view")
-        try:
-            with self._locked_write(operation) as tx:
-                yield tx
-        except OSError as e:  # read-only file system, disk full, permissions...
-            raise StoreError(
-                self.root, f"{operation} failed, nothing was changed: {e.strerror or e}"
-            ) from e
-
-    @contextmanager
-    def _locked_write(self, operation: str):
-        with write_lock(self.root):
-            base = self._log.latest()
-            self._check_version(base)
-            self._recover(base)
-            tx = _Tx(self, base)
-            yield tx
-            if tx.changed:
-                crashpoint(f"{operation}.before_log")
-                self._entry = self._log.append(
-                    base,
-                    operation=operation,
-                    tables=tx.tables,
-                    schema_version=tx.schema_version,
-                    flags=tx.flags,
-                    details=tx.details,
-                )
-                self._cleanup(self._entry)  # under the lock: no writer can be using them
-            else:
-                self._entry = base
-            self._module_index = None
-
-    def _check_version(self, entry: LogEntry) -> None:
-        if entry.schema_version > SCHEMA_VERSION:
-            raise SchemaVersionError(
-                self.root,
-                f"store has schema v{entry.schema_version}, this workbench knows up to "
-                f"v{SCHEMA_VERSION}: upgrade cpg-workbench",
-            )
-
-    def _recover(self, entry: LogEntry) -> None:
-        """Undo what an interrupted operation left: commits beyond the logged versions and
-        tables the log does not list."""
-        for name, version in entry.tables.items():
-            t = self._table(name, entry.schema_version)
-            if t.latest_version() != version:
-                t.restore(version)
-        self._cleanup(entry)
-
-    def _cleanup(self, entry: LogEntry) -> None:
-        """Remove table directories a store version does not use (after rollback or an
-        interrupted migration). Call with the write lock held."""
-        for name in KEYS:
-            path = self.root / name
-            if name not in entry.tables and path.exists():
-                shutil.rmtree(path)
-
-    def set_flag(self, name: str, value: bool) -> Store:
-        """Store a feature flag (a new store version)."""
-        if name not in FLAGS:
-            raise NotFoundError(f"no flag {name!r}; flags: {', '.join(FLAGS)}")
-        with self._writing("set_flag") as tx:
-            if tx.flags.get(name) != value:
-                tx.flags[name] = value
-                tx.details = {"flag": name, "value": value}
-                tx.changed = True
-        return self
-
-    def _require_cpg(self) -> None:
+    def require_cpg(self) -> None:
+        """Raise :class:`~workbench.errors.FeatureDisabledError` (saying what to run) unless
+        CPG support is on and the CPG tables exist."""
         if not self.flags["cpg"]:
             raise FeatureDisabledError(
                 self.root,
@@ -474,128 +308,10 @@ class Store:
                 f"`workbench migrate --store {self.root}`",
             )
 
-    # -- ingest (v1) -------------------------------------------------------------------
-
-    def ingest(
-        self,
-        source: str | os.PathLike,
-        *,
-        exclude: Sequence[str] = (),
-        limits=None,
-        refresh: Iterable[str] = (),
-        workers: int = 1,
-    ) -> IngestReport:
-        """Parse every module under ``source`` into ``modules`` and ``functions``.
-
-        Only changed modules (by content hash) are rewritten, plus the paths in ``refresh``
-        (re-parsed even if unchanged: repair uses it); modules whose files are gone are
-        removed. Works with CPG support off. In a v2 store, added and changed modules get CPG
-        status ``pending`` and removed modules lose their CPG rows. With ``workers`` > 1 the
-        changed files are parsed in that many processes.
-        """
-        from workbench.frontends.python.repository import repository_rows
-        from workbench.frontends.python.source import DEFAULT_LIMITS, content_hash
-        from workbench.project import find_modules
-
-        limits = limits or DEFAULT_LIMITS
-        source = Path(source)
-        paths = find_modules(source, exclude)
-        refresh = set(refresh)
-        report = IngestReport()
-        with self._writing("ingest") as tx:
-            current = {r["path"]: r for r in tx.read("modules").to_pylist()}
-            todo = []
-            for rel in paths:
-                old = current.get(rel)
-                unchanged = old is not None and old["content_hash"] == content_hash(
-                    (source / rel).read_bytes()
-                )
-                if unchanged and rel not in refresh:
-                    report.unchanged += 1
-                else:
-                    todo.append(rel)
-            new_modules, new_functions, touched = [], [], set()
-            for row, functions in _map_chunks(repository_rows, str(source), todo, limits, workers):
-                if row["parse_status"] != "ok":
-                    report.failed.append(row["path"])
-                if tx.schema_version >= 2:
-                    row.update(_pending_cpg_fields())
-                new_modules.append(row)
-                new_functions += functions
-                touched.add(row["module"])
-                (report.changed if row["path"] in current else report.added).append(row["path"])
-            seen = set(paths)
-            for rel, old in current.items():
-                if rel not in seen:
-                    report.removed.append(rel)
-                    touched.add(old["module"])
-            if touched:
-                schema = schemas_for(tx.schema_version)
-                tx.replace_modules(
-                    "modules", touched, pa.Table.from_pylist(new_modules, schema=schema["modules"])
-                )
-                crashpoint("ingest.modules")
-                tx.replace_modules(
-                    "functions", touched, pa.Table.from_pylist(new_functions, schema=FUNCTIONS)
-                )
-                if tx.schema_version >= 2:  # CPG rows of changed or removed sources are stale
-                    for name in ("cpg_nodes", "cpg_edges", "cpg_methods", "cpg_graphs"):
-                        tx.replace_modules(name, touched, None)
-                    prune_links(tx, touched)  # generation relinks what it rebuilds
-                tx.details = {
-                    "source": str(source.resolve()),
-                    "added": len(report.added),
-                    "changed": len(report.changed),
-                    "removed": len(report.removed),
-                }
-                tx.changed = True
-        report.version = self.version
-        return report
-
-    # -- CPG (v2) ------------------------------------------------------------------------
-
-    def write_cpg(self, cpgs: Iterable[CPG], *, build_seconds: dict[int, float] | None = None):
-        """Store module CPGs, replacing any earlier CPG rows of the same modules.
-
-        Each module's ``cpg_graphs`` row and ``modules`` CPG fields record status ``ok``, the
-        generator, the source hash and a content hash of the graph.
-        """
-
-        self._require_cpg()
-        cpgs = list(cpgs)
-        if not cpgs:
-            return self
-        with self._writing("write_cpg") as tx:
-            known = set(tx.read("modules").column("module").to_pylist())
-            unknown = sorted(
-                c.module.path or c.module.name for c in cpgs if c.module.key not in known
-            )
-            if unknown:
-                raise NotFoundError(
-                    f"not in the repository (ingest them first): {', '.join(unknown[:10])}"
-                )
-            write_cpg_rows(tx, cpgs, build_seconds or {})
-            tx.details = {"modules": len(cpgs)}
-        return self
-
-    def last_source(self) -> Path | None:
-        """The source root of the most recent ingest (repair and generation default to it)."""
-        for entry in reversed([self._log.read(v) for v in self._log.versions()]):
-            if entry.operation == "ingest" and entry.details.get("source"):
-                return Path(entry.details["source"])
-        return None
-
-    def generate(self, **options):
-        """Build the CPGs of pending modules: :func:`workbench.generate.generate` on this store
-        (same options: ``workers``, ``executor``, ``retry_failed``, ``timeout``, ...)."""
-        from workbench.generate import generate
-
-        return generate(self, **options)
-
     def cpg(self, module: str | int, method: str | int | None = None) -> CPG:
         """The CPG of one module (path, dotted name or key), or of one of its methods."""
-        self._require_cpg()
-        key = self._module_key(module)
+        self.require_cpg()
+        key = self.module_key(module)
         row = self._modules_by_name()["by_key"][key]
         if row.get("cpg_status") != CpgStatus.OK:
             raise NotFoundError(
@@ -651,190 +367,157 @@ class Store:
             self._note_reads(int(k) for k in df["module"].dropna().unique())
         return df
 
+    # -- access statistics ---------------------------------------------------------------
 
-def write_cpg_rows(tx: _Tx, cpgs: list[CPG], build_seconds: dict[int, float]) -> None:
-    """Inside a write: replace the CPG rows of these modules, record the builds (status
-    ``ok``) and relink cross-module calls."""
-    keys = {c.module.key for c in cpgs}
-    for name, attr in (("cpg_nodes", "nodes"), ("cpg_edges", "edges"), ("cpg_methods", "methods")):
-        rows = pa.concat_tables([getattr(c, attr) for c in cpgs])
-        if name == "cpg_edges":  # cross-module edges are derived by relink() below
-            rows = rows.filter(pc.is_null(rows["dst_module"]))
-        tx.replace_modules(name, keys, rows)
-        crashpoint(f"write_cpg.{name}")
-    record_builds(
-        tx,
-        [
-            {
-                "module": c.module.key,
-                "status": str(CpgStatus.OK),
-                "content_hash": c.module.content_hash,
-                "graph_hash": graph_hash(c),
-                "nodes": c.nodes.num_rows,
-                "edges": c.edges.num_rows,
-                "methods": c.methods.num_rows,
-                "seconds": build_seconds.get(c.module.key),
-            }
-            for c in cpgs
-        ],
-    )
-    relink(tx)
+    def _note_reads(self, keys) -> None:
+        self._reads.update(keys)
+        if sum(self._reads.values()) >= AUTO_FLUSH_READS and not self.read_only:
+            self.flush_reads()
 
+    def flush_reads(self) -> None:
+        """Add the reads counted in memory to ``access_stats`` (one store version).
 
-def record_builds(tx: _Tx, results: list[dict]) -> None:
-    """Inside a write: one ``cpg_graphs`` row per module build and the modules' CPG fields.
+        Reads of a module, its functions or its CPG (and SQL results with a ``module`` column)
+        are counted; generation builds the most-read modules first.
+        """
+        if not self._reads or self.read_only or "access_stats" not in self._entry.tables:
+            self._reads.clear()
+            return
+        reads, self._reads = self._reads, Counter()
+        now = dt.datetime.now(dt.UTC)
+        with self.transaction("access") as tx:
+            rows = {r["module"]: r for r in tx.read("access_stats").to_pylist()}
+            for key, n in reads.items():
+                row = rows.setdefault(key, {"module": key, "reads": 0, "last_read": now})
+                row["reads"] += n
+                row["last_read"] = now
+            tx.replace_modules(
+                "access_stats",
+                set(rows),
+                pa.Table.from_pylist(list(rows.values()), schema=ACCESS_STATS),
+            )
 
-    ``results`` hold ``module``, ``status``, ``content_hash`` and, where known,
-    ``error_type``, ``error_message``, ``graph_hash``, ``nodes``, ``edges``, ``methods`` and
-    ``seconds``.
-    """
-    from workbench.frontends.python import GENERATOR
+    # -- writing -----------------------------------------------------------------------
 
-    keys = {r["module"] for r in results}
-    now = dt.datetime.now(dt.UTC)
-    graphs = [
-        {
-            "module": r["module"],
-            "status": r["status"],
-            "error_type": r.get("error_type"),
-            "error_message": r.get("error_message"),
-            "generator": GENERATOR,
-            "schema_version": SCHEMA_VERSION,
-            "content_hash": r["content_hash"],
-            "graph_hash": r.get("graph_hash"),
-            "nodes": r.get("nodes"),
-            "edges": r.get("edges"),
-            "methods": r.get("methods"),
-            "build_seconds": r.get("seconds"),
-            "built_at": now,
-        }
-        for r in results
-    ]
-    tx.replace_modules("cpg_graphs", keys, pa.Table.from_pylist(graphs, schema=GRAPHS))
-    by_key = {r["module"]: r for r in results}
-    mods = tx.read("modules", pc.field("module").isin(list(keys))).to_pylist()
-    for m in mods:
-        r = by_key[m["module"]]
-        m.update(
-            cpg_status=r["status"],
-            cpg_generator=GENERATOR,
-            cpg_source_hash=r["content_hash"],
-            cpg_graph_hash=r.get("graph_hash"),
-        )
-    tx.replace_modules("modules", keys, pa.Table.from_pylist(mods, schema=MODULES))
+    @contextmanager
+    def transaction(self, operation: str) -> Iterator[Transaction]:
+        """Write to the store: everything the block changes becomes one new store version.
 
+        Takes the store's write lock (waiting for a running writer), undoes what an
+        interrupted operation left, and yields a :class:`~workbench.store.Transaction`
+        reading the newest version. When the block ends normally and changed something, one
+        store-log entry makes the changes visible at once; when it raises, nothing is. This
+        object then reads the new version.
 
-def relink(tx: _Tx) -> None:
-    """Recompute every cross-module CALL edge from the stored modules (one commit).
+        Raises
+        ------
+        StoreError
+            The store is a read-only view (:meth:`at`), or the file system refused a write
+            (read-only, full, permissions): nothing was changed.
+        SchemaVersionError
+            The store was written by a newer workbench.
 
-    They live in ``link-*`` files of ``cpg_edges``; the module files hold only edges within
-    their module. Relinking after every change keeps edges into a rebuilt or removed module
-    right, so an incremental run equals a clean rebuild.
-    """
-    from workbench.passes.linker import LinkIndex
+        Examples
+        --------
+        >>> import tempfile
+        >>> store = Store.create(tempfile.mkdtemp() + "/s")
+        >>> with store.transaction("flag") as tx:
+        ...     tx.set_flag("cpg", True)
+        >>> store.history().operation.tolist(), store.flags["cpg"]
+        (['create', 'flag'], True)
+        """
+        if self.read_only:
+            raise StoreError(self.root, f"store version {self.version} is a read-only view")
+        try:
+            with write_lock(self.root):
+                base = self._log.latest()
+                self._check_version(base)
+                self._recover(base)
+                tx = Transaction(self, base, operation)
+                yield tx
+                if tx.changed:
+                    tx._check()
+                    crashpoint(f"{operation}.before_log")
+                    self._entry = self._log.append(
+                        base,
+                        operation=operation,
+                        tables=dict(tx.tables),
+                        schema_version=tx.schema_version,
+                        flags=dict(tx.flags),
+                        details=tx.details,
+                    )
+                    self._cleanup(self._entry)  # under the lock: no writer can be using them
+                else:
+                    self._entry = base
+                self._module_index = None
+        except OSError as e:  # read-only file system, disk full, permissions...
+            raise StoreError(
+                self.root, f"{operation} failed, nothing was changed: {e.strerror or e}"
+            ) from e
 
-    mods = tx.read("modules", columns=["module", "name"])
-    names = dict(zip(mods["module"].to_pylist(), mods["name"].to_pylist(), strict=True))
-    index = LinkIndex()  # only the columns linking needs: a fraction of the bytes
-    index.add(
-        names,
-        tx.read("cpg_methods", columns=["module", "id", "full_name", "subkind"]),
-        tx.scan(
-            "cpg_nodes",
-            ["module", "kind", "subkind", "name", "full_name", "method"],
-            "kind = $type OR (subkind = $alias AND method = 0)",
-            {"type": str(NodeKind.TYPE_DECL), "alias": str(Subkind.ALIAS)},
-        ),
-    )
-    calls = tx.scan(
-        "cpg_nodes", ["module", "id", "full_name"], "resolution = $r", {"r": str(Resolution.IMPORT)}
-    ).sort_by([("module", "ascending"), ("id", "ascending")])
-    src, dst, smod, dmod = [], [], [], []
-    for key, cid, full in zip(
-        calls["module"].to_pylist(),
-        calls["id"].to_pylist(),
-        calls["full_name"].to_pylist(),
-        strict=True,
-    ):
-        hit = index.resolve(full)
-        if hit is not None and hit[0] != key:
-            smod.append(key)
-            src.append(cid)
-            dst.append(hit[1])
-            dmod.append(hit[0])
-    n = len(src)
-    links = pa.table(
-        {
-            "module": pa.array(smod, pa.int64()),
-            "src": pa.array(src, pa.int32()),
-            "dst": pa.array(dst, pa.int32()),
-            "kind": pa.array([str(EdgeKind.CALL)] * n, pa.string()),
-            "label": pa.array([str(Resolution.IMPORT)] * n, pa.string()),
-            "dst_module": pa.array(dmod, pa.int64()),
-        },
-        schema=EDGES,
-    )
-    t = tx.table("cpg_edges")
-    old = [f["path"] for f in t.files(tx.tables["cpg_edges"]) if f["path"].startswith(LINK_PREFIX)]
-    adds = [t.write_file(links, prefix=LINK_PREFIX.rstrip("-"))] if n else []
-    if adds or old:
-        tx.tables["cpg_edges"] = t.commit(adds, old)
-        tx.changed = True
+    def stage(self, name: str, rows: pa.Table) -> StagedFile:
+        """Write rows as a data file of table ``name`` without committing it.
 
+        For writers in other processes: the returned :class:`StagedFile` is plain data; the
+        committing process passes it to :meth:`Transaction.replace_modules` or
+        :meth:`Transaction.append`. Uncommitted, it stays invisible.
+        """
+        self.schema(name)  # a clear error for tables this schema version lacks
+        t = self._table(name, self.schema_version)
+        try:
+            add = t.write_file(rows.select(t.schema.names))
+        except OSError as e:
+            raise StoreError(self.root, f"cannot write a file of {name}: {e.strerror or e}") from e
+        return StagedFile(name, add.path, add.size, add.modification_time, add.stats)
 
-def _map_chunks(fn, root: str, items: list, limits, workers: int):
-    """``fn(root, chunk, limits)`` over chunks of ``items``, in a process pool when
-    ``workers`` > 1; results in input order."""
-    if workers <= 1 or len(items) < 2 * workers:
-        yield from fn(root, items, limits)
-        return
-    from concurrent.futures import ProcessPoolExecutor
+    def set_flag(self, name: str, value: bool) -> Store:
+        """Store a feature flag (a new store version)."""
+        with self.transaction("set_flag") as tx:
+            tx.set_flag(name, value)
+            tx.details = {"flag": name, "value": value}
+        return self
 
-    size = max(1, len(items) // (workers * 8))
-    chunks = [items[i : i + size] for i in range(0, len(items), size)]
-    with ProcessPoolExecutor(max_workers=workers) as pool:
-        for part in pool.map(fn, [root] * len(chunks), chunks, [limits] * len(chunks)):
-            yield from part
+    def _check_version(self, entry: LogEntry) -> None:
+        if entry.schema_version > SCHEMA_VERSION:
+            raise SchemaVersionError(
+                self.root,
+                f"store has schema v{entry.schema_version}, this workbench knows up to "
+                f"v{SCHEMA_VERSION}: upgrade cpg-workbench",
+            )
 
+    def _recover(self, entry: LogEntry) -> None:
+        """Undo what an interrupted operation left: commits beyond the logged versions and
+        tables the log does not list."""
+        for name, version in entry.tables.items():
+            t = self._table(name, entry.schema_version)
+            if t.latest_version() != version:
+                t.restore(version)
+        self._cleanup(entry)
 
-def prune_links(tx: _Tx, keys: set[int]) -> None:
-    """Drop the cross-module edges from or into modules ``keys`` (their node ids no longer
-    hold); :func:`relink` recomputes them once those modules are rebuilt."""
-    t = tx.table("cpg_edges")
-    key_arr = pa.array(sorted(keys), pa.int64())
-    for f in t.files(tx.tables["cpg_edges"]):
-        if not f["path"].startswith(LINK_PREFIX):
-            continue
-        rows = pq.read_table(t.path / f["path"]).cast(t.schema)
-        stale = pc.or_(pc.is_in(rows["module"], key_arr), pc.is_in(rows["dst_module"], key_arr))
-        if pc.any(stale).as_py():
-            kept = rows.filter(pc.invert(stale))
-            adds = [t.write_file(kept, prefix=LINK_PREFIX.rstrip("-"))] if kept.num_rows else []
-            tx.tables["cpg_edges"] = t.commit(adds, [f["path"]])
-            tx.changed = True
+    def _cleanup(self, entry: LogEntry) -> None:
+        """Remove table directories a store version does not use (after rollback or an
+        interrupted migration). Call with the write lock held."""
+        for name in TABLES:
+            path = self.root / name
+            if name not in entry.tables and path.exists():
+                shutil.rmtree(path)
 
+    # -- operations provided by the pipeline ----------------------------------------------
 
-def _pending_cpg_fields() -> dict:
-    return {
-        "cpg_status": str(CpgStatus.PENDING),
-        "cpg_generator": None,
-        "cpg_source_hash": None,
-        "cpg_graph_hash": None,
-    }
+    def ingest(self, source: str | os.PathLike, **options):
+        """Parse every module under ``source`` into the AST repository:
+        :func:`workbench.pipeline.ingest` on this store (same options)."""
+        return _provided("ingest")(self, source, **options)
 
+    def write_cpg(self, cpgs, **options) -> Store:
+        """Store built module CPGs: :func:`workbench.pipeline.write_cpg` on this store."""
+        _provided("write_cpg")(self, cpgs, **options)
+        return self
 
-def graph_hash(cpg: CPG) -> str:
-    """Content hash of a module's own node and edge rows (Arrow IPC of the canonical tables;
-    cross-module edges, which depend on other modules, are left out)."""
-    h = hashlib.sha256()
-    edges = cpg.edges.filter(pc.is_null(cpg.edges["dst_module"]))
-    for t in (cpg.nodes, edges):
-        sink = io.BytesIO()
-        t = t.combine_chunks()
-        with pa.ipc.new_stream(sink, t.schema) as w:
-            w.write_table(t)
-        h.update(sink.getvalue())
-    return h.hexdigest()
+    def generate(self, **options):
+        """Build the CPGs of pending modules: :func:`workbench.pipeline.generate` on this
+        store (same options: ``workers``, ``executor``, ``retry_failed``, ``timeout``, ...)."""
+        return _provided("generate")(self, **options)
 
 
 def open_store(path: str | os.PathLike) -> Store:

@@ -1,9 +1,12 @@
 """One Delta table of pyarrow-written Parquet files (DESIGN §5).
 
-Files are written by pyarrow, sorted by the table's key, zstd-compressed, in 64k-row groups
-and with page checksums; a commit adds (and removes) whole files. Reads go through a pyarrow
-dataset over the snapshot's file list with page-checksum verification (never through
-``DeltaTable.to_pyarrow_dataset``, whose threads can abort the interpreter at exit).
+Files are written by pyarrow, sorted by the table's key (declared in the schema),
+zstd-compressed, in row groups sized to what one lookup reads (:data:`ROW_GROUPS`) and with
+page checksums; a commit adds (and removes) whole files. A file's name starts with its group:
+``part`` for rows owned by modules, another word for a group of rows replaced as a whole
+(``link``: cross-module call edges). Reads go through a pyarrow dataset over the snapshot's
+file list with page-checksum verification (never through ``DeltaTable.to_pyarrow_dataset``,
+whose threads can abort the interpreter at exit).
 """
 
 from __future__ import annotations
@@ -22,34 +25,36 @@ import pyarrow.parquet as pq
 from deltalake import DeltaTable
 from deltalake.transaction import AddAction, RemoveAction
 
-__all__ = ["StoreTable"]
+from workbench.cpg.schema import table_key, table_name
+
+__all__ = ["PART", "ROW_GROUPS", "StoreTable"]
 
 ROW_GROUP = 65536
+#: Row-group size per table where it differs from :data:`ROW_GROUP`. One module's CPG is read
+#: whole, so a group should hold a few modules' rows, not hundreds: a stdlib module has ~1.8k
+#: nodes, ~3.6k edges and ~44 methods (16k groups halved lookup time against 64k, at +2 %
+#: bytes; see benchmarks/store_stdlib.py).
+ROW_GROUPS: dict[str, int] = {"cpg_nodes": 16384, "cpg_edges": 16384, "cpg_methods": 2048}
+#: The file group of rows owned by modules.
+PART = "part"
 _FORMAT = ds.ParquetFileFormat(
     default_fragment_scan_options=ds.ParquetFragmentScanOptions(page_checksum_verification=True)
 )
 
 
 class StoreTable:
-    """A Delta table at ``root/name`` whose rows follow ``schema``, sorted by ``key``."""
+    """The Delta table at ``root/<table>`` of a declared table schema (rows sorted by its key)."""
 
-    def __init__(
-        self,
-        root: Path,
-        name: str,
-        schema: pa.Schema,
-        key: tuple[str, ...],
-        row_group: int = ROW_GROUP,
-    ):
-        self.row_group = row_group
+    def __init__(self, root: Path, schema: pa.Schema, row_group: int | None = None):
+        self.name = table_name(schema)
+        self.key = table_key(schema)
+        self.row_group = row_group or ROW_GROUPS.get(self.name, ROW_GROUP)
         # integer columns (ids, positions) are near-sorted: delta encoding halves their size
-        ints = [f.name for f in schema if pa.types.is_integer(f.type) and f.name not in key]
+        ints = [f.name for f in schema if pa.types.is_integer(f.type) and f.name != self.key]
         self._delta_columns = {c: "DELTA_BINARY_PACKED" for c in ints}
         self._dictionary_columns = [f.name for f in schema if f.name not in ints]
-        self.path = root / name
-        self.name = name
+        self.path = root / self.name
         self.schema = schema
-        self.key = key
         self._snapshots: dict[int, tuple[DeltaTable, ds.Dataset | None]] = {}
         self._row_groups: dict[int, list] = {}
 
@@ -111,7 +116,7 @@ class StoreTable:
         index = self._row_groups.get(version)
         if index is None:
             index = []
-            col = self.key[0]
+            col = self.key
             for f in self.files(version):
                 pf = pq.ParquetFile(self.path / f["path"], page_checksum_verification=True)
                 pos = pf.schema_arrow.get_field_index(col)
@@ -126,16 +131,21 @@ class StoreTable:
             wanted = [i for i, lo, hi in groups if lo is None or lo <= key <= hi]
             if wanted:
                 t = pf.read_row_groups(wanted)
-                parts.append(t.filter(pc.equal(t[self.key[0]], key)))
+                parts.append(t.filter(pc.equal(t[self.key], key)))
         if not parts:
             return self.schema.empty_table()
         return pa.concat_tables(parts).cast(self.schema)
+
+    def read_file(self, name: str, columns: list[str] | None = None) -> pa.Table:
+        """One data file's rows (page checksums verified), in this table's schema."""
+        t = pq.read_table(self.path / name, columns=columns, page_checksum_verification=True)
+        return t if columns is not None else t.cast(self.schema)
 
     def files(self, version: int) -> list[dict]:
         """The data files of a version: path, size, rows and key range."""
         actions = pa.table(self.delta(version).get_add_actions(flatten=True))
         rows = actions.to_pylist()
-        key = self.key[0] if self.key else None
+        key = self.key
         return [
             {
                 "path": r["path"],
@@ -152,11 +162,14 @@ class StoreTable:
 
     # -- writing -------------------------------------------------------------------------
 
-    def write_file(self, table: pa.Table, prefix: str = "part") -> AddAction:
+    @staticmethod
+    def group_of(path: str) -> str:
+        """The file group a data file belongs to (the word before the first ``-``)."""
+        return path.split("-", 1)[0]
+
+    def write_file(self, table: pa.Table, prefix: str = PART) -> AddAction:
         """Write one sorted Parquet file (not yet committed); return its add action."""
-        table = table.cast(self.schema)
-        if self.key:
-            table = table.sort_by([(k, "ascending") for k in self.key])
+        table = table.cast(self.schema).sort_by([(self.key, "ascending")])
         name = f"{prefix}-{uuid.uuid4().hex}.zstd.parquet"
         path = self.path / name
         with open(path, "wb") as fh:
@@ -180,8 +193,8 @@ class StoreTable:
             "maxValues": {},
             "nullCount": {},
         }
-        if self.key and table.num_rows:
-            k = self.key[0]
+        if table.num_rows:
+            k = self.key
             mm = pc.min_max(table[k]).as_py()
             stats["minValues"][k] = mm["min"]
             stats["maxValues"][k] = mm["max"]
@@ -218,7 +231,7 @@ class StoreTable:
         side = self._sidecar(name)
         if side and side.get("modules") is not None:
             return set(side["modules"])
-        col = pq.read_table(self.path / name, columns=["module"])["module"]
+        col = self.read_file(name, columns=["module"])["module"]
         return set(pc.unique(col).to_pylist())
 
     def commit(
@@ -244,14 +257,6 @@ class StoreTable:
         )
         dt.update_incremental()
         return dt.version()
-
-    def rewrite(self, version: int, table: pa.Table, *, schema: pa.Schema | None = None) -> int:
-        """Replace every file of ``version`` by ``table`` in one commit (copy-on-write)."""
-        old = [f["path"] for f in self.files(version)]
-        if schema is not None:
-            self.schema = schema
-        adds = [self.write_file(table)] if table.num_rows else []
-        return self.commit(adds, old, schema=self.schema, overwrite=schema is not None)
 
 
 def _sha256(path: Path) -> str:

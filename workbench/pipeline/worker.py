@@ -1,8 +1,9 @@
 """What runs in a worker process: build a batch of modules, write their Parquet files.
 
 The function is top-level and its arguments are plain data, so any ``concurrent.futures``
-executor can run it (a process pool, or Dask's). Files are written into the store's table
-directories but not committed: the committer in the main process does that, in batches.
+executor can run it (a process pool, or Dask's). Files are staged in the store
+(:meth:`workbench.store.Store.stage`) but not committed: the committer in the main process
+does that, in batches.
 """
 
 from __future__ import annotations
@@ -22,6 +23,8 @@ from workbench.cpg.schema import CpgStatus
 from workbench.errors import SourceError, SourceTooLargeError
 from workbench.frontends.python import build_cpg
 from workbench.frontends.python.source import Limits, content_hash
+from workbench.pipeline.builds import CPG_ROWS
+from workbench.store import open_store
 
 __all__ = ["build_batch"]
 
@@ -62,12 +65,10 @@ def build_batch(
 ) -> dict:
     """Build ``items`` (module key, path, expected content hash) and write their rows.
 
-    Returns ``{"results": [...], "files": {table: [add action dict]}}``; every module gets a
-    result with status ``ok``, ``failed`` or ``skipped`` and, when not ok, the error's type and
+    Returns ``{"results": [...], "files": [StagedFile, ...]}``; every module gets a result
+    with status ``ok``, ``failed`` or ``skipped`` and, when not ok, the error's type and
     message. Nothing raised by one module affects the others.
     """
-    from workbench.store.store import ROW_GROUPS, graph_hash, schemas_for
-    from workbench.store.table import ROW_GROUP, StoreTable
 
     build = BUILDERS[builder] if isinstance(builder, str) else builder
     limits = Limits(max_nodes=max_nodes)
@@ -103,34 +104,18 @@ def build_batch(
                 nodes=cpg.nodes.num_rows,
                 edges=cpg.edges.num_rows,
                 methods=cpg.methods.num_rows,
-                graph_hash=graph_hash(cpg),
+                graph_hash=cpg.graph_hash(),
             )
         res["seconds"] = time.perf_counter() - t0
         results.append(res)
-    files: dict[str, list[dict]] = {}
+    files = []
     if cpgs:
-        root = Path(store_root)
-        schemas = schemas_for(2)
-        for name, attr in (
-            ("cpg_nodes", "nodes"),
-            ("cpg_edges", "edges"),
-            ("cpg_methods", "methods"),
-        ):
+        store = open_store(store_root)
+        for name, attr in CPG_ROWS:
             rows = pa.concat_tables([getattr(c, attr) for c in cpgs])
-            if name == "cpg_edges":
+            if name == "cpg_edges":  # cross-module edges are derived when linking
                 rows = rows.filter(pc.is_null(rows["dst_module"]))
-            t = StoreTable(root, name, schemas[name], ("module",), ROW_GROUPS.get(name, ROW_GROUP))
-            add = t.write_file(rows)
-            files[name] = [
-                {
-                    "path": add.path,
-                    "size": add.size,
-                    "partition_values": {},
-                    "modification_time": add.modification_time,
-                    "data_change": True,
-                    "stats": add.stats,
-                }
-            ]
+            files.append(store.stage(name, rows))
     return {"results": results, "files": files}
 
 

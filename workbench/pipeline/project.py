@@ -24,7 +24,6 @@ Examples
 
 from __future__ import annotations
 
-import fnmatch
 import os
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
@@ -34,7 +33,6 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from workbench.cpg.graph import ALL_LAYERS, CPG
-from workbench.cpg.ids import normalize_path
 from workbench.cpg.schema import (
     MODULES_V1,
     EdgeKind,
@@ -43,49 +41,16 @@ from workbench.cpg.schema import (
 )
 from workbench.errors import NotFoundError, SourceError
 from workbench.frontends.python import build_cpg
-from workbench.frontends.python.kinds import SKIP_DIRS
 from workbench.frontends.python.repository import module_row
 from workbench.frontends.python.source import DEFAULT_LIMITS, Limits
 from workbench.passes.linker import link
+from workbench.pipeline.discover import find_modules
 
 if TYPE_CHECKING:
     import networkx as nx
     import pandas as pd
 
-__all__ = ["Project", "build_project", "find_modules", "link"]
-
-
-def find_modules(root: str | os.PathLike, exclude: Sequence[str] = ()) -> list[str]:
-    """Relative POSIX paths of the ``.py`` files under ``root``, sorted.
-
-    Virtualenvs, VCS folders, caches and build folders are skipped (see
-    ``workbench.frontends.python.kinds.SKIP_DIRS``), as are paths matching any ``exclude``
-    glob (matched against the relative path).
-    """
-    root = Path(root)
-    if not root.is_dir():
-        raise NotFoundError(f"source root {str(root)!r} is not a directory")
-    out = []
-    for dirpath, dirnames, filenames in os.walk(root):
-        rel_dir = os.path.relpath(dirpath, root)
-        dirnames[:] = sorted(
-            d
-            for d in dirnames
-            if d not in SKIP_DIRS
-            and not d.endswith(".egg-info")
-            and not _excluded(normalize_path(os.path.join(rel_dir, d)), exclude)
-        )
-        for f in filenames:
-            if f.endswith(".py"):
-                rel = normalize_path(os.path.normpath(os.path.join(rel_dir, f)))
-                if not _excluded(rel, exclude):
-                    out.append(rel)
-    return sorted(out)
-
-
-def _excluded(rel: str, patterns: Sequence[str]) -> bool:
-    rel = rel.removeprefix("./")
-    return any(fnmatch.fnmatch(rel, p) or fnmatch.fnmatch(rel + "/", p) for p in patterns)
+__all__ = ["Project", "build_project"]
 
 
 class Project:

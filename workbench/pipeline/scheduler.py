@@ -35,13 +35,13 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from deltalake.transaction import AddAction
-
 from workbench.cpg.schema import CpgStatus
 from workbench.errors import NotFoundError
 from workbench.frontends.python import GENERATOR
-from workbench.generate.worker import build_batch
-from workbench.store.store import Store, record_builds, relink
+from workbench.pipeline.builds import CPG_ROWS, record_builds
+from workbench.pipeline.link import relink
+from workbench.pipeline.worker import build_batch
+from workbench.store import Store
 
 __all__ = ["GenerationReport", "ProgressEvent", "generate", "plan"]
 
@@ -156,7 +156,7 @@ def generate(
     builder
         ``"python"`` or a picklable function ``(bytes, path, limits=...) -> CPG``.
     """
-    store._require_cpg()
+    store.require_cpg()
     store.flush_reads()
     source = Path(source) if source else store.last_source()
     if source is None or not source.is_dir():
@@ -253,7 +253,7 @@ def generate(
         _commit(store, staged)
         report.commits += 1
     if tasks:
-        with store._writing("link") as tx:
+        with store.transaction("link") as tx:
             relink(tx)
     report.seconds = time.perf_counter() - t0
     emit("done", None)
@@ -286,7 +286,7 @@ def _died(items, error_type: str = "WorkerDied", message: str | None = None) -> 
             }
             for k, rel, h in items
         ],
-        "files": {},
+        "files": [],
     }
 
 
@@ -316,9 +316,9 @@ def _commit(store: Store, staged: list[dict]) -> None:
     """One store version: the staged batches' files, cpg_graphs rows and module statuses."""
     results = [r for o in staged for r in o["results"]]
     keys = {r["module"] for r in results}
-    with store._writing("generate") as tx:
-        for name in ("cpg_nodes", "cpg_edges", "cpg_methods"):
-            adds = [AddAction(**f) for o in staged for f in o["files"].get(name, [])]
-            tx.replace_modules(name, keys, None, adds)
+    with store.transaction("generate") as tx:
+        for name, _ in CPG_ROWS:
+            files = [f for o in staged for f in o["files"] if f.table == name]
+            tx.replace_modules(name, keys, None, files)
         record_builds(tx, results)
         tx.details = {"modules": len(keys), "ok": sum(r["status"] == "ok" for r in results)}

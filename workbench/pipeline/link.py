@@ -1,0 +1,76 @@
+"""Cross-module call edges in a store, derived from all stored modules.
+
+They live in the ``link`` file group of ``cpg_edges`` (replaced as a whole); a module's own
+files hold only edges within the module. Relinking after every change keeps edges into a
+rebuilt or removed module right, so an incremental run equals a clean rebuild.
+"""
+
+from __future__ import annotations
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from workbench.cpg.schema import EDGES, EdgeKind, NodeKind, Resolution, Subkind
+from workbench.passes.linker import LinkIndex
+from workbench.store import Transaction
+
+__all__ = ["LINKS", "prune_links", "relink"]
+
+#: The file group of ``cpg_edges`` that holds cross-module call edges.
+LINKS = "link"
+
+
+def relink(tx: Transaction) -> None:
+    """Inside a transaction: recompute every cross-module CALL edge from the stored modules."""
+    mods = tx.read("modules", columns=["module", "name"])
+    names = dict(zip(mods["module"].to_pylist(), mods["name"].to_pylist(), strict=True))
+    index = LinkIndex()  # only the columns linking needs: a fraction of the bytes
+    index.add(
+        names,
+        tx.read("cpg_methods", columns=["module", "id", "full_name", "subkind"]),
+        tx.scan(
+            "cpg_nodes",
+            ["module", "kind", "subkind", "name", "full_name", "method"],
+            "kind = $type OR (subkind = $alias AND method = 0)",
+            {"type": str(NodeKind.TYPE_DECL), "alias": str(Subkind.ALIAS)},
+        ),
+    )
+    calls = tx.scan(
+        "cpg_nodes", ["module", "id", "full_name"], "resolution = $r", {"r": str(Resolution.IMPORT)}
+    ).sort_by([("module", "ascending"), ("id", "ascending")])
+    src, dst, smod, dmod = [], [], [], []
+    for key, cid, full in zip(
+        calls["module"].to_pylist(),
+        calls["id"].to_pylist(),
+        calls["full_name"].to_pylist(),
+        strict=True,
+    ):
+        hit = index.resolve(full)
+        if hit is not None and hit[0] != key:
+            smod.append(key)
+            src.append(cid)
+            dst.append(hit[1])
+            dmod.append(hit[0])
+    n = len(src)
+    links = pa.table(
+        {
+            "module": pa.array(smod, pa.int64()),
+            "src": pa.array(src, pa.int32()),
+            "dst": pa.array(dst, pa.int32()),
+            "kind": pa.array([str(EdgeKind.CALL)] * n, pa.string()),
+            "label": pa.array([str(Resolution.IMPORT)] * n, pa.string()),
+            "dst_module": pa.array(dmod, pa.int64()),
+        },
+        schema=EDGES,
+    )
+    tx.replace_group("cpg_edges", LINKS, links)
+
+
+def prune_links(tx: Transaction, keys: set[int]) -> None:
+    """Inside a transaction: drop the cross-module edges from or into modules ``keys`` (their
+    node ids no longer hold); :func:`relink` recomputes them once those modules are rebuilt."""
+    rows = tx.read_group("cpg_edges", LINKS)
+    key_arr = pa.array(sorted(keys), pa.int64())
+    stale = pc.or_(pc.is_in(rows["module"], key_arr), pc.is_in(rows["dst_module"], key_arr))
+    if rows.num_rows and pc.any(stale).as_py():
+        tx.replace_group("cpg_edges", LINKS, rows.filter(pc.invert(stale)))
