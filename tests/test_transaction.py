@@ -221,11 +221,13 @@ class TestSchema:
             tx.drop_table("access_stats")
             assert not tx.has_table("access_stats")
         assert "access_stats" not in store.tables
-        assert not (store.root / "access_stats").exists()  # removed once committed
+        dropped_at = store.version
         with store.transaction("t") as tx:
             tx.create_table("access_stats")
-            tx.append("access_stats", stats)
-        assert store.read_table("access_stats")["reads"].to_pylist() == [2]
+            assert tx.dirs["access_stats"] == "access_stats.2"  # never reuse a used folder
+        assert store.read_table("access_stats").num_rows == 0
+        before = store.at(dropped_at - 1)  # the version before the drop still reads its rows
+        assert before.read_table("access_stats")["reads"].to_pylist() == [2]
 
     def test_a_table_outside_the_schema_version_is_refused_at_commit(self, store):
         with pytest.raises(StoreError, match="not part of schema v1"), store.transaction("t") as tx:

@@ -175,3 +175,8 @@ class FeatureDisabledError(StoreError):
 
 class CorruptionError(StoreError):
     """Stored data failed verification (checksum, size, missing file)."""
+
+
+class StoreChangedError(StoreError):
+    """The store changed under an operation or an open Store object (another process rolled
+    it back, vacuumed the files of the version being read, ...); the message says what to do."""

@@ -35,13 +35,15 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import pyarrow.compute as pc
+
 from workbench.cpg.schema import CpgStatus
-from workbench.errors import NotFoundError
+from workbench.errors import NotFoundError, StoreChangedError
 from workbench.frontends.python import GENERATOR
 from workbench.pipeline.builds import CPG_ROWS, record_builds
 from workbench.pipeline.link import relink
 from workbench.pipeline.worker import build_batch
-from workbench.store import Store
+from workbench.store import Store, Transaction
 
 __all__ = ["GenerationReport", "ProgressEvent", "generate", "plan"]
 
@@ -82,6 +84,9 @@ class GenerationReport:
     failed: int = 0
     skipped: int = 0
     commits: int = 0
+    #: Builds not committed because their module changed or went away meanwhile (an ingest
+    #: ran): those modules keep the state the ingest gave them.
+    superseded: int = 0
     seconds: float = 0.0
     workers: int = 0
     failures: list[dict] = field(default_factory=list)
@@ -95,17 +100,17 @@ class GenerationReport:
 
 
 def plan(store: Store, retry_failed: bool = False) -> list[tuple[int, str, str]]:
-    """Modules to build, most-accessed first, then by path: pending ones, ones built from
-    another source or generator version, and failed ones with ``retry_failed``."""
+    """Modules to build, most-accessed first, then by path: pending ones, ones whose last build
+    (ok, failed or skipped) read another source or ran another generator version, and with
+    ``retry_failed`` the failed and skipped ones."""
     mods = store.read_table("modules").to_pylist()
     reads = {r["module"]: r["reads"] for r in store.read_table("access_stats").to_pylist()}
     todo = []
+    retry = {CpgStatus.FAILED, CpgStatus.SKIPPED} if retry_failed else set()
     for m in mods:
         status = m["cpg_status"]
-        stale = status == CpgStatus.OK and (
-            m["cpg_source_hash"] != m["content_hash"] or m["cpg_generator"] != GENERATOR
-        )
-        if status == CpgStatus.PENDING or stale or (retry_failed and status == CpgStatus.FAILED):
+        stale = m["cpg_source_hash"] != m["content_hash"] or m["cpg_generator"] != GENERATOR
+        if status == CpgStatus.PENDING or stale or status in retry:
             todo.append(m)
     todo.sort(key=lambda m: (-reads.get(m["module"], 0), m["path"]))
     return [(m["module"], m["path"], m["content_hash"]) for m in todo]
@@ -142,7 +147,7 @@ def generate(
     batch_size
         Modules per task (default: small enough to keep every worker busy).
     retry_failed
-        Build modules that failed in an earlier run again.
+        Build modules that failed or were skipped in an earlier run again.
     timeout
         Seconds one module may take (process workers only); a slower module fails.
     memory_budget_mb
@@ -156,7 +161,7 @@ def generate(
     builder
         ``"python"`` or a picklable function ``(bytes, path, limits=...) -> CPG``.
     """
-    store.require_cpg()
+    store.refresh().require_cpg()
     store.flush_reads()
     source = Path(source) if source else store.last_source()
     if source is None or not source.is_dir():
@@ -192,9 +197,10 @@ def generate(
     in_flight: dict = {}
     staged: list[dict] = []
     args = (str(store.root), str(source))
+    session = store.session_id  # workers stage files in it: they live as long as this process
 
     def submit(items) -> None:
-        fut = pool.submit(build_batch, *args, items, max_nodes, timeout, builder)
+        fut = pool.submit(build_batch, *args, items, max_nodes, timeout, builder, session)
         in_flight[fut] = items
         for _, rel, _ in items:
             emit("started", rel)
@@ -230,7 +236,7 @@ def generate(
                 staged.append(out)
                 for r in out["results"]:
                     _count(report, r)
-                    emit({"ok": "finished"}.get(r["status"], r["status"]), r["path"])
+                    emit(_EVENTS.get(r["status"], r["status"]), r["path"])
             if broken and own:
                 for items in in_flight.values():  # they died with the pool
                     suspects.extend([it] for it in items)
@@ -240,7 +246,7 @@ def generate(
             if sum(len(o["results"]) for o in staged) >= commit_every or (
                 staged and not (queue or suspects or in_flight)
             ):
-                _commit(store, staged)
+                _commit(store, staged, report)
                 report.commits += 1
                 staged = []
                 emit("committed", None)
@@ -250,14 +256,20 @@ def generate(
         if bar is not None:
             bar.close()
     if staged:
-        _commit(store, staged)
+        _commit(store, staged, report)
         report.commits += 1
     if tasks:
         with store.transaction("link") as tx:
+            _require_cpg_tables(tx)
             relink(tx)
     report.seconds = time.perf_counter() - t0
     emit("done", None)
     return report
+
+
+#: Progress event kind of a module's result status (a module whose source changed since
+#: ingest is skipped by this run and stays pending).
+_EVENTS = {"ok": "finished", "pending": "skipped"}
 
 
 def _count(report: GenerationReport, r: dict) -> None:
@@ -312,13 +324,37 @@ def _available_memory() -> int | None:
     return None
 
 
-def _commit(store: Store, staged: list[dict]) -> None:
-    """One store version: the staged batches' files, cpg_graphs rows and module statuses."""
+def _commit(store: Store, staged: list[dict], report: GenerationReport) -> None:
+    """One store version: the staged batches' files, cpg_graphs rows and module statuses.
+
+    What is committed is checked against the newest store version under the write lock: a
+    module that was removed or changed (another ingest) while it was built keeps the state that
+    ingest gave it, and a store rolled back meanwhile stops the run.
+    """
     results = [r for o in staged for r in o["results"]]
-    keys = {r["module"] for r in results}
     with store.transaction("generate") as tx:
+        _require_cpg_tables(tx)
+        keys = sorted({r["module"] for r in results})
+        current = tx.read(
+            "modules", pc.field("module").isin(keys), columns=["module", "content_hash"]
+        )
+        mods, hashes = current["module"].to_pylist(), current["content_hash"].to_pylist()
+        now = dict(zip(mods, hashes, strict=True))
+        valid = [r for r in results if now.get(r["module"]) == r["content_hash"]]
+        report.superseded += len(results) - len(valid)
+        ok = {r["module"] for r in valid}
         for name, _ in CPG_ROWS:
             files = [f for o in staged for f in o["files"] if f.table == name]
-            tx.replace_modules(name, keys, None, files)
-        record_builds(tx, results)
-        tx.details = {"modules": len(keys), "ok": sum(r["status"] == "ok" for r in results)}
+            tx.replace_modules(name, ok, None, files, only=ok)
+        if valid:
+            record_builds(tx, valid)
+        tx.details = {"modules": len(ok), "ok": sum(r["status"] == "ok" for r in valid)}
+
+
+def _require_cpg_tables(tx: Transaction) -> None:
+    if not (tx.flags.get("cpg") and tx.has_table("cpg_graphs")):
+        raise StoreChangedError(
+            tx.store_root,
+            "CPG support was switched off (a rollback?) while generating: the run stopped; "
+            "nothing more was committed",
+        )

@@ -62,8 +62,10 @@ def build_batch(
     max_nodes: int,
     timeout: float | None = None,
     builder: str | Callable = "python",
+    session: str | None = None,
 ) -> dict:
-    """Build ``items`` (module key, path, expected content hash) and write their rows.
+    """Build ``items`` (module key, path, expected content hash) and stage their rows in the
+    store (in the staging ``session`` of the process that will commit them).
 
     Returns ``{"results": [...], "files": [StagedFile, ...]}``; every module gets a result
     with status ``ok``, ``failed`` or ``skipped`` and, when not ok, the error's type and
@@ -90,7 +92,9 @@ def build_batch(
                 raise _SourceChanged("the source changed since it was ingested: run ingest")
             with _deadline(timeout):
                 cpg = build(data, rel, limits=limits)
-        except (SourceTooLargeError, MemoryError, _SourceChanged) as e:
+        except _SourceChanged as e:  # nothing built: it stays pending until ingest catches up
+            res.update(status=str(CpgStatus.PENDING), error_type=_type(e), error_message=_msg(e))
+        except (SourceTooLargeError, MemoryError) as e:
             res.update(status=str(CpgStatus.SKIPPED), error_type=_type(e), error_message=_msg(e))
         except SourceError as e:
             res.update(
@@ -115,7 +119,7 @@ def build_batch(
             rows = pa.concat_tables([getattr(c, attr) for c in cpgs])
             if name == "cpg_edges":  # cross-module edges are derived when linking
                 rows = rows.filter(pc.is_null(rows["dst_module"]))
-            files.append(store.stage(name, rows))
+            files.append(store.stage(name, rows, session=session))
     return {"results": results, "files": files}
 
 

@@ -14,7 +14,7 @@
 
 from __future__ import annotations
 
-from pathlib import Path
+import shutil
 from typing import TYPE_CHECKING
 
 import pyarrow as pa
@@ -22,8 +22,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 from deltalake import DeltaTable
 
-from workbench.cpg.schema import CpgStatus
-from workbench.store.log import write_lock
+from workbench.errors import WorkbenchError
 from workbench.store.store import Store
 from workbench.store.table import PART, StoreTable, _sha256
 from workbench.store.transaction import Transaction
@@ -31,7 +30,15 @@ from workbench.store.transaction import Transaction
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["DERIVED", "compact", "restore_rows", "vacuum", "verify"]
+__all__ = [
+    "DERIVED",
+    "NO_SIDECAR",
+    "compact",
+    "restore_rows",
+    "rewrite_sidecar",
+    "vacuum",
+    "verify",
+]
 
 #: Tables whose rows are derived from source (a damaged file is rebuilt, not restored).
 DERIVED = ("cpg_nodes", "cpg_edges", "cpg_methods", "cpg_graphs")
@@ -45,87 +52,116 @@ def _check_file(table: StoreTable, f: dict) -> str | None:
     actual = path.stat().st_size
     if actual != f["size"]:
         return f"size {actual} != {f['size']} recorded"
-    expected = table.expected_digest(f["path"])
-    if expected is not None and _sha256(path) != expected:
+    side = table._sidecar(f["path"])
+    if side is not None and side.get("sha256") and _sha256(path) != side["sha256"]:
         return "checksum mismatch (SHA-256 of the file)"
     try:
         pq.ParquetFile(path, page_checksum_verification=True).read()
     except Exception as e:  # pyarrow raises OSError/ArrowInvalid for corrupt pages
         return f"unreadable: {type(e).__name__}: {str(e)[:160]}"
+    if side is None:
+        return NO_SIDECAR
     return None
 
 
-def _modules_in(path: Path, lo, hi, known: list[int]) -> list[int]:
-    try:
-        keys = pq.read_table(path, columns=["module"])["module"]
-        return sorted(set(pc.unique(keys).to_pylist()))
-    except Exception:  # the column itself is damaged: every known module in the key range
-        if lo is None:
-            return []
-        return sorted(k for k in known if lo <= k <= hi)
+#: The problem of an intact file whose sidecar (digest and module list) is gone.
+NO_SIDECAR = "no sidecar (file digest and module list): repair rewrites it"
+
+
+def _modules_of(table: StoreTable, f: dict, problem: str, known: list[int]) -> list[int]:
+    """The modules a file holds, never read from damaged bytes: its sidecar, else (the file
+    being intact) its module column, else the known modules in its key range (Delta stats)."""
+    side = table._sidecar(f["path"])
+    if side is not None and side.get("modules") is not None:
+        return sorted(side["modules"])
+    if problem == NO_SIDECAR:
+        return sorted(table.modules_in(f["path"]))
+    if f["min"] is None:
+        return []
+    return sorted(k for k in known if f["min"] <= k <= f["max"])
 
 
 def verify(store: Store) -> pd.DataFrame:
-    """One row per damaged file: table, file, problem, modules it holds. Empty when healthy."""
+    """One row per problem: table, file, problem, modules (keys) the file holds.
+
+    Checks the store log (every entry readable; none missing), each table's Delta log, and
+    every data file of the newest version: present, of the recorded size, its SHA-256 equal to
+    its sidecar's, and readable with Parquet page checksums verified. Empty when healthy.
+    """
     import pandas as pd
 
-    store.refresh()
+    columns = ["table", "file", "problem", "modules"]
     rows = []
-    known = _known_modules(store)
-    for name, version in sorted(store.tables.items()):
-        t = store._table(name, store.schema_version)
+    for v in store._log.versions():
         try:
+            store._log.read(v)
+        except WorkbenchError as e:
+            rows.append({"table": "_workbench", "file": f"log/{v:010d}.json", "problem": e.message})
+    try:
+        store.refresh()
+    except WorkbenchError as e:
+        rows.append({"table": "_workbench", "file": "log", "problem": e.message})
+        return pd.DataFrame(rows, columns=columns).assign(modules=[[] for _ in rows])
+    known = _known_modules(store)
+    for name in sorted(store.tables):
+        try:
+            t, version = store._current(name)
             files = t.files(version)
         except Exception as e:  # the Delta log itself
-            rows.append(
-                {"table": name, "file": "_delta_log", "problem": str(e)[:200], "modules": []}
-            )
+            rows.append({"table": name, "file": "_delta_log", "problem": str(e)[:200]})
             continue
         for f in files:
             problem = _check_file(t, f)
             if problem:
-                candidates = known["cpg"] if name in DERIVED else known["all"]
-                mods = (
-                    _modules_in(t.path / f["path"], f["min"], f["max"], candidates)
-                    if "module" in t.schema.names
-                    else []
-                )
+                mods = _modules_of(t, f, problem, known) if t.key == "module" else []
                 rows.append({"table": name, "file": f["path"], "problem": problem, "modules": mods})
-    return pd.DataFrame(rows, columns=["table", "file", "problem", "modules"])
+    out = pd.DataFrame(rows, columns=columns)
+    out["modules"] = [m if isinstance(m, list) else [] for m in out["modules"]]
+    return out
 
 
-def _known_modules(store: Store) -> dict[str, list[int]]:
-    """Module keys of the store, and those with CPG rows (for damaged-file fallbacks)."""
+def _known_modules(store: Store) -> list[int]:
+    """Module keys of the store (for files whose sidecar is gone), from intact data only."""
     try:
-        rows = store.read_table("modules").to_pylist()
+        return store.read_table("modules").column("module").to_pylist()
     except Exception:
-        return {"all": [], "cpg": []}
-    return {
-        "all": [r["module"] for r in rows],
-        "cpg": [r["module"] for r in rows if r.get("cpg_status") == CpgStatus.OK],
-    }
+        return []
 
 
-def restore_rows(tx: Transaction, name: str, bad_file: str) -> int:
-    """Inside a transaction: remove a damaged data file and restore the rows it held from the
-    newest earlier table version whose files are all intact; returns the rows restored."""
+def rewrite_sidecar(tx: Transaction, name: str, file: str) -> None:
+    """Inside a transaction: rewrite the sidecar of an intact data file from its bytes."""
+    t = tx._table(name)
+    modules = sorted(set(t.read_file(file, columns=["module"])["module"].to_pylist()))
+    t._write_sidecar(file, _sha256(t.path / file), modules if t.key == "module" else None)
+
+
+def restore_rows(tx: Transaction, name: str, bad_file: str, keys: list[int]) -> set[int]:
+    """Inside a transaction: replace a damaged data file by the rows it held, taken from the
+    newest earlier table version whose files are all intact.
+
+    ``keys`` are the values of the table's key the damaged file held (modules, for tables
+    keyed by module). Returns the keys that could not be restored; when some cannot, nothing
+    is changed (the damaged file stays, so nothing is silently lost).
+    """
     t = tx._table(name)
     version = tx.tables[name]
-    present = set()
-    for f in tx.files(name):
-        if f["path"] != bad_file:
-            present.update(t.read_file(f["path"], columns=["module"])["module"].to_pylist())
+    wanted = set(keys)
     for older in range(version - 1, -1, -1):
-        files = t.files(older)
-        if all(_check_file(t, f) is None for f in files):
-            rows = t.read(older, schema=tx.schema(name))
-            missing = rows.filter(
-                pc.invert(pc.is_in(rows["module"], pa.array(sorted(present), pa.int64())))
-            )
-            tx.replace_files(name, [bad_file], missing)
-            return missing.num_rows
-    tx.replace_files(name, [bad_file])
-    return 0
+        try:
+            files = t.files(older)
+        except Exception:  # the Delta log of that version is unreadable too
+            continue
+        if not all(_check_file(t, f) in (None, NO_SIDECAR) for f in files):
+            continue
+        rows = t.read(older, schema=tx.schema(name))
+        if wanted:
+            rows = rows.filter(pc.is_in(rows[t.key], pa.array(sorted(wanted), rows[t.key].type)))
+        found = set(rows[t.key].to_pylist())
+        if wanted - found:
+            continue  # that version lacks some of them: look further back
+        tx.replace_files(name, [bad_file], rows)
+        return set()
+    return wanted
 
 
 def compact(
@@ -149,21 +185,43 @@ def compact(
     return out
 
 
-def vacuum(store: Store, retention_hours: int = 168) -> int:
-    """Delete data files no table version within ``retention_hours`` needs; returns how many.
+def vacuum(store: Store, retention_hours: float = 168) -> int:
+    """Delete data files no store version within ``retention_hours`` needs; returns how many.
 
-    Holds the write lock, so a write in progress (which holds it too) is never cut short.
+    Runs as a store transaction: it waits for a running write, first undoes what interrupted
+    operations left (so the files of the newest logged version are current again), and never
+    sees the files of a running generation (they wait in a staging folder until committed).
+    Files an older store version needs are deleted only when that version is older than the
+    retention period; such versions are then refused by :meth:`Store.at`. Folders of dropped
+    tables go when no store version within the retention period uses them.
     """
+    import datetime as dt
+
     removed = 0
-    with write_lock(store.root):
-        for name in sorted(store.refresh().tables):
-            dt = DeltaTable(str(store.root / name))
+    now = dt.datetime.now(dt.UTC)
+    horizon = now - dt.timedelta(hours=retention_hours)
+    with store.transaction("vacuum") as tx:
+        for name in sorted(tx.tables):
+            t = tx._table(name)
             removed += len(
-                dt.vacuum(
-                    retention_hours=retention_hours,
+                DeltaTable(str(t.path)).vacuum(
+                    retention_hours=max(0, int(retention_hours)),
                     dry_run=False,
                     enforce_retention_duration=False,
                     full=True,
                 )
             )
+        current = set(tx.dirs.values())
+        log = store._log
+        recent: set[str] = set()
+        for v in log.versions():
+            e = log.read(v)
+            if dt.datetime.fromisoformat(e.timestamp) >= horizon:
+                recent |= {e.dir(n) for n in e.tables}
+        for d in sorted(log.referenced_dirs() - current - recent):
+            path = store.root / d
+            if path.is_dir():
+                removed += sum(1 for _ in path.rglob("*.parquet"))
+                shutil.rmtree(path)
+        tx.details = {"removed": removed, "retention_hours": retention_hours}
     return removed

@@ -42,7 +42,6 @@ from workbench.cpg.schema import (
     ACCESS_STATS,
     CPG_TABLES,
     SCHEMA_VERSION,
-    TABLES,
     CpgStatus,
     tables_for,
 )
@@ -55,6 +54,7 @@ from workbench.errors import (
     StoreNotFoundError,
 )
 from workbench.store.log import META_DIR, LogEntry, StoreLog, write_lock
+from workbench.store.staging import Session, remove_dead_sessions, session_dir
 from workbench.store.table import StoreTable
 from workbench.store.transaction import StagedFile, Transaction
 
@@ -113,6 +113,7 @@ class Store:
         self._tables: dict[tuple[str, int], StoreTable] = {}
         self._module_index: tuple[int, dict] | None = None
         self._reads: Counter[int] = Counter()
+        self._session: Session | None = None
 
     def __enter__(self) -> Store:
         return self
@@ -121,8 +122,12 @@ class Store:
         self.close()
 
     def close(self) -> None:
-        """Persist the read counts gathered so far (see :meth:`flush_reads`)."""
+        """Persist the read counts gathered so far (see :meth:`flush_reads`) and end this
+        object's staging session (files staged and never committed are deleted)."""
         self.flush_reads()
+        if self._session is not None:
+            self._session.close()
+            self._session = None
 
     # -- opening -----------------------------------------------------------------------
 
@@ -232,20 +237,26 @@ class Store:
                 f"no table {name!r} in store schema v{self.schema_version}"
             ) from None
 
-    def _table(self, name: str, schema_version: int) -> StoreTable:
-        key = (name, schema_version)
+    def _table(self, name: str, schema_version: int, directory: str | None = None) -> StoreTable:
+        key = (directory or name, schema_version)
         t = self._tables.get(key)
         if t is None:
-            t = self._tables[key] = StoreTable(self.root, tables_for(schema_version)[name])
+            schema = tables_for(schema_version)[name]
+            t = self._tables[key] = StoreTable(self.root, schema, directory=directory)
         return t
+
+    def _current(self, name: str) -> tuple[StoreTable, int]:
+        """The table object and Delta version of a table of this store version."""
+        e = self._entry
+        return self._table(name, e.schema_version, e.dir(name)), e.tables[name]
 
     def files(self, name: str) -> list[dict]:
         """The data files of a table as of this store version: ``path`` (absolute), ``size``,
         ``rows`` and the key's ``min`` and ``max``."""
         if name not in self._entry.tables:
             raise NotFoundError(f"no table {name!r} in store schema v{self.schema_version}")
-        t = self._table(name, self.schema_version)
-        return [{**f, "path": str(t.path / f["path"])} for f in t.files(self._entry.tables[name])]
+        t, version = self._current(name)
+        return [{**f, "path": str(t.path / f["path"])} for f in t.files(version)]
 
     def read_table(self, name: str, filter: pc.Expression | None = None) -> pa.Table:
         """A table as of this store version, in the schema of this schema version."""
@@ -253,8 +264,8 @@ class Store:
             if name in CPG_TABLES:
                 self.require_cpg()
             raise NotFoundError(f"no table {name!r} in store schema v{self.schema_version}")
-        t = self._table(name, self.schema_version)
-        return t.read(self._entry.tables[name], filter=filter)
+        t, version = self._current(name)
+        return t.read(version, filter=filter)
 
     def modules(self) -> pd.DataFrame:
         """The ``modules`` table as a DataFrame, sorted by path."""
@@ -321,10 +332,9 @@ class Store:
         info = ModuleInfo(
             key, row["path"], row["name"], row["content_hash"], row["size_bytes"], row["lines"]
         )
-        tables = self._entry.tables
         nodes, edges, methods = (
-            self._table(name, 2).lookup(tables[name], key)
-            for name in ("cpg_nodes", "cpg_edges", "cpg_methods")
+            t.lookup(version, key)
+            for t, version in map(self._current, ("cpg_nodes", "cpg_edges", "cpg_methods"))
         )
         cross = pc.is_valid(edges["dst_module"])
         if pc.any(cross).as_py():  # as built: the module's own edges, then cross-module ones
@@ -348,8 +358,8 @@ class Store:
         import duckdb
 
         con = duckdb.connect()
-        for name, version in self._entry.tables.items():
-            t = self._table(name, self.schema_version)
+        for name in self._entry.tables:
+            t, version = self._current(name)
             files = t.sql_files(version)
             if files:
                 listing = ", ".join("'" + f.replace("'", "''") + "'" for f in files)
@@ -430,9 +440,7 @@ class Store:
             raise StoreError(self.root, f"store version {self.version} is a read-only view")
         try:
             with write_lock(self.root):
-                base = self._log.latest()
-                self._check_version(base)
-                self._recover(base)
+                base = self._recover()
                 tx = Transaction(self, base, operation)
                 yield tx
                 if tx.changed:
@@ -445,8 +453,8 @@ class Store:
                         schema_version=tx.schema_version,
                         flags=dict(tx.flags),
                         details=tx.details,
+                        dirs=dict(tx.dirs),
                     )
-                    self._cleanup(self._entry)  # under the lock: no writer can be using them
                 else:
                     self._entry = base
                 self._module_index = None
@@ -455,20 +463,39 @@ class Store:
                 self.root, f"{operation} failed, nothing was changed: {e.strerror or e}"
             ) from e
 
-    def stage(self, name: str, rows: pa.Table) -> StagedFile:
+    def stage(self, name: str, rows: pa.Table, *, session: str | None = None) -> StagedFile:
         """Write rows as a data file of table ``name`` without committing it.
 
         For writers in other processes: the returned :class:`StagedFile` is plain data; the
         committing process passes it to :meth:`Transaction.replace_modules` or
-        :meth:`Transaction.append`. Uncommitted, it stays invisible.
+        :meth:`Transaction.append`. Uncommitted, it stays invisible, in the staging folder of
+        ``session`` (default: this object's own, :attr:`session_id`); a worker process writes
+        into its parent's session, so its files live as long as the parent does.
         """
         self.schema(name)  # a clear error for tables this schema version lacks
-        t = self._table(name, self.schema_version)
+        if name not in self._entry.tables:
+            raise NotFoundError(f"no table {name!r} in store {self.root}")
+        t, _ = self._current(name)
+        session = session or self.session_id
         try:
-            add = t.write_file(rows.select(t.schema.names))
+            add = t.write_file(
+                rows.select(t.schema.names), into=session_dir(self.root, session) / name
+            )
         except OSError as e:
             raise StoreError(self.root, f"cannot write a file of {name}: {e.strerror or e}") from e
-        return StagedFile(name, add.path, add.size, add.modification_time, add.stats)
+        modules = pc.unique(rows["module"]).to_pylist() if t.key == "module" else []
+        return StagedFile(
+            name, add.path, add.size, add.modification_time, add.stats, session, tuple(modules)
+        )
+
+    @property
+    def session_id(self) -> str:
+        """This object's staging session (see :mod:`workbench.store.staging`): files staged
+        in it stay out of the tables until committed, and are deleted if this process dies
+        first. Pass it to worker processes (``stage(..., session=...)``)."""
+        if self._session is None:
+            self._session = Session(self.root)
+        return self._session.id
 
     def set_flag(self, name: str, value: bool) -> Store:
         """Store a feature flag (a new store version)."""
@@ -485,21 +512,50 @@ class Store:
                 f"v{SCHEMA_VERSION}: upgrade cpg-workbench",
             )
 
-    def _recover(self, entry: LogEntry) -> None:
-        """Undo what an interrupted operation left: commits beyond the logged versions and
-        tables the log does not list."""
+    def _recover(self) -> LogEntry:
+        """With the write lock held: undo what interrupted operations left and return the
+        newest store version to build on.
+
+        Delta commits beyond the logged versions are undone (a RESTORE commit; the store log
+        then records the restored versions in a ``recover`` entry, so later writers find the
+        tables where the log says), files of dead staging sessions are deleted, and table
+        folders no logged version uses (an interrupted migration's) are removed.
+        """
+        entry = self._log.latest()
+        if entry is None:
+            raise StoreNotFoundError(self.root, f"not a workbench store (no {META_DIR}/log)")
+        self._check_version(entry)
+        remove_dead_sessions(self.root)
+        restored = {}
         for name, version in entry.tables.items():
-            t = self._table(name, entry.schema_version)
+            t = self._table(name, entry.schema_version, entry.dir(name))
             if t.latest_version() != version:
                 t.restore(version)
+                restored[name] = t.latest_version()
+        if restored:
+            entry = self._log.append(
+                entry,
+                operation="recover",
+                tables={**entry.tables, **restored},
+                schema_version=entry.schema_version,
+                flags=entry.flags,
+                details={"restored": sorted(restored), "after": entry.operation},
+                dirs=entry.dirs,
+            )
         self._cleanup(entry)
+        return entry
 
     def _cleanup(self, entry: LogEntry) -> None:
-        """Remove table directories a store version does not use (after rollback or an
-        interrupted migration). Call with the write lock held."""
-        for name in TABLES:
-            path = self.root / name
-            if name not in entry.tables and path.exists():
+        """Remove table folders no logged version uses. Call with the write lock held."""
+        current = {entry.dir(n) for n in entry.tables}
+        used = None
+        for path in self.root.iterdir():
+            if path.name in current or path.name.startswith(("_", ".")):
+                continue
+            if not (path / "_delta_log").is_dir():
+                continue
+            used = self._log.referenced_dirs() if used is None else used
+            if path.name not in used:
                 shutil.rmtree(path)
 
     # -- operations provided by the pipeline ----------------------------------------------

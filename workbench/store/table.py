@@ -45,7 +45,13 @@ _FORMAT = ds.ParquetFileFormat(
 class StoreTable:
     """The Delta table at ``root/<table>`` of a declared table schema (rows sorted by its key)."""
 
-    def __init__(self, root: Path, schema: pa.Schema, row_group: int | None = None):
+    def __init__(
+        self,
+        root: Path,
+        schema: pa.Schema,
+        row_group: int | None = None,
+        directory: str | None = None,
+    ):
         self.name = table_name(schema)
         self.key = table_key(schema)
         self.row_group = row_group or ROW_GROUPS.get(self.name, ROW_GROUP)
@@ -53,7 +59,8 @@ class StoreTable:
         ints = [f.name for f in schema if pa.types.is_integer(f.type) and f.name != self.key]
         self._delta_columns = {c: "DELTA_BINARY_PACKED" for c in ints}
         self._dictionary_columns = [f.name for f in schema if f.name not in ints]
-        self.path = root / self.name
+        self.root = root
+        self.path = root / (directory or self.name)
         self.schema = schema
         self._snapshots: dict[int, tuple[DeltaTable, ds.Dataset | None]] = {}
         self._row_groups: dict[int, list] = {}
@@ -167,11 +174,17 @@ class StoreTable:
         """The file group a data file belongs to (the word before the first ``-``)."""
         return path.split("-", 1)[0]
 
-    def write_file(self, table: pa.Table, prefix: str = PART) -> AddAction:
-        """Write one sorted Parquet file (not yet committed); return its add action."""
+    def write_file(
+        self, table: pa.Table, prefix: str = PART, into: Path | None = None
+    ) -> AddAction:
+        """Write one sorted Parquet file (not yet committed) into the table's folder, or into
+        ``into`` (a staging folder: moved into the table's folder when committed); return its
+        add action."""
         table = table.cast(self.schema).sort_by([(self.key, "ascending")])
         name = f"{prefix}-{uuid.uuid4().hex}.zstd.parquet"
-        path = self.path / name
+        if into is not None:
+            into.mkdir(parents=True, exist_ok=True)
+        path = (into or self.path) / name
         with open(path, "wb") as fh:
             pq.write_table(
                 table,
@@ -208,7 +221,7 @@ class StoreTable:
     # headers and to the footer.
 
     def _digest_path(self, name: str) -> Path:
-        return self.path.parent / "_workbench" / "files" / self.name / f"{name}.json"
+        return self.root / "_workbench" / "files" / self.name / f"{name}.json"
 
     def _write_sidecar(self, name: str, digest: str, modules: list[int] | None) -> None:
         p = self._digest_path(name)

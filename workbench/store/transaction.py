@@ -41,6 +41,7 @@ Examples
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -78,6 +79,9 @@ class StagedFile:
     size: int
     modification_time: int
     stats: str
+    session: str
+    #: Keys of the modules whose rows the file holds (empty for tables not keyed by module).
+    modules: tuple[int, ...] = ()
 
     def add_action(self):
         from deltalake.transaction import AddAction
@@ -103,6 +107,7 @@ class Transaction:
         self._base = base
         self.operation = operation
         self._tables = dict(base.tables)
+        self._dirs = {n: base.dir(n) for n in base.tables}
         self._schema_version = base.schema_version
         self._flags = dict(base.flags)
         self._schemas: dict[str, StoreTable] = {}  # tables created or re-schemed here
@@ -116,6 +121,11 @@ class Transaction:
         )
 
     # -- what the transaction sees ------------------------------------------------------
+
+    @property
+    def store_root(self):
+        """The store's folder."""
+        return self._store.root
 
     @property
     def base_version(self) -> int:
@@ -136,6 +146,11 @@ class Transaction:
     def tables(self) -> Mapping[str, int]:
         """Table name -> Delta version the new store version will reference."""
         return MappingProxyType(self._tables)
+
+    @property
+    def dirs(self) -> Mapping[str, str]:
+        """Table name -> its directory (relative to the store root)."""
+        return MappingProxyType(self._dirs)
 
     @property
     def changed(self) -> bool:
@@ -213,11 +228,15 @@ class Transaction:
         keys: Iterable[int],
         rows: pa.Table | None = None,
         staged: Sequence[StagedFile] = (),
+        *,
+        only: Iterable[int] | None = None,
     ) -> None:
         """Remove the rows of modules ``keys`` and add ``rows`` and ``staged`` files.
 
         Only the files holding those modules are rewritten; file groups are left alone.
-        ``rows`` are cast to the table's schema (a clear error if they do not fit).
+        ``rows`` are cast to the table's schema (a clear error if they do not fit). With
+        ``only``, rows of other modules are dropped from the staged files (a committer that
+        found some of its results outdated commits the rest).
         """
         keys = set(keys)
         t = self._table(name)
@@ -234,6 +253,9 @@ class Transaction:
                 affected.append(f["path"])
                 part = t.read_file(f["path"])
                 kept.append(part.filter(pc.invert(pc.is_in(part["module"], key_arr))))
+        if only is not None:
+            staged, partial = self._select(name, staged, set(only))
+            kept += partial
         parts = [*kept, self._cast(name, rows)] if rows is not None else kept
         parts = [p for p in parts if p is not None and p.num_rows]
         if not affected and not parts and not staged:
@@ -291,7 +313,7 @@ class Transaction:
             self.replace_files(name, [f["path"] for f in self.files(name)], rows)
             return
         old = [f["path"] for f in self.files(name)]
-        t = StoreTable(self._store.root, schema, self._table(name).row_group)
+        t = StoreTable(self._store.root, schema, directory=self._dirs[name])
         adds = self._write(t, rows.select(schema.names).cast(schema), None)
         self._tables[name] = t.commit(adds, old, schema=schema, overwrite=True)
         self._schemas[name] = t
@@ -308,14 +330,25 @@ class Transaction:
         schema = schema or TABLES.get(name)
         if schema is None:
             raise NotFoundError(f"table {name!r} is not declared in workbench.cpg.schema")
-        t = StoreTable(self._store.root, schema)
+        root = self._store.root
+        # a dropped table keeps its folder for older versions (until vacuumed), and a folder
+        # name an older version used is never reused: time travel must not read a newer table
+        used = self._store._log.referenced_dirs() | set(self._dirs.values())
+        directory, n = name, 1
+        while directory in used or (root / directory).exists():
+            n += 1
+            directory = f"{name}.{n}"
+        t = StoreTable(root, schema, directory=directory)
         self._tables[name] = t.create()
+        self._dirs[name] = directory
         self._schemas[name] = t
         self._changed = True
 
     def drop_table(self, name: str) -> None:
-        """Remove a table from the store (its files go once the transaction commits)."""
+        """Remove a table from the store version being written. Earlier versions still read
+        it (time travel) until ``vacuum`` removes what no version within retention needs."""
         if self._tables.pop(name, None) is not None:
+            self._dirs.pop(name, None)
             self._schemas.pop(name, None)
             self._changed = True
 
@@ -350,7 +383,7 @@ class Transaction:
         self._version(name)
         if name in self._schemas:
             return self._schemas[name]
-        return self._store._table(name, self._schema_version)
+        return self._store._table(name, self._schema_version, self._dirs[name])
 
     def _check(self) -> None:
         """Before the commit: every table belongs to the schema version."""
@@ -382,12 +415,47 @@ class Transaction:
         step = rows_per_file or rows.num_rows
         return [t.write_file(rows.slice(i, step)) for i in range(0, rows.num_rows, step)]
 
+    def _select(
+        self, name: str, staged: Sequence[StagedFile], only: set[int]
+    ) -> tuple[list[StagedFile], list[pa.Table]]:
+        """Staged files wholly of modules ``only``, and the rows of ``only`` from the others
+        (those files are deleted)."""
+        from workbench.store.staging import session_dir
+
+        whole, partial = [], []
+        for f in staged:
+            if set(f.modules) <= only:
+                whole.append(f)
+                continue
+            path = session_dir(self._store.root, f.session) / name / f.path
+            if not only.isdisjoint(f.modules):
+                rows = self._table(name).read_file(path)
+                keep = pa.array(sorted(only), pa.int64())
+                partial.append(rows.filter(pc.is_in(rows["module"], keep)))
+            path.unlink(missing_ok=True)
+        return whole, partial
+
     def _adds(self, name: str, staged: Sequence[StagedFile]) -> list:
+        """Move staged files into the table's folder (they become part of this write)."""
+        from workbench.store.staging import session_dir
+
+        target = self._table(name).path
         for f in staged:
             if f.table != name:
                 raise StoreError(
                     self._store.root, f"file {f.path} was staged for {f.table!r}, not {name!r}"
                 )
+        for f in staged:
+            src = session_dir(self._store.root, f.session) / name / f.path
+            try:
+                os.replace(src, target / f.path)
+            except FileNotFoundError:
+                if not (target / f.path).exists():  # moved by an earlier, failed attempt
+                    raise StoreError(
+                        self._store.root,
+                        f"staged file {f.path} of {name} is gone (its session ended before "
+                        "the commit); nothing was changed",
+                    ) from None
         return [f.add_action() for f in staged]
 
     def _commit(self, name: str, adds: list, removes: list[str]) -> None:
