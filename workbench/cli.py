@@ -255,7 +255,10 @@ def verify(store: StoreOpt) -> None:
     """Check every data file (presence, size, SHA-256, page checksums) and the logs."""
     from workbench.store.maintenance import verify as run
 
-    report = run(_open(store))
+    try:
+        report = run(store)  # a path: a store whose log is damaged cannot be opened
+    except WorkbenchError as e:
+        _fail(e)
     if report.empty:
         typer.echo("ok: every data file verified")
         return
@@ -274,7 +277,7 @@ def repair(
     from workbench.pipeline import repair as run
 
     try:
-        report = run(_open(store), source)
+        report = run(store, source)
     except WorkbenchError as e:
         _fail(e)
     typer.echo("nothing to repair" if report.empty else report.to_string(index=False))

@@ -30,7 +30,7 @@ from workbench.frontends.python import GENERATOR
 from workbench.pipeline.link import relink
 from workbench.store import Store, Transaction, crashpoint
 
-__all__ = ["pending_cpg_fields", "record_builds", "write_cpg", "write_cpg_rows"]
+__all__ = ["build_fields", "pending_cpg_fields", "record_builds", "write_cpg", "write_cpg_rows"]
 
 #: The CPG tables a module build writes rows to, and the CPG attribute that holds them.
 CPG_ROWS = (("cpg_nodes", "nodes"), ("cpg_edges", "edges"), ("cpg_methods", "methods"))
@@ -126,17 +126,21 @@ def record_builds(tx: Transaction, results: list[dict]) -> None:
         for r in results
     ]
     tx.replace_modules("cpg_graphs", keys, pa.Table.from_pylist(graphs, schema=GRAPHS))
-    by_key = {r["module"]: r for r in results}
     mods = tx.read("modules", pc.field("module").isin(list(keys))).to_pylist()
+    rows = {g["module"]: g for g in graphs}
     for m in mods:
-        r = by_key[m["module"]]
-        m.update(
-            cpg_status=r["status"],
-            cpg_generator=GENERATOR,
-            cpg_source_hash=r["content_hash"],
-            cpg_graph_hash=r.get("graph_hash"),
-        )
+        m.update(build_fields(rows[m["module"]]))
     tx.replace_modules("modules", keys, pa.Table.from_pylist(mods, schema=MODULES))
+
+
+def build_fields(build: dict) -> dict:
+    """The CPG fields of a module whose current build is the ``cpg_graphs`` row ``build``."""
+    return {
+        "cpg_status": build["status"],
+        "cpg_generator": build["generator"],
+        "cpg_source_hash": build["content_hash"],
+        "cpg_graph_hash": build["graph_hash"],
+    }
 
 
 def pending_cpg_fields() -> dict:

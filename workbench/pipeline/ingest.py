@@ -26,7 +26,7 @@ import pyarrow as pa
 
 from workbench.frontends.python.repository import repository_rows
 from workbench.frontends.python.source import DEFAULT_LIMITS, Limits, content_hash
-from workbench.pipeline.builds import CPG_ROWS, pending_cpg_fields
+from workbench.pipeline.builds import CPG_ROWS, build_fields, pending_cpg_fields
 from workbench.pipeline.discover import find_modules
 from workbench.pipeline.link import prune_links
 from workbench.store import Store, Transaction, crashpoint
@@ -97,12 +97,19 @@ def ingest_into(
             report.unchanged += 1
         else:
             todo.append(rel)
-    new_modules, new_functions, touched = [], [], set()
+    builds = _current_builds(tx) if tx.schema_version >= 2 else {}
+    new_modules, new_functions, touched, kept = [], [], set(), set()
     for row, functions in _map_chunks(repository_rows, str(source), todo, limits, workers):
         if row["parse_status"] != "ok":
             report.failed.append(row["path"])
         if tx.schema_version >= 2:
-            row.update(pending_cpg_fields())
+            build = builds.get(row["module"])
+            if build is not None and build["content_hash"] == row["content_hash"]:
+                # re-parsed (repair) but the same source: its CPG still holds
+                row.update(build_fields(build))
+                kept.add(row["module"])
+            else:
+                row.update(pending_cpg_fields())
         new_modules.append(row)
         new_functions += functions
         touched.add(row["module"])
@@ -121,10 +128,11 @@ def ingest_into(
     tx.replace_modules(
         "functions", touched, pa.Table.from_pylist(new_functions, schema=tx.schema("functions"))
     )
-    if tx.schema_version >= 2:  # CPG rows of changed or removed sources are stale
+    stale = touched - kept
+    if tx.schema_version >= 2 and stale:  # CPG rows of changed or removed sources are stale
         for name in (*(n for n, _ in CPG_ROWS), "cpg_graphs"):
-            tx.replace_modules(name, touched, None)
-        prune_links(tx, touched)  # generation relinks what it rebuilds
+            tx.replace_modules(name, stale, None)
+        prune_links(tx, stale)  # generation relinks what it rebuilds
     tx.details = {
         "source": str(source.resolve()),
         "added": len(report.added),
@@ -132,6 +140,12 @@ def ingest_into(
         "removed": len(report.removed),
     }
     return report
+
+
+def _current_builds(tx: Transaction) -> dict[int, dict]:
+    """The current build of each module (``cpg_graphs``)."""
+    cols = ["module", "status", "generator", "content_hash", "graph_hash"]
+    return {r["module"]: r for r in tx.read("cpg_graphs", columns=cols).to_pylist()}
 
 
 def _map_chunks(fn, root: str, items: list, limits, workers: int):

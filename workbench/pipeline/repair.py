@@ -1,119 +1,229 @@
-"""Repair: remove what :func:`workbench.store.maintenance.verify` finds damaged and restore it.
+"""Repair: make a damaged store whole again, in one store version.
 
-CPG rows are derived data: the affected modules are rebuilt from source when the source still
-has the same content hash, else marked ``pending``. Legacy rows are restored from the newest
-earlier table version whose files are intact, then brought up to date by re-parsing the
-source when it is available.
+What :func:`workbench.store.maintenance.verify` finds is mended in one transaction, so a
+repair that is killed or fails changes nothing:
+
+* a damaged or missing **store log** entry (or a missing log) is rebuilt from the tables first;
+* a data file whose **sidecar** (digest, module list) is gone but whose bytes are intact gets
+  the sidecar back;
+* **CPG rows** are derived data: the modules a damaged file held (named by the file's sidecar,
+  never by its damaged bytes) are rebuilt from source when the source still has the content
+  hash they were ingested with, else marked ``pending``;
+* **legacy rows** (``modules``, ``functions``) are restored from the newest earlier table
+  version that holds them intact, then re-parsed from the source when it is there; the CPG of
+  a module whose source is unchanged is kept. Rows that neither an earlier version nor the
+  source can give back are reported and their damaged file is left in place: nothing is
+  silently lost;
+* a table whose **Delta log** is unreadable is re-created (a new folder): derived and
+  bookkeeping tables empty (their modules pending), legacy tables from the source.
+
+Afterwards the store equals one built cleanly from the same source.
 """
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pyarrow as pa
 
 from workbench.cpg.schema import MODULES
-from workbench.errors import SourceError
+from workbench.errors import SourceError, StoreError
 from workbench.frontends.python import build_cpg
 from workbench.frontends.python.source import content_hash
 from workbench.pipeline.builds import pending_cpg_fields, write_cpg_rows
-from workbench.pipeline.ingest import ingest
-from workbench.store import Store, Transaction
-from workbench.store.maintenance import DERIVED, restore_rows, verify
+from workbench.pipeline.discover import find_modules
+from workbench.pipeline.ingest import ingest_into
+from workbench.pipeline.link import relink
+from workbench.store import Store, Transaction, open_store
+from workbench.store.maintenance import (
+    DERIVED,
+    NO_SIDECAR,
+    rebuild_log,
+    restore_rows,
+    rewrite_sidecar,
+    verify,
+)
 
 if TYPE_CHECKING:
     import pandas as pd
 
 __all__ = ["repair"]
 
+LEGACY = ("modules", "functions")
+COLUMNS = ["table", "file", "action", "modules"]
 
-def repair(store: Store, source: str | Path | None = None) -> pd.DataFrame:
+
+def repair(store: Store | str | os.PathLike, source: str | Path | None = None) -> pd.DataFrame:
     """Repair what :func:`~workbench.store.maintenance.verify` finds; return what was done
-    per damaged file (table, file, action, modules)."""
+    (table, file, action, module keys). Takes a store or its path (a store whose log is
+    damaged cannot be opened before the repair).
+
+    Parameters
+    ----------
+    store
+        The store, or its folder.
+    source
+        The source root (default: the one of the last ingest). Without it, damaged CPG rows
+        are marked pending and legacy rows come only from earlier versions.
+    """
     import pandas as pd
 
+    root = store.root if isinstance(store, Store) else Path(store)
+    done = [{"table": "_workbench", "file": "log", "action": a} for a in rebuild_log(root)]
+    store = open_store(root) if not isinstance(store, Store) else store.refresh()
     damaged = verify(store)
     if damaged.empty:
-        return pd.DataFrame(columns=["table", "file", "action", "modules"])
+        return pd.DataFrame(done, columns=COLUMNS)
     source = Path(source) if source else store.last_source()
-    done = []
-    rebuild: set[int] = set()
-    legacy_keys: set[int] = set()
-    all_legacy = False
+    if source is not None and not source.is_dir():
+        source = None
     with store.transaction("repair") as tx:
-        for r in damaged.itertuples():
-            if r.table in DERIVED:
-                tx.replace_files(r.table, [r.file])
-                rebuild.update(r.modules)
-                action = "removed; modules rebuilt"
-            else:
-                restored = restore_rows(tx, r.table, r.file)
-                legacy_keys.update(r.modules)
-                all_legacy |= r.table == "modules" or not r.modules
-                action = f"removed; {restored} rows restored from an earlier version"
-            done.append({"table": r.table, "file": r.file, "action": action, "modules": r.modules})
-        if rebuild and tx.schema_version >= 2:
-            _rebuild(tx, sorted(rebuild), source, done)
-        tx.details = {"files": len(damaged)}
-    if legacy_keys or all_legacy:
-        if source is None or not source.is_dir():
-            done.append(
-                {
-                    "table": "modules",
-                    "file": "",
-                    "modules": sorted(legacy_keys),
-                    "action": "source not available: restored rows may be out of date",
-                }
-            )
-        else:  # legacy rows derive from source too: re-parse what the damaged files held
-            mods = store.read_table("modules").to_pylist()
-            paths = [m["path"] for m in mods if all_legacy or m["module"] in legacy_keys]
-            report = ingest(store, source, refresh=paths)
-            done.append(
-                {
-                    "table": "modules",
-                    "file": "",
-                    "modules": sorted(legacy_keys),
-                    "action": f"re-ingested {len(paths)} modules from {source}; "
-                    f"{len(report.added)} restored that no version held",
-                }
-            )
-    return pd.DataFrame(done)
+        _Repair(tx, source, done).run(damaged)
+        tx.details = {"problems": len(damaged), "source": str(source) if source else None}
+    out = pd.DataFrame(done, columns=COLUMNS)
+    out["modules"] = [m if isinstance(m, list) else [] for m in out["modules"]]
+    return out
 
 
-def _rebuild(tx: Transaction, keys: list[int], source: Path | None, done: list) -> None:
-    """Rebuild damaged modules' CPGs from unchanged sources; mark the others pending."""
-    mods = {m["module"]: m for m in tx.read("modules").to_pylist()}
-    cpgs, stale = [], []
-    for k in keys:
-        m = mods.get(k)
-        if m is None:
-            continue
-        path = source / m["path"] if source else None
-        data = path.read_bytes() if path is not None and path.is_file() else None
-        if data is None or content_hash(data) != m["content_hash"]:
-            stale.append(m)
-            continue
-        try:
-            cpgs.append(build_cpg(data, m["path"]))
-        except SourceError:
-            stale.append(m)
-    for name in DERIVED:  # whatever intact rows of these modules are left go too
-        tx.replace_modules(name, set(keys), None)
-    if cpgs:
-        write_cpg_rows(tx, cpgs, {})  # relinks every cross-module edge
-    if stale:
-        for m in stale:
-            m.update(pending_cpg_fields())
-        tx.replace_modules(
-            "modules", {m["module"] for m in stale}, pa.Table.from_pylist(stale, schema=MODULES)
+class _Repair:
+    """One repair transaction: collects what to rebuild and re-parse, then does it."""
+
+    def __init__(self, tx: Transaction, source: Path | None, done: list[dict]) -> None:
+        self.tx = tx
+        self.source = source
+        self.done = done
+        self.rebuild: set[int] = set()
+        self.reparse: set[int] = set()
+        self.reparse_all = False
+
+    def note(self, table: str, file: str, action: str, modules=()) -> None:
+        self.done.append(
+            {"table": table, "file": file, "action": action, "modules": sorted(modules)}
         )
-    done.append(
-        {
-            "table": "cpg_*",
-            "file": "",
-            "action": f"rebuilt {len(cpgs)} modules from source; {len(stale)} left pending",
-            "modules": keys,
-        }
-    )
+
+    def run(self, damaged: pd.DataFrame) -> None:
+        tx = self.tx
+        for r in damaged.itertuples():
+            if r.problem == NO_SIDECAR:
+                rewrite_sidecar(tx, r.table, r.file)
+                self.note(r.table, r.file, "sidecar rewritten from the intact file")
+            elif r.file == "_delta_log":
+                self.recreate(r.table)
+            elif r.table in DERIVED:
+                tx.replace_files(r.table, [r.file])
+                self.rebuild.update(r.modules)
+                self.note(r.table, r.file, "removed; its modules rebuilt", r.modules)
+            else:
+                self.restore(r.table, r.file, list(r.modules))
+        if (self.reparse or self.reparse_all) and self.source is not None:
+            self.reparse_from_source()
+        if self.rebuild and tx.schema_version >= 2:
+            self.rebuild_cpgs()
+
+    def restore(self, table: str, file: str, modules: list[int]) -> None:
+        tx = self.tx
+        if table not in LEGACY:  # bookkeeping (access counts, cache, telemetry): expendable
+            lost = restore_rows(tx, table, file, modules) if modules else {None}
+            if lost:
+                tx.replace_files(table, [file])
+            self.note(table, file, "restored" if not lost else "removed (expendable)", modules)
+            return
+        lost = restore_rows(tx, table, file, modules) if modules else {None}
+        if lost and self.source is None:
+            self.note(
+                table,
+                file,
+                "NOT repaired: its rows are in no intact earlier version and there is no "
+                "source to re-parse (pass --source); the file was left as it is",
+                modules,
+            )
+            return
+        if lost:  # the re-parse below writes these modules' rows again
+            tx.replace_files(table, [file])
+        self.reparse.update(modules)
+        self.reparse_all |= not modules
+        how = "re-parsed from source" if self.source else "no source: may be out of date"
+        self.note(table, file, f"restored from an earlier version; {how}", modules)
+
+    def recreate(self, table: str) -> None:
+        """A table whose Delta log is unreadable: a new, empty folder, then refilled."""
+        tx = self.tx
+        tx.drop_table(table)
+        tx.create_table(table, tx.schema(table) if table in tx.tables else None)
+        if table in DERIVED:  # every module's CPG is gone with it
+            keys = set(tx.read("modules", columns=["module"])["module"].to_pylist())
+            for name in DERIVED:
+                tx.replace_modules(name, keys, None)
+            self.rebuild |= keys
+        elif table in LEGACY:
+            if self.source is None:
+                raise StoreError(
+                    tx.store_root,
+                    f"the Delta log of {table!r} is unreadable and there is no source to "
+                    "rebuild it from: pass --source; nothing was changed",
+                )
+            self.reparse_all = True
+        self.note(table, "_delta_log", "unreadable: table re-created in a new folder")
+
+    def reparse_from_source(self) -> None:
+        tx = self.tx
+        paths = {m["module"]: m["path"] for m in tx.read("modules").to_pylist()}
+        refresh = (
+            list(paths.values())
+            if self.reparse_all
+            else [paths[k] for k in self.reparse if k in paths]
+        )
+        report = ingest_into(tx, self.source, find_modules(self.source), refresh=refresh)
+        self.note(
+            "modules",
+            "",
+            f"re-parsed {len(refresh)} modules from {self.source}; {len(report.added)} "
+            "restored that no version held",
+            self.reparse,
+        )
+
+    def rebuild_cpgs(self) -> None:
+        """Rebuild damaged modules' CPGs from unchanged sources; mark the others pending."""
+        tx = self.tx
+        keys = sorted(self.rebuild)
+        mods = {m["module"]: m for m in tx.read("modules").to_pylist()}
+        cpgs, stale = [], []
+        for k in keys:
+            m = mods.get(k)
+            if m is None:
+                continue
+            data = _read(self.source / m["path"]) if self.source else None
+            if data is None or content_hash(data) != m["content_hash"]:
+                stale.append(m)
+                continue
+            try:
+                cpgs.append(build_cpg(data, m["path"]))
+            except SourceError:
+                stale.append(m)
+        for name in DERIVED:  # whatever intact rows of these modules are left go too
+            tx.replace_modules(name, set(keys), None)
+        if cpgs:
+            write_cpg_rows(tx, cpgs, {})  # relinks every cross-module edge
+        else:
+            relink(tx)
+        if stale:
+            for m in stale:
+                m.update(pending_cpg_fields())
+            tx.replace_modules(
+                "modules", {m["module"] for m in stale}, pa.Table.from_pylist(stale, schema=MODULES)
+            )
+        self.note(
+            "cpg_*",
+            "",
+            f"rebuilt {len(cpgs)} modules from source; {len(stale)} left pending",
+            keys,
+        )
+
+
+def _read(path: Path) -> bytes | None:
+    try:
+        return path.read_bytes() if path.is_file() else None
+    except OSError:
+        return None

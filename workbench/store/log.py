@@ -160,9 +160,12 @@ class StoreLog:
         flags: dict[str, bool],
         details: dict | None = None,
         dirs: dict[str, str] | None = None,
+        version: int | None = None,
     ) -> LogEntry:
-        """Write the next entry atomically; raises FileExistsError if another writer won."""
-        version = 0 if previous is None else previous.version + 1
+        """Write the entry after ``previous`` (or numbered ``version``) atomically; raises
+        FileExistsError if another writer won."""
+        if version is None:
+            version = 0 if previous is None else previous.version + 1
         entry = LogEntry(
             version=version,
             schema_version=schema_version,

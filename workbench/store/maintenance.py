@@ -14,7 +14,9 @@
 
 from __future__ import annotations
 
+import os
 import shutil
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pyarrow as pa
@@ -22,8 +24,10 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 from deltalake import DeltaTable
 
-from workbench.errors import WorkbenchError
-from workbench.store.store import Store
+from workbench.cpg.schema import TABLES, tables_for
+from workbench.errors import SchemaVersionError, WorkbenchError
+from workbench.store.log import META_DIR, StoreLog, write_lock
+from workbench.store.store import FLAGS, Store, open_store
 from workbench.store.table import PART, StoreTable, _sha256
 from workbench.store.transaction import Transaction
 
@@ -81,27 +85,24 @@ def _modules_of(table: StoreTable, f: dict, problem: str, known: list[int]) -> l
     return sorted(k for k in known if f["min"] <= k <= f["max"])
 
 
-def verify(store: Store) -> pd.DataFrame:
+def verify(store: Store | str | os.PathLike) -> pd.DataFrame:
     """One row per problem: table, file, problem, modules (keys) the file holds.
 
-    Checks the store log (every entry readable; none missing), each table's Delta log, and
-    every data file of the newest version: present, of the recorded size, its SHA-256 equal to
-    its sidecar's, and readable with Parquet page checksums verified. Empty when healthy.
+    Checks the store log (every entry readable, none missing, the log present at all), each
+    table's Delta log, and every data file of the newest version: present, of the recorded
+    size, its SHA-256 equal to its sidecar's, and readable with Parquet page checksums
+    verified. Takes a store or its path (a store whose log is damaged cannot be opened).
+    Empty when healthy.
     """
     import pandas as pd
 
     columns = ["table", "file", "problem", "modules"]
-    rows = []
-    for v in store._log.versions():
-        try:
-            store._log.read(v)
-        except WorkbenchError as e:
-            rows.append({"table": "_workbench", "file": f"log/{v:010d}.json", "problem": e.message})
-    try:
-        store.refresh()
-    except WorkbenchError as e:
-        rows.append({"table": "_workbench", "file": "log", "problem": e.message})
+    rows = [{**p, "table": "_workbench"} for p in log_problems(_root(store))]
+    if rows:
         return pd.DataFrame(rows, columns=columns).assign(modules=[[] for _ in rows])
+    if not isinstance(store, Store):
+        store = open_store(store)
+    store.refresh()._tables.clear()  # read every Delta log afresh
     known = _known_modules(store)
     for name in sorted(store.tables):
         try:
@@ -118,6 +119,110 @@ def verify(store: Store) -> pd.DataFrame:
     out = pd.DataFrame(rows, columns=columns)
     out["modules"] = [m if isinstance(m, list) else [] for m in out["modules"]]
     return out
+
+
+def _root(store: Store | str | os.PathLike) -> Path:
+    return store.root if isinstance(store, Store) else Path(store)
+
+
+def log_problems(root: Path) -> list[dict]:
+    """What is wrong with a store's log: damaged, unknown or missing entries, or no log at all
+    beside existing tables. Each problem is ``{"file": ..., "problem": ...}``."""
+    log = StoreLog(root)
+    out = []
+    versions = log.versions()
+    for v in versions:
+        try:
+            log.read(v)
+        except WorkbenchError as e:
+            out.append({"file": f"log/{v:010d}.json", "problem": e.message})
+    head = log.head()
+    if versions and head is not None and head > versions[-1]:
+        out.append({"file": f"log/{head:010d}.json", "problem": "missing (deleted?)"})
+    if not versions and _table_dirs(root):
+        out.append({"file": "log", "problem": "the store log is gone; the tables are there"})
+    return out
+
+
+def _table_dirs(root: Path) -> dict[str, list[str]]:
+    """Table name -> its folders (incarnations) on disk, oldest first."""
+    out: dict[str, list[tuple[int, str]]] = {}
+    if not root.is_dir():
+        return {}
+    for path in root.iterdir():
+        if path.name.startswith(("_", ".")) or not (path / "_delta_log").is_dir():
+            continue
+        name, _, n = path.name.partition(".")
+        if name in TABLES and (not n or n.isdigit()):
+            out.setdefault(name, []).append((int(n or 1), path.name))
+    return {k: [d for _, d in sorted(v)] for k, v in out.items()}
+
+
+def rebuild_log(root: str | os.PathLike) -> list[str]:
+    """Rebuild a damaged store log from the Delta tables; returns what was done.
+
+    Damaged entries move to ``_workbench/log/damaged/`` (time travel to them is gone). When
+    the newest entry is damaged or missing, or the whole log is gone, a ``repair-log`` entry
+    takes its place: every table at its newest Delta version, in the newest readable entry's
+    folders (else each table's newest folder), the schema version from the ``modules`` table's
+    columns. Entries written by a newer workbench are never touched
+    (:class:`~workbench.errors.SchemaVersionError`).
+    """
+    from deltalake import DeltaTable
+
+    root = Path(root)
+    problems = log_problems(root)
+    if not problems:
+        return []
+    log = StoreLog(root)
+    done = []
+    with write_lock(root):
+        good = None
+        seen = [v for v in (log.head(),) if v is not None]
+        for v in log.versions():
+            seen.append(v)
+            try:
+                good = log.read(v)
+            except SchemaVersionError:
+                raise
+            except WorkbenchError:
+                aside = log.dir / "damaged"
+                aside.mkdir(exist_ok=True)
+                os.replace(log.path(v), aside / log.path(v).name)
+                done.append(f"moved damaged log entry {v} to {META_DIR}/log/damaged/")
+        newest = max(seen, default=-1)
+        if good is not None and good.version == newest:
+            return done  # only older entries were damaged: the newest one stands
+        dirs = _table_dirs(root)
+        modules_dir = good.dir("modules") if good else (dirs.get("modules") or ["modules"])[-1]
+        columns = DeltaTable(str(root / modules_dir)).schema().to_arrow().names
+        schema_version = 2 if "cpg_status" in columns else 1
+        tables, where = {}, {}
+        for name in tables_for(schema_version):
+            folder = good.dir(name) if good and name in good.tables else None
+            folder = folder or (dirs.get(name) or [None])[-1]
+            if folder is None:
+                continue
+            tables[name] = DeltaTable(str(root / folder)).version()
+            where[name] = folder
+        flags = {**FLAGS, **(good.flags if good else {})}
+        if good is None or good.schema_version != schema_version:
+            flags["cpg"] = schema_version >= 2  # what a migration or a rollback leaves
+        entry = log.append(
+            None,
+            version=newest + 1,
+            operation="repair-log",
+            tables=tables,
+            schema_version=schema_version,
+            flags=flags,
+            details={"rebuilt": True, "after": good.version if good else None},
+            dirs=where,
+        )
+        done.append(
+            f"store log entry {entry.version} rebuilt from the tables "
+            f"(schema v{schema_version}, {len(tables)} tables)"
+        )
+    return done
 
 
 def _known_modules(store: Store) -> list[int]:

@@ -36,6 +36,7 @@ from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
+from deltalake.exceptions import DeltaError
 
 from workbench.cpg.graph import CPG, ModuleInfo
 from workbench.cpg.schema import (
@@ -46,12 +47,15 @@ from workbench.cpg.schema import (
     tables_for,
 )
 from workbench.errors import (
+    CorruptionError,
     FeatureDisabledError,
     NotFoundError,
     SchemaVersionError,
+    StoreChangedError,
     StoreError,
     StoreExistsError,
     StoreNotFoundError,
+    WorkbenchError,
 )
 from workbench.store.log import META_DIR, LogEntry, StoreLog, write_lock
 from workbench.store.staging import Session, remove_dead_sessions, session_dir
@@ -136,7 +140,10 @@ class Store:
         """Create an empty store (schema v1, every flag at its default)."""
         root = Path(path)
         if root.exists() and (not root.is_dir() or any(root.iterdir())):
-            raise StoreExistsError(root, "exists and is not an empty directory")
+            if not _interrupted_create(root):
+                raise StoreExistsError(root, "exists and is not an empty directory")
+            for name in tables_for(1):  # a create killed before its first log entry
+                shutil.rmtree(root / name, ignore_errors=True)
         try:
             root.mkdir(parents=True, exist_ok=True)
             with write_lock(root):
@@ -144,6 +151,7 @@ class Store:
                     name: StoreTable(root, schema).create()
                     for name, schema in tables_for(1).items()
                 }
+                crashpoint("create.before_log")
                 entry = StoreLog(root).append(
                     None,
                     operation="create",
@@ -194,10 +202,32 @@ class Store:
         return self
 
     def at(self, version: int) -> Store:
-        """A read-only view of an earlier store version (time travel)."""
+        """A read-only view of an earlier store version (time travel).
+
+        Raises
+        ------
+        NotFoundError
+            The store never had that version.
+        StoreChangedError
+            Files of that version were removed by ``vacuum`` (it is older than the retention
+            period): it can no longer be read.
+        """
         if version not in self._log.versions():
             raise NotFoundError(f"store {self.root} has no version {version}")
-        return Store(self.root, self._log.read(version), read_only=True)
+        view = Store(self.root, self._log.read(version), read_only=True)
+        for name in view.tables:
+            t, v = view._current(name)
+            try:
+                gone = [f for f in t.files(v) if not (t.path / f["path"]).exists()]
+            except (OSError, DeltaError):
+                gone = [name]
+            if gone:
+                raise StoreChangedError(
+                    self.root,
+                    f"store version {version} can no longer be read: files of its table "
+                    f"{name!r} were removed by `workbench vacuum`",
+                )
+        return view
 
     def history(self) -> pd.DataFrame:
         """One row per store version: operation, time, schema version, flags, details."""
@@ -245,6 +275,29 @@ class Store:
             t = self._tables[key] = StoreTable(self.root, schema, directory=directory)
         return t
 
+    @contextmanager
+    def _reading(self) -> Iterator[None]:
+        """Turn a read of files that another process removed (a vacuum after a rollback or
+        after newer versions) into a clear "store changed" error."""
+        try:
+            yield
+        except (FileNotFoundError, DeltaError) as e:
+            try:
+                latest = self._log.latest()
+            except WorkbenchError:
+                latest = None
+            if latest is not None and latest.version != self.version:
+                raise StoreChangedError(
+                    self.root,
+                    f"files of store version {self.version}, which this object reads, are gone "
+                    f"(the store is at version {latest.version} now): call store.refresh()",
+                ) from e
+            raise CorruptionError(
+                self.root,
+                f"a file of the current version is missing or unreadable ({e}): "
+                "run `workbench verify` and `workbench repair`",
+            ) from e
+
     def _current(self, name: str) -> tuple[StoreTable, int]:
         """The table object and Delta version of a table of this store version."""
         e = self._entry
@@ -256,7 +309,8 @@ class Store:
         if name not in self._entry.tables:
             raise NotFoundError(f"no table {name!r} in store schema v{self.schema_version}")
         t, version = self._current(name)
-        return [{**f, "path": str(t.path / f["path"])} for f in t.files(version)]
+        with self._reading():
+            return [{**f, "path": str(t.path / f["path"])} for f in t.files(version)]
 
     def read_table(self, name: str, filter: pc.Expression | None = None) -> pa.Table:
         """A table as of this store version, in the schema of this schema version."""
@@ -265,7 +319,8 @@ class Store:
                 self.require_cpg()
             raise NotFoundError(f"no table {name!r} in store schema v{self.schema_version}")
         t, version = self._current(name)
-        return t.read(version, filter=filter)
+        with self._reading():
+            return t.read(version, filter=filter)
 
     def modules(self) -> pd.DataFrame:
         """The ``modules`` table as a DataFrame, sorted by path."""
@@ -332,10 +387,11 @@ class Store:
         info = ModuleInfo(
             key, row["path"], row["name"], row["content_hash"], row["size_bytes"], row["lines"]
         )
-        nodes, edges, methods = (
-            t.lookup(version, key)
-            for t, version in map(self._current, ("cpg_nodes", "cpg_edges", "cpg_methods"))
-        )
+        with self._reading():
+            nodes, edges, methods = (
+                t.lookup(version, key)
+                for t, version in map(self._current, ("cpg_nodes", "cpg_edges", "cpg_methods"))
+            )
         cross = pc.is_valid(edges["dst_module"])
         if pc.any(cross).as_py():  # as built: the module's own edges, then cross-module ones
             edges = pa.concat_tables(
@@ -529,8 +585,7 @@ class Store:
         restored = {}
         for name, version in entry.tables.items():
             t = self._table(name, entry.schema_version, entry.dir(name))
-            if t.latest_version() != version:
-                t.restore(version)
+            if t.restore(version):
                 restored[name] = t.latest_version()
         if restored:
             entry = self._log.append(
@@ -591,7 +646,34 @@ def open_store(path: str | os.PathLike) -> Store:
         raise StoreNotFoundError(root, "no store here (create one with `workbench ingest`)")
     entry = StoreLog(root).latest()
     if entry is None:
+        if _interrupted_create(root):
+            raise StoreNotFoundError(
+                root, "creating this store was interrupted: create it again (`workbench ingest`)"
+            )
+        if any((p / "_delta_log").is_dir() for p in root.iterdir()):
+            raise StoreNotFoundError(
+                root,
+                f"the store log ({META_DIR}/log) is missing but the tables are there: run "
+                f"`workbench repair --store {root}` to rebuild it",
+            )
         raise StoreNotFoundError(root, f"not a workbench store (no {META_DIR}/log)")
     store = Store(root, entry)
     store._check_version(entry)
     return store
+
+
+def _interrupted_create(root: Path) -> bool:
+    """Whether a folder holds only what a killed :meth:`Store.create` leaves: no log entry, the
+    v1 tables (if any) empty at their first version."""
+    if StoreLog(root).versions():
+        return False
+    allowed = {META_DIR, *tables_for(1)}
+    for p in root.iterdir():
+        if p.name not in allowed:
+            return False
+        if p.name != META_DIR and sorted(q.name for q in (p / "_delta_log").glob("*.json")) not in (
+            [],
+            ["00000000000000000000.json"],
+        ):
+            return False
+    return (root / META_DIR).is_dir()

@@ -23,6 +23,7 @@ import pyarrow.compute as pc
 import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 from deltalake import DeltaTable
+from deltalake.exceptions import DeltaError
 from deltalake.transaction import AddAction, RemoveAction
 
 from workbench.cpg.schema import table_key, table_name
@@ -79,11 +80,29 @@ class StoreTable:
     def latest_version(self) -> int:
         return DeltaTable(str(self.path)).version()
 
-    def restore(self, version: int) -> None:
-        """Make ``version`` current again (undo commits an interrupted operation made)."""
-        dt = DeltaTable(str(self.path))
+    def restore(self, version: int) -> bool:
+        """Make ``version`` current again (undo commits an interrupted operation made);
+        returns whether anything changed.
+
+        Commits after ``version`` that cannot even be read are deleted (no store version
+        uses them). A table whose ``version`` itself is unreadable is left for
+        ``verify``/``repair``.
+        """
+        try:
+            dt = DeltaTable(str(self.path))
+        except DeltaError:
+            try:
+                DeltaTable(str(self.path), version=version)
+            except DeltaError:
+                return False  # damaged within the logged history
+            for commit in (self.path / "_delta_log").glob("*.json"):
+                if commit.stem.isdigit() and int(commit.stem) > version:
+                    commit.unlink()
+            return True
         if dt.version() != version:
             dt.restore(version)
+            return True
+        return False
 
     # -- reading -----------------------------------------------------------------------
 

@@ -1,0 +1,454 @@
+"""A store that stays right under concurrent writers, damage, maintenance and misuse.
+
+One test (or a few) per way found to lose data, answer wrongly or break the store; each failed
+before its fix. Real stores, real subprocesses, kill -9 at named crash points.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pyarrow.parquet as pq
+import pytest
+from deltalake import DeltaTable
+from helpers import SAMPLE_BROKEN, SAMPLE_OK
+
+import workbench as wb
+from workbench.errors import (
+    CorruptionError,
+    SchemaVersionError,
+    StoreChangedError,
+    StoreNotFoundError,
+)
+from workbench.pipeline import generate, repair
+from workbench.store import Store, open_store
+from workbench.store.maintenance import NO_SIDECAR, vacuum, verify
+from workbench.store.migrations import fingerprint, migrate, rollback
+
+
+def run(code: str, crash: str | None = None, timeout: float = 120) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if k != "WORKBENCH_CRASHPOINT"}
+    if crash:
+        env["WORKBENCH_CRASHPOINT"] = crash
+    return subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(code)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+
+
+@pytest.fixture
+def full(v2, src):
+    """A v2 store with every module's CPG, written in several commits."""
+    proj = wb.build_project(src)
+    paths = sorted(proj.cpgs)
+    for i in range(0, len(paths), 8):
+        v2.write_cpg([proj.cpgs[p] for p in paths[i : i + 8]])
+    return v2, proj
+
+
+def assert_cpgs_equal(store: Store, proj) -> None:
+    store = open_store(store.root)
+    for rel, built in proj.cpgs.items():
+        assert store.cpg(rel).equals(built), rel
+
+
+def data_file(store: Store, table: str, index: int = 0) -> Path:
+    return Path(store.files(table)[index]["path"])
+
+
+def sidecar(store: Store, table: str, path: Path) -> Path:
+    return store.root / "_workbench" / "files" / table / f"{path.name}.json"
+
+
+# -- 1. a module stuck without a CPG; commits from a stale snapshot -----------------------------
+
+
+def test_a_module_skipped_because_its_source_changed_is_built_once_ingest_catches_up(tmp_path):
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "a.py").write_text("def f():\n    return 1\n")
+    (src / "b.py").write_text("def g():\n    return 2\n")
+    store = Store.create(tmp_path / "s")
+    store.ingest(src)
+    migrate(store)
+    original = (src / "a.py").read_text()
+    (src / "a.py").write_text(original + "x = 1\n")  # edited after ingest
+    report = generate(store, workers=1, quiet=True)
+    assert report.ok == 1 and report.failures[0]["error_type"] == "SourceChanged"
+    assert store.modules().set_index("path").cpg_status["a.py"] == "pending"
+    (src / "a.py").write_text(original)  # edit undone: ingest sees nothing to do
+    assert store.ingest(src).unchanged == 2
+    assert generate(store, workers=1, quiet=True).ok == 1  # not stuck
+    assert store.cpg("a.py").methods.num_rows == 2
+
+
+class _IngestMeanwhile:
+    """An executor that runs each task, then lets another process's ingest land before the
+    result reaches the committer (the race of a generation and an ingest of edited sources)."""
+
+    def __init__(self, store_root: Path, src: Path) -> None:
+        self.root, self.src, self.done = store_root, src, False
+
+    def submit(self, fn, *args):
+        from concurrent.futures import Future
+
+        result = fn(*args)
+        if not self.done:
+            self.done = True
+            (self.src / "bookshop" / "admin.py").unlink()
+            (self.src / "bookshop" / "cli.py").write_text("def changed():\n    return 0\n")
+            open_store(self.root).ingest(self.src)  # a different Store object: another writer
+        f = Future()
+        f.set_result(result)
+        return f
+
+    def shutdown(self, *a, **k):
+        pass
+
+
+def test_a_commit_never_overwrites_what_a_newer_ingest_did(v2, src, tmp_path):
+    report = generate(
+        v2, workers=1, batch_size=40, executor=_IngestMeanwhile(v2.root, src), quiet=True
+    )
+    assert report.superseded == 2  # admin.py removed, cli.py changed while they were built
+    store = open_store(v2.root)
+    mods = store.modules().set_index("path")
+    assert "bookshop/admin.py" not in mods.index
+    assert mods.cpg_status["bookshop/cli.py"] == "pending"
+    gone = wb.pipeline.project.build_project  # noqa: F841 (keeps the import honest)
+    keys = set(store.read_table("modules")["module"].to_pylist())
+    for table in ("cpg_nodes", "cpg_edges", "cpg_methods", "cpg_graphs"):
+        assert set(store.read_table(table)["module"].to_pylist()) <= keys, table
+    assert generate(store, workers=1, quiet=True).ok == 1  # cli.py, from its new source
+    clean = Store.create(tmp_path / "clean")
+    clean.ingest(src)
+    migrate(clean)
+    generate(clean, workers=1, quiet=True)
+    a, b = open_store(v2.root), open_store(clean.root)
+    assert fingerprint(a) == fingerprint(b)
+    for rel in a.modules().query("cpg_status == 'ok'").path:
+        assert a.cpg(rel).equals(b.cpg(rel)), rel
+
+
+# -- 2./3. repair trusts only intact data, and is one atomic operation --------------------------
+
+
+def flip_module_column(path: Path) -> None:
+    """Flip a byte inside the page data of the ``module`` column of the first row group."""
+    rg = pq.ParquetFile(path).metadata.row_group(0)
+    chunk = next(
+        rg.column(i) for i in range(rg.num_columns) if rg.column(i).path_in_schema == "module"
+    )
+    start = chunk.dictionary_page_offset or chunk.data_page_offset
+    data = bytearray(path.read_bytes())
+    data[start + chunk.total_compressed_size - 3] ^= 0x55
+    path.write_bytes(bytes(data))
+
+
+def test_verify_names_a_damaged_files_modules_from_its_sidecar_not_its_bytes(full):
+    store, proj = full
+    path = data_file(store, "cpg_nodes", 1)
+    held = sorted(set(pq.read_table(path, columns=["module"])["module"].to_pylist()))
+    flip_module_column(path)
+    report = verify(store)
+    assert report.file.tolist() == [path.name]
+    assert report.modules[0] == held
+    done = repair(store)
+    assert "rebuilt" in " ".join(done.action)
+    assert verify(store).empty
+    assert_cpgs_equal(store, proj)
+
+
+def test_repair_of_a_legacy_file_keeps_the_undamaged_cpg_and_is_one_version(full):
+    store, proj = full
+    before, version = fingerprint(store), store.version
+    path = data_file(store, "functions", 0)
+    data = bytearray(path.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    path.write_bytes(bytes(data))
+    repair(store)
+    assert verify(store).empty and fingerprint(store) == before
+    assert store.version == version + 1 and store.history().operation.iloc[-1] == "repair"
+    assert set(store.modules().query("parse_status == 'ok'").cpg_status) == {"ok"}
+    assert_cpgs_equal(store, proj)
+
+
+def test_a_killed_repair_changes_nothing_and_a_rerun_finishes(full):
+    store, proj = full
+    before = fingerprint(store)
+    path = data_file(store, "functions", 0)
+    path.write_bytes(path.read_bytes()[:-64])
+    code = f"""
+        from workbench.pipeline import repair
+        repair({str(store.root)!r})
+    """
+    assert run(code, crash="repair.before_log").returncode == -signal.SIGKILL
+    assert verify(store).file.tolist() == [path.name]  # still damaged, nothing half-done
+    repair(store)
+    assert verify(store).empty and fingerprint(store) == before
+    assert_cpgs_equal(store, proj)
+
+
+def test_repair_without_source_says_what_it_cannot_restore_and_keeps_it(tmp_path, src):
+    store = Store.create(tmp_path / "s")
+    store.ingest(src)  # one version of the rows: nothing earlier to restore from
+    path = data_file(store, "functions", 0)
+    data = bytearray(path.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    path.write_bytes(bytes(data))
+    shutil.move(src, tmp_path / "elsewhere")
+    done = repair(store)
+    assert "NOT repaired" in " ".join(done.action)
+    assert verify(store).file.tolist() == [path.name]  # left for a repair with --source
+    done = repair(store, source=tmp_path / "elsewhere")
+    assert verify(store).empty
+    clean = Store.create(tmp_path / "clean")
+    clean.ingest(tmp_path / "elsewhere")
+    assert fingerprint(store) == fingerprint(clean)
+
+
+# -- 4. vacuum respects the log and running operations -----------------------------------------
+
+
+def test_vacuum_after_a_killed_write_keeps_the_logged_version(full, src):
+    store, proj = full
+    code = f"""
+        import workbench as wb
+        from workbench.store import open_store
+        store = open_store({str(store.root)!r})
+        store.write_cpg(wb.build_project({str(src)!r}).cpgs.values())
+    """
+    assert run(code, crash="write_cpg.cpg_methods").returncode == -signal.SIGKILL
+    vacuum(open_store(store.root), retention_hours=0)
+    assert verify(store).empty
+    assert_cpgs_equal(store, proj)
+
+
+def test_vacuum_never_takes_the_files_of_an_uncommitted_write(full):
+    store, proj = full
+    cpg = wb.build_cpg("def later():\n    return 1\n", path="extra/later.py")
+    staged = store.stage("cpg_nodes", cpg.nodes)  # a worker's file, not committed yet
+    vacuum(open_store(store.root), retention_hours=0)
+    with store.transaction("late commit") as tx:
+        tx.append("cpg_nodes", staged=[staged])
+    assert verify(store).empty
+    assert_cpgs_equal(store, proj)
+
+
+def test_uncommitted_files_of_a_dead_process_are_removed_by_the_next_writer(full):
+    store, _ = full
+    code = f"""
+        import os, signal
+        import workbench as wb
+        from workbench.store import open_store
+        store = open_store({str(store.root)!r})
+        cpg = wb.build_cpg("x = 1\\n", path="orphan.py")
+        store.stage("cpg_nodes", cpg.nodes)
+        print(store.session_id, flush=True)
+        os.kill(os.getpid(), signal.SIGKILL)
+    """
+    p = run(code)
+    session = p.stdout.strip()
+    folder = store.root / "_workbench" / "staging" / session
+    assert p.returncode == -signal.SIGKILL and list(folder.glob("cpg_nodes/*.parquet"))
+    store.set_flag("cpg", True)  # any write
+    assert not folder.exists()
+
+
+def test_a_crash_does_not_make_later_writes_restore_untouched_tables(full, src):
+    store, _ = full
+    code = f"""
+        import workbench as wb
+        from workbench.store import open_store
+        store = open_store({str(store.root)!r})
+        store.write_cpg(wb.build_project({str(src)!r}).cpgs.values())
+    """
+    assert run(code, crash="write_cpg.cpg_methods").returncode == -signal.SIGKILL
+    for value in (False, True, False, True):
+        open_store(store.root).set_flag("cpg", value)
+    restores = [h["operation"] for h in DeltaTable(str(store.root / "cpg_nodes")).history()].count(
+        "RESTORE"
+    )
+    assert restores == 1  # the one recovery, not one per later write
+    ops = store.refresh().history().operation.tolist()
+    assert ops.count("recover") == 1
+
+
+# -- 6./12. time travel across rollback; open stores across another process's rollback ---------
+
+
+def test_every_logged_version_reads_right_after_rollback_and_migrate(full, src):
+    store, proj = full
+    version = store.version
+    nodes = store.read_table("cpg_nodes").num_rows
+    rollback(store)
+    migrate(store)
+    store.write_cpg([proj.cpgs["bookshop/pricing.py"]])
+    old = store.at(version)
+    assert old.read_table("cpg_nodes").num_rows == nodes
+    for rel, built in proj.cpgs.items():
+        assert old.cpg(rel).equals(built), rel
+    assert store.read_table("cpg_graphs").num_rows == 1  # the new CPG tables: one module
+    vacuum(store, retention_hours=0)
+    with pytest.raises(StoreChangedError, match="vacuum"):
+        store.at(version)
+    assert store.cpg("bookshop/pricing.py").equals(proj.cpgs["bookshop/pricing.py"])
+
+
+def test_an_open_store_reads_its_snapshot_across_a_rollback_elsewhere(full):
+    store, proj = full
+    reader = open_store(store.root)
+    assert (
+        run(
+            f"from workbench.store import open_store, migrations\n"
+            f"migrations.rollback(open_store({str(store.root)!r}))"
+        ).returncode
+        == 0
+    )
+    assert reader.cpg("bookshop/pricing.py").equals(proj.cpgs["bookshop/pricing.py"])
+    vacuum(open_store(store.root), retention_hours=0)
+    reader._tables.clear()  # a fresh read of the (now vacuumed) snapshot
+    with pytest.raises(StoreChangedError, match="refresh"):
+        reader.read_table("cpg_nodes")
+    assert reader.refresh().schema_version == 1
+
+
+SLOW_BUILDER = """
+import time
+import workbench as wb
+
+def slow(data, path, limits):
+    time.sleep(0.15)
+    return wb.build_cpg(data, path, limits=limits)
+"""
+
+
+def test_rollback_during_generation_stops_it_cleanly(v2, tmp_path):
+    (tmp_path / "slowbuild.py").write_text(SLOW_BUILDER)
+    code = f"""
+        import sys
+        sys.path.insert(0, {str(tmp_path)!r})
+        from slowbuild import slow
+        from workbench.errors import StoreChangedError
+        from workbench.pipeline import generate
+        from workbench.store import open_store
+        try:
+            generate(open_store({str(v2.root)!r}), workers=1, batch_size=1, commit_every=2,
+                     builder=slow, quiet=True)
+        except StoreChangedError as e:
+            print("stopped:", e)
+            sys.exit(3)
+    """
+    proc = subprocess.Popen(
+        [sys.executable, "-c", textwrap.dedent(code)], stdout=subprocess.PIPE, text=True
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while "generate" not in open_store(v2.root).history().operation.tolist():
+            assert time.monotonic() < deadline and proc.poll() is None
+            time.sleep(0.05)
+        rollback(open_store(v2.root))
+        out, _ = proc.communicate(timeout=60)
+    finally:
+        proc.kill()
+        proc.wait()
+    assert proc.returncode == 3 and "switched off" in out
+    store = open_store(v2.root)
+    assert store.schema_version == 1 and verify(store).empty
+
+
+# -- 11. damaged metadata ----------------------------------------------------------------------
+
+
+def latest_entry(store: Store) -> Path:
+    return sorted((store.root / "_workbench" / "log").glob("*.json"))[-1]
+
+
+@pytest.mark.parametrize("damage", ["garbage", "empty", "deleted"])
+def test_a_damaged_or_deleted_latest_log_entry_is_refused_then_rebuilt(full, damage):
+    store, proj = full
+    before = fingerprint(store)
+    entry = latest_entry(store)
+    if damage == "garbage":
+        entry.write_text('{"version": 1, "tab')
+    elif damage == "empty":
+        entry.write_text("")
+    else:
+        entry.unlink()
+    with pytest.raises(CorruptionError, match="workbench repair"):
+        open_store(store.root)
+    assert not verify(store.root).empty
+    repair(store.root)
+    store = open_store(store.root)
+    assert verify(store).empty and fingerprint(store) == before
+    assert store.history().operation.iloc[-1] == "repair-log"
+    assert_cpgs_equal(store, proj)
+
+
+def test_a_log_entry_of_a_newer_workbench_is_refused_and_left_alone(full):
+    store, _ = full
+    entry = latest_entry(store)
+    data = json.loads(entry.read_text())
+    data["lease"] = {"holder": "a newer writer"}
+    entry.write_text(json.dumps(data))
+    with pytest.raises(SchemaVersionError, match="newer workbench"):
+        open_store(store.root)
+    with pytest.raises(SchemaVersionError):
+        repair(store.root)
+    assert json.loads(entry.read_text())["lease"]  # untouched
+
+
+def test_a_damaged_delta_log_commit_is_found_and_the_table_rebuilt(full):
+    store, proj = full
+    commits = sorted((store.root / "cpg_methods" / "_delta_log").glob("*.json"))
+    commits[-1].write_text("{garbage")
+    report = verify(store)
+    assert report.table.tolist() == ["cpg_methods"] and report.file[0] == "_delta_log"
+    repair(store)
+    assert verify(store).empty
+    assert_cpgs_equal(store, proj)
+
+
+def test_deleted_sidecars_are_found_and_rewritten(full):
+    store, proj = full
+    shutil.rmtree(store.root / "_workbench" / "files")
+    report = verify(store)
+    assert len(report) and set(report.problem) == {NO_SIDECAR}
+    repair(store)
+    assert verify(store).empty
+    assert_cpgs_equal(store, proj)
+
+
+def test_a_deleted_workbench_folder_is_refused_then_rebuilt(full):
+    store, proj = full
+    before = fingerprint(store)
+    shutil.rmtree(store.root / "_workbench")
+    with pytest.raises(StoreNotFoundError, match="workbench repair"):
+        open_store(store.root)
+    repair(store.root)
+    store = open_store(store.root)
+    assert store.schema_version == 2 and store.flags["cpg"] is True
+    assert verify(store).empty and fingerprint(store) == before
+    assert_cpgs_equal(store, proj)
+
+
+def test_a_store_killed_during_create_can_be_created_again(tmp_path, src):
+    root = tmp_path / "s"
+    code = f"from workbench.store import Store\nStore.create({str(root)!r})"
+    assert run(code, crash="create.before_log").returncode == -signal.SIGKILL
+    with pytest.raises(StoreNotFoundError, match="interrupted"):
+        open_store(root)
+    store = Store.create(root)
+    store.ingest(src)
+    assert len(store.modules()) == SAMPLE_OK + SAMPLE_BROKEN
