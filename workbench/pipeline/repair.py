@@ -16,7 +16,7 @@ import pyarrow as pa
 from workbench.cpg.schema import MODULES
 from workbench.errors import SourceError
 from workbench.frontends.python import build_cpg
-from workbench.frontends.python.source import content_hash
+from workbench.frontends.python.source import content_hash, read_source
 from workbench.pipeline.builds import pending_cpg_fields, write_cpg_rows
 from workbench.pipeline.ingest import ingest
 from workbench.store import Store, Transaction
@@ -69,7 +69,7 @@ def repair(store: Store, source: str | Path | None = None) -> pd.DataFrame:
         else:  # legacy rows derive from source too: re-parse what the damaged files held
             mods = store.read_table("modules").to_pylist()
             paths = [m["path"] for m in mods if all_legacy or m["module"] in legacy_keys]
-            report = ingest(store, source, refresh=paths)
+            report = ingest(store, source, refresh=paths, follow_symlinks=_followed_symlinks(store))
             done.append(
                 {
                     "table": "modules",
@@ -82,6 +82,17 @@ def repair(store: Store, source: str | Path | None = None) -> pd.DataFrame:
     return pd.DataFrame(done)
 
 
+def _followed_symlinks(store: Store) -> bool:
+    """Whether the last ingest followed symbolic links (so that re-ingesting keeps them)."""
+    import json
+
+    for r in store.history().iloc[::-1].itertuples():
+        details = json.loads(r.details)
+        if r.operation == "ingest" and details.get("source"):
+            return bool(details.get("follow_symlinks"))
+    return False
+
+
 def _rebuild(tx: Transaction, keys: list[int], source: Path | None, done: list) -> None:
     """Rebuild damaged modules' CPGs from unchanged sources; mark the others pending."""
     mods = {m["module"]: m for m in tx.read("modules").to_pylist()}
@@ -90,8 +101,8 @@ def _rebuild(tx: Transaction, keys: list[int], source: Path | None, done: list) 
         m = mods.get(k)
         if m is None:
             continue
-        path = source / m["path"] if source else None
-        data = path.read_bytes() if path is not None and path.is_file() else None
+        src = read_source(source / m["path"], m["path"]) if source else None
+        data = src.data if src is not None and src.error is None else None
         if data is None or content_hash(data) != m["content_hash"]:
             stale.append(m)
             continue
