@@ -12,6 +12,13 @@ import typer
 from workbench.cpg.schema import TABLES, Subkind, describe
 from workbench.errors import MissingDependencyError, WorkbenchError
 
+FollowOpt = Annotated[
+    bool,
+    typer.Option(
+        "--follow-symlinks", help="Follow symbolic links leaving the source tree, and to folders."
+    ),
+]
+
 app = typer.Typer(
     add_completion=False,
     no_args_is_help=True,
@@ -30,6 +37,7 @@ def build(
     ] = None,
     max_bytes: Annotated[int, typer.Option(help="Skip larger modules.")] = 8_000_000,
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
+    follow_symlinks: FollowOpt = False,
 ) -> None:
     """Build and link the CPGs of every Python module under SOURCE."""
     from workbench.frontends.python.source import Limits
@@ -37,7 +45,12 @@ def build(
 
     t = time.perf_counter()
     try:
-        proj = build_project(source, exclude=exclude or (), limits=Limits(max_bytes=max_bytes))
+        proj = build_project(
+            source,
+            exclude=exclude or (),
+            limits=Limits(max_bytes=max_bytes),
+            follow_symlinks=follow_symlinks,
+        )
     except WorkbenchError as e:
         typer.echo(f"error: {e}", err=True)
         raise typer.Exit(2) from None
@@ -53,6 +66,7 @@ def build(
         "methods": cpg.methods.num_rows,
         "nodes": cpg.nodes.num_rows,
         "edges": cpg.edges.num_rows,
+        "paths_skipped": len(proj.skipped),
         "seconds": round(seconds, 3),
     }
     if out is not None:
@@ -68,6 +82,7 @@ def build(
         for r in fails.itertuples():
             where = f":{r.error_line}" if r.error_line == r.error_line else ""
             typer.echo(f"  {r.path}{where}  {r.error_type}: {r.error_message}")
+    _echo_skipped(proj.skipped)
     methods = cpg.to_pandas().methods
     top = (
         methods[methods.subkind == Subkind.FUNCTION]
@@ -78,6 +93,13 @@ def build(
         typer.echo("\nmost complex functions (cyclomatic, mccabe, nesting):")
         for r in top.itertuples():
             typer.echo(f"  {r.cyclomatic:>3} {r.mccabe:>3} {r.nesting:>2}  {r.full_name}")
+
+
+def _echo_skipped(skipped) -> None:
+    if skipped:
+        typer.echo("\npaths skipped:")
+        for s in skipped:
+            typer.echo(f"  {s.path}  {s.reason}")
 
 
 def _write(proj, cpg, out: Path, summary: dict) -> Path:
@@ -123,17 +145,27 @@ def ingest(
     store: StoreOpt,
     exclude: Annotated[list[str] | None, typer.Option(help="Glob of paths to leave out.")] = None,
     workers: Annotated[int, typer.Option(help="Parse in this many processes.")] = 1,
+    follow_symlinks: FollowOpt = False,
 ) -> None:
     """Parse every module into the AST repository (creates the store if needed)."""
+    from workbench.pipeline.discover import check_source_root
+
+    try:
+        check_source_root(source)  # before a store is created for nothing
+    except WorkbenchError as e:
+        _fail(e)
     st = _open(store, create=True)
     try:
-        r = st.ingest(source, exclude=exclude or (), workers=workers)
+        r = st.ingest(
+            source, exclude=exclude or (), workers=workers, follow_symlinks=follow_symlinks
+        )
     except WorkbenchError as e:
         _fail(e)
     typer.echo(
         f"store version {r.version}: {len(r.added)} added, {len(r.changed)} changed, "
         f"{len(r.removed)} removed, {r.unchanged} unchanged, {len(r.failed)} failed to parse"
     )
+    _echo_skipped(r.skipped)
 
 
 @app.command()

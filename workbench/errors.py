@@ -25,6 +25,7 @@ __all__ = [
     "MissingDependencyError",
     "NestingTooDeepError",
     "NotFoundError",
+    "NotRegularFileError",
     "NulByteError",
     "ParseError",
     "SchemaVersionError",
@@ -33,6 +34,8 @@ __all__ = [
     "StoreError",
     "StoreExistsError",
     "StoreNotFoundError",
+    "UnreadableFileError",
+    "UnsupportedEncodingError",
     "WorkbenchError",
 ]
 
@@ -93,6 +96,19 @@ class ParseError(SourceError):
 
 class DecodeError(SourceError):
     """The bytes cannot be decoded with the declared (PEP 263) or default (UTF-8) encoding."""
+
+
+class UnsupportedEncodingError(DecodeError):
+    """The bytes start with a UTF-16 or UTF-32 byte order mark: Python source cannot be in
+    those encodings (re-save the file as UTF-8)."""
+
+
+class NotRegularFileError(SourceError):
+    """The path is not a regular file (a FIFO, a device, a socket...): it is never opened."""
+
+
+class UnreadableFileError(SourceError):
+    """The file could not be read (permissions, vanished, too many symlink levels...)."""
 
 
 class NulByteError(SourceError):

@@ -1,4 +1,4 @@
-"""Stable identities: module keys and dotted module names, derived from relative paths.
+r"""Stable identities: module keys and dotted module names, derived from relative paths.
 
 Examples
 --------
@@ -6,19 +6,38 @@ Examples
 True
 >>> module_name("pkg/sub/__init__.py"), module_name("pkg/mod.py"), module_name("setup.py")
 ('pkg.sub', 'pkg.mod', 'setup')
+
+On POSIX a backslash is an ordinary character of a file name, so ``a\b.py`` and ``a/b.py`` are
+two files with two keys; the first one's dotted name keeps the backslash (it is not importable,
+and no import can name it):
+
+>>> import os
+>>> os.sep == "\\" or module_key("a\\b.py") != module_key("a/b.py")
+True
+>>> os.sep == "\\" or module_name("a\\b.py") == "a\\b"
+True
 """
 
 from __future__ import annotations
 
 import hashlib
-from pathlib import PurePosixPath, PureWindowsPath
+import os
+from pathlib import PurePosixPath
 
 __all__ = ["is_package", "module_key", "module_name", "normalize_path"]
 
 
 def normalize_path(path: str) -> str:
-    """A relative path with POSIX separators (the form stored and hashed)."""
-    return PureWindowsPath(path).as_posix() if "\\" in path else PurePosixPath(path).as_posix()
+    """A relative path with POSIX separators (the form stored and hashed).
+
+    Only the platform's own separators (``os.sep``, ``os.altsep``) become ``/``: on POSIX a
+    backslash is an ordinary character of a file name and is kept, so two different files
+    never get the same path (and key).
+    """
+    for sep in (os.sep, os.altsep):
+        if sep and sep != "/":
+            path = path.replace(sep, "/")
+    return PurePosixPath(path).as_posix()
 
 
 def module_key(path: str) -> int:

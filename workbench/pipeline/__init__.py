@@ -5,7 +5,8 @@
   committer);
 * :func:`write_cpg` stores CPGs built elsewhere; :func:`relink` re-derives cross-module calls;
 * :func:`repair` rebuilds or restores what ``verify`` finds damaged;
-* :func:`build_project` builds a whole tree in memory, without a store.
+* :func:`build_project` builds a whole tree in memory, without a store;
+* :func:`discover` finds a tree's modules and says which paths it skips and why.
 
 Every write goes through the store's public transaction API. Importing this package also
 provides ``Store.ingest``, ``Store.generate`` and ``Store.write_cpg`` (the store calls them
@@ -13,7 +14,7 @@ without importing this layer).
 """
 
 from workbench.pipeline.builds import write_cpg
-from workbench.pipeline.discover import find_modules
+from workbench.pipeline.discover import Discovery, Skipped, discover, find_modules
 from workbench.pipeline.ingest import IngestReport, ingest
 from workbench.pipeline.link import relink
 from workbench.pipeline.project import Project, build_project
@@ -26,11 +27,14 @@ provide("generate", generate)
 provide("write_cpg", write_cpg)
 
 __all__ = [
+    "Discovery",
     "GenerationReport",
     "IngestReport",
     "ProgressEvent",
     "Project",
+    "Skipped",
     "build_project",
+    "discover",
     "find_modules",
     "generate",
     "ingest",

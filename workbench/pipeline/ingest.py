@@ -13,6 +13,13 @@ Examples
 >>> report = ingest(store, src)
 >>> report.changed, report.unchanged, store.functions().parameters.map(list).tolist()
 (['calc.py'], 0, [['a', 'b', 'c']])
+
+What cannot be a module is skipped with its reason, and the run goes on:
+
+>>> import os
+>>> os.symlink("loop.py", src / "loop.py")
+>>> ingest(store, src).skipped
+[Skipped(path='loop.py', reason='symbolic link loop (too many levels of symbolic links)')]
 """
 
 from __future__ import annotations
@@ -25,9 +32,9 @@ from pathlib import Path
 import pyarrow as pa
 
 from workbench.frontends.python.repository import repository_rows
-from workbench.frontends.python.source import DEFAULT_LIMITS, Limits, content_hash
+from workbench.frontends.python.source import DEFAULT_LIMITS, NOT_READ, Limits, read_source
 from workbench.pipeline.builds import CPG_ROWS, build_fields, pending_cpg_fields
-from workbench.pipeline.discover import find_modules
+from workbench.pipeline.discover import Skipped, discover
 from workbench.pipeline.link import prune_links
 from workbench.store import Store, Transaction, crashpoint
 
@@ -36,7 +43,12 @@ __all__ = ["IngestReport", "ingest", "ingest_into"]
 
 @dataclass
 class IngestReport:
-    """What an ingest changed."""
+    """What an ingest changed.
+
+    ``failed`` lists the modules that did not parse (their rows say why); ``skipped`` the
+    paths that were not taken as modules at all, with the reason (see
+    :func:`~workbench.pipeline.discover.discover`).
+    """
 
     added: list[str] = field(default_factory=list)
     changed: list[str] = field(default_factory=list)
@@ -44,6 +56,7 @@ class IngestReport:
     unchanged: int = 0
     failed: list[str] = field(default_factory=list)
     version: int | None = None
+    skipped: list[Skipped] = field(default_factory=list)
 
 
 def ingest(
@@ -54,6 +67,7 @@ def ingest(
     limits: Limits | None = None,
     refresh: Iterable[str] = (),
     workers: int = 1,
+    follow_symlinks: bool = False,
 ) -> IngestReport:
     """Parse every module under ``source`` into ``modules`` and ``functions`` (one version).
 
@@ -61,13 +75,18 @@ def ingest(
     (re-parsed even if unchanged: repair uses it); modules whose files are gone are
     removed. Works with CPG support off. In a v2 store, added and changed modules get CPG
     status ``pending`` and removed modules lose their CPG rows. With ``workers`` > 1 the
-    changed files are parsed in that many processes.
+    changed files are parsed in that many processes. Symbolic links leaving the tree (and
+    links to folders) are followed only with ``follow_symlinks``; paths that cannot be
+    modules are listed in :attr:`IngestReport.skipped`.
     """
-    paths = find_modules(source, exclude)
+    found = discover(source, exclude, follow_symlinks=follow_symlinks)
     with store.transaction("ingest") as tx:
         report = ingest_into(
-            tx, Path(source), paths, limits=limits, refresh=refresh, workers=workers
+            tx, Path(source), found.paths, limits=limits, refresh=refresh, workers=workers
         )
+        if follow_symlinks and tx.details:  # repair re-ingests the same way
+            tx.details["follow_symlinks"] = True
+    report.skipped = found.skipped
     report.version = store.version
     return report
 
@@ -90,9 +109,7 @@ def ingest_into(
     todo = []
     for rel in paths:
         old = current.get(rel)
-        unchanged = old is not None and old["content_hash"] == content_hash(
-            (source / rel).read_bytes()
-        )
+        unchanged = old is not None and _unchanged(old, read_source(source / rel, rel, limits))
         if unchanged and rel not in refresh:
             report.unchanged += 1
         else:
@@ -146,6 +163,21 @@ def _current_builds(tx: Transaction) -> dict[int, dict]:
     """The current build of each module (``cpg_graphs``)."""
     cols = ["module", "status", "generator", "content_hash", "graph_hash"]
     return {r["module"]: r for r in tx.read("cpg_graphs", columns=cols).to_pylist()}
+
+
+def _unchanged(old: dict, new) -> bool:
+    """Whether a module's stored row still describes the file (a file that was not read is
+    unchanged while it fails to be read the same way)."""
+    if old["content_hash"] != new.content_hash:
+        return False
+    if new.content_hash != NOT_READ:
+        return True
+    err = new.error
+    return (old["size_bytes"], old["error_type"], old["error_message"]) == (
+        new.size,
+        err.error_type if err else None,
+        err.message if err else None,
+    )
 
 
 def _map_chunks(fn, root: str, items: list, limits, workers: int):

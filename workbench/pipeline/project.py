@@ -42,9 +42,9 @@ from workbench.cpg.schema import (
 from workbench.errors import NotFoundError, SourceError
 from workbench.frontends.python import build_cpg
 from workbench.frontends.python.repository import module_row
-from workbench.frontends.python.source import DEFAULT_LIMITS, Limits
+from workbench.frontends.python.source import DEFAULT_LIMITS, Limits, read_source
 from workbench.passes.linker import link
-from workbench.pipeline.discover import find_modules
+from workbench.pipeline.discover import Skipped, discover
 
 if TYPE_CHECKING:
     import networkx as nx
@@ -63,12 +63,22 @@ class Project:
         Per module path, for the modules that built.
     modules : pyarrow.Table
         One row per file in the ``modules`` (v1) schema, failures included.
+    skipped : list of Skipped
+        Paths that were not taken as modules (not regular files, broken symbolic links,
+        names that are not UTF-8, skipped folders...), with the reason.
     """
 
-    def __init__(self, root: Path, cpgs: dict[str, CPG], modules: pa.Table) -> None:
+    def __init__(
+        self,
+        root: Path,
+        cpgs: dict[str, CPG],
+        modules: pa.Table,
+        skipped: Sequence[Skipped] = (),
+    ) -> None:
         self.root = root
         self.cpgs = cpgs
         self.modules = modules
+        self.skipped = list(skipped)
 
     def __repr__(self) -> str:
         ok = sum(1 for s in self.modules["parse_status"].to_pylist() if s == ParseStatus.OK)
@@ -178,6 +188,7 @@ def build_project(
     exclude: Sequence[str] = (),
     limits: Limits = DEFAULT_LIMITS,
     on_module: Callable[[str, str | None], None] | None = None,
+    follow_symlinks: bool = False,
 ) -> Project:
     """Build and link the CPGs of every Python module under ``root``.
 
@@ -191,21 +202,31 @@ def build_project(
         Per-module size limits.
     on_module
         Called after each module with its path and the error type (None when it built).
+    follow_symlinks
+        Follow symbolic links that leave the tree and links to folders (see
+        :func:`~workbench.pipeline.discover.discover`).
+
+    Returns
+    -------
+    Project
+        Modules that cannot be read or built are rows with their error; paths that are not
+        modules at all are in :attr:`Project.skipped`.
     """
     root = Path(root)
-    paths = find_modules(root, exclude)
+    found = discover(root, exclude, follow_symlinks=follow_symlinks)
     cpgs: dict[str, CPG] = {}
     rows = []
-    for rel in paths:
-        data = (root / rel).read_bytes()
-        error = None
-        try:
-            cpgs[rel] = build_cpg(data, rel, limits=limits)
-        except SourceError as e:
-            error = e
-        row = module_row(rel, data, error)
+    for rel in found.paths:
+        src = read_source(root / rel, rel, limits)
+        error = src.error
+        if error is None:
+            try:
+                cpgs[rel] = build_cpg(src.data, rel, limits=limits)
+            except SourceError as e:
+                error = e
+        row = module_row(rel, src, error)
         rows.append(row)
         if on_module is not None:
             on_module(rel, row["error_type"])
     modules = pa.Table.from_pylist(rows, schema=MODULES_V1).sort_by("module")
-    return Project(root, link(cpgs), modules)
+    return Project(root, link(cpgs), modules, found.skipped)

@@ -31,7 +31,7 @@ import pyarrow as pa
 from workbench.cpg.schema import MODULES
 from workbench.errors import SourceError, StoreError
 from workbench.frontends.python import build_cpg
-from workbench.frontends.python.source import content_hash
+from workbench.frontends.python.source import content_hash, read_source
 from workbench.pipeline.builds import pending_cpg_fields, write_cpg_rows
 from workbench.pipeline.discover import find_modules
 from workbench.pipeline.ingest import ingest_into
@@ -80,7 +80,7 @@ def repair(store: Store | str | os.PathLike, source: str | Path | None = None) -
     if source is not None and not source.is_dir():
         source = None
     with store.transaction("repair") as tx:
-        _Repair(tx, source, done).run(damaged)
+        _Repair(tx, source, done, _followed_symlinks(store)).run(damaged)
         tx.details = {"problems": len(damaged), "source": str(source) if source else None}
     out = pd.DataFrame(done, columns=COLUMNS)
     out["modules"] = [m if isinstance(m, list) else [] for m in out["modules"]]
@@ -90,8 +90,11 @@ def repair(store: Store | str | os.PathLike, source: str | Path | None = None) -
 class _Repair:
     """One repair transaction: collects what to rebuild and re-parse, then does it."""
 
-    def __init__(self, tx: Transaction, source: Path | None, done: list[dict]) -> None:
+    def __init__(
+        self, tx: Transaction, source: Path | None, done: list[dict], follow_symlinks: bool
+    ) -> None:
         self.tx = tx
+        self.follow_symlinks = follow_symlinks
         self.source = source
         self.done = done
         self.rebuild: set[int] = set()
@@ -175,7 +178,8 @@ class _Repair:
             if self.reparse_all
             else [paths[k] for k in self.reparse if k in paths]
         )
-        report = ingest_into(tx, self.source, find_modules(self.source), refresh=refresh)
+        paths = find_modules(self.source, follow_symlinks=self.follow_symlinks)
+        report = ingest_into(tx, self.source, paths, refresh=refresh)
         self.note(
             "modules",
             "",
@@ -194,7 +198,8 @@ class _Repair:
             m = mods.get(k)
             if m is None:
                 continue
-            data = _read(self.source / m["path"]) if self.source else None
+            src = read_source(self.source / m["path"], m["path"]) if self.source else None
+            data = src.data if src is not None and src.error is None else None
             if data is None or content_hash(data) != m["content_hash"]:
                 stale.append(m)
                 continue
@@ -222,8 +227,12 @@ class _Repair:
         )
 
 
-def _read(path: Path) -> bytes | None:
-    try:
-        return path.read_bytes() if path.is_file() else None
-    except OSError:
-        return None
+def _followed_symlinks(store: Store) -> bool:
+    """Whether the last ingest followed symbolic links (so that re-parsing keeps them)."""
+    import json
+
+    for r in store.history().iloc[::-1].itertuples():
+        details = json.loads(r.details)
+        if r.operation == "ingest" and details.get("source"):
+            return bool(details.get("follow_symlinks"))
+    return False

@@ -22,7 +22,7 @@ import pyarrow.compute as pc
 from workbench.cpg.schema import CpgStatus
 from workbench.errors import SourceError, SourceTooLargeError
 from workbench.frontends.python import build_cpg
-from workbench.frontends.python.source import Limits, content_hash
+from workbench.frontends.python.source import Limits, read_source
 from workbench.pipeline.builds import CPG_ROWS
 from workbench.store import open_store
 
@@ -87,11 +87,14 @@ def build_batch(
             "pid": os.getpid(),
         }
         try:
-            data = (Path(source_root) / rel).read_bytes()
-            if content_hash(data) != expected:
+            # only a regular file is opened, and no more than the limit read
+            src = read_source(Path(source_root) / rel, rel, limits)
+            if src.content_hash != expected:
                 raise _SourceChanged("the source changed since it was ingested: run ingest")
+            if src.error is not None:
+                raise src.error
             with _deadline(timeout):
-                cpg = build(data, rel, limits=limits)
+                cpg = build(src.data, rel, limits=limits)
         except _SourceChanged as e:  # nothing built: it stays pending until ingest catches up
             res.update(status=str(CpgStatus.PENDING), error_type=_type(e), error_message=_msg(e))
         except (SourceTooLargeError, MemoryError) as e:

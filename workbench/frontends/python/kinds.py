@@ -108,7 +108,9 @@ COMPREHENSIONS: dict[type, tuple[str, str]] = {
 #: Names of the builtins module: calls to them resolve as ``builtins.NAME``.
 BUILTINS: frozenset[str] = frozenset(dir(builtins))
 
-#: Directories never walked when looking for modules.
+#: Directories never walked when looking for modules, at any depth: version control, caches,
+#: virtualenvs and installed packages (none of them is an importable package name but
+#: ``node_modules``). A directory holding ``pyvenv.cfg`` (a virtualenv) is skipped too.
 SKIP_DIRS: frozenset[str] = frozenset(
     {
         ".git",
@@ -116,7 +118,6 @@ SKIP_DIRS: frozenset[str] = frozenset(
         ".svn",
         "__pycache__",
         ".venv",
-        "venv",
         ".tox",
         ".nox",
         ".mypy_cache",
@@ -124,9 +125,25 @@ SKIP_DIRS: frozenset[str] = frozenset(
         ".ruff_cache",
         "node_modules",
         "site-packages",
-        "build",
-        "dist",
         ".eggs",
+        ".ipynb_checkpoints",
+    }
+)
+
+#: Directories skipped only at the top of a source tree (a virtualenv or build output there),
+#: and only when they are not packages: they can be (the standard library's own ``venv``).
+TOP_LEVEL_SKIP_DIRS: frozenset[str] = frozenset({"venv", "build", "dist"})
+
+#: Skipped directories that are not reported as skipped: they never hold sources.
+QUIET_SKIP_DIRS: frozenset[str] = frozenset(
+    {
+        ".git",
+        ".hg",
+        ".svn",
+        "__pycache__",
+        ".mypy_cache",
+        ".pytest_cache",
+        ".ruff_cache",
         ".ipynb_checkpoints",
     }
 )

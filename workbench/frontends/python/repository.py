@@ -13,11 +13,12 @@ Examples
 from __future__ import annotations
 
 import ast
+import os
 
 from workbench.cpg.ids import module_key, module_name
 from workbench.cpg.schema import ParseStatus
-from workbench.errors import SourceError, SourceTooLargeError
-from workbench.frontends.python.source import content_hash
+from workbench.errors import BuildError, SourceError, SourceTooLargeError
+from workbench.frontends.python.source import SourceFile, content_hash
 
 __all__ = ["function_rows", "module_row", "repository_rows"]
 
@@ -45,16 +46,27 @@ _DEFS = (ast.FunctionDef, ast.AsyncFunctionDef)
 _SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
 
 
-def module_row(rel: str, data: bytes, error: SourceError | None = None) -> dict:
-    """The ``modules`` (v1) row of a file: identity, hash, sizes and parse outcome."""
+def module_row(rel: str, data: bytes | SourceFile, error: SourceError | None = None) -> dict:
+    """The ``modules`` (v1) row of a file: identity, hash, sizes and parse outcome.
+
+    ``data`` is the file's bytes, or the :class:`~workbench.frontends.python.source.SourceFile`
+    that :func:`~workbench.frontends.python.source.read_source` returned (its error is used
+    when ``error`` is None; a file that was not read gets hash ``NOT_READ`` and no lines).
+    """
+    if isinstance(data, SourceFile):
+        error = error or data.error
+        digest, size, lines = data.content_hash, data.size, data.lines
+    else:
+        digest, size = content_hash(data), len(data)
+        lines = data.count(b"\n") + (0 if data.endswith(b"\n") or not data else 1)
     row = {
         "module": module_key(rel),
         "path": rel,
         "name": module_name(rel),
         "language": "python",
-        "content_hash": content_hash(data),
-        "size_bytes": len(data),
-        "lines": data.count(b"\n") + (0 if data.endswith(b"\n") or not data else 1),
+        "content_hash": digest,
+        "size_bytes": size,
+        "lines": lines,
         "parse_status": str(ParseStatus.OK),
         "error_type": None,
         "error_message": None,
@@ -71,21 +83,30 @@ def module_row(rel: str, data: bytes, error: SourceError | None = None) -> dict:
 
 
 def repository_rows(root: str, paths: list[str], limits) -> list[tuple[dict, list[dict]]]:
-    """``(modules row, functions rows)`` of files under ``root`` (picklable: runs in workers)."""
-    from pathlib import Path
+    """``(modules row, functions rows)`` of files under ``root`` (picklable: runs in workers).
 
-    from workbench.frontends.python.source import parse_source
+    Files are read with :func:`~workbench.frontends.python.source.read_source`; whatever goes
+    wrong with one file (unreadable, not a regular file, too large, bad source, even a bug)
+    is that file's row, never the run's exception.
+    """
+    from workbench.frontends.python.source import parse_source, read_source
 
     out = []
     for rel in paths:
-        data = (Path(root) / rel).read_bytes()
+        src = read_source(os.path.join(root, rel), rel, limits)
+        if src.error is not None:
+            out.append((module_row(rel, src), []))
+            continue
         try:
-            tree, _ = parse_source(data, rel, limits)
+            tree, _ = parse_source(src.data, rel, limits)
+            row = module_row(rel, src)
+            functions = function_rows(tree, row["module"])
         except SourceError as e:
-            out.append((module_row(rel, data, e), []))
+            out.append((module_row(rel, src, e), []))
+        except Exception as e:  # a bug of ours: this module's failure, named by its path
+            out.append((module_row(rel, src, BuildError(rel, f"{type(e).__name__}: {e}")), []))
         else:
-            row = module_row(rel, data)
-            out.append((row, function_rows(tree, row["module"])))
+            out.append((row, functions))
     return out
 
 
