@@ -278,6 +278,27 @@ def test_store_method(v2):
     assert v2.generate(workers=1, quiet=True).planned == 0
 
 
+@pytest.mark.parametrize(
+    "option, value",
+    [
+        ("workers", 0),
+        ("workers", -1),
+        ("workers", 1.5),
+        ("batch_size", 0),
+        ("commit_every", 0),
+        ("timeout", 0),
+        ("timeout", -1.0),
+        ("timeout", float("nan")),
+        ("memory_budget_mb", 0),
+        ("memory_budget_mb", -64),
+    ],
+)
+def test_impossible_options_raise_a_clear_value_error(v2, option, value):
+    with pytest.raises(ValueError, match=rf"^{option} must be .*got {value!r}"):
+        generate(v2, quiet=True, **{option: value})
+    assert open_store(v2.root).version == v2.version  # nothing was run
+
+
 def test_needs_cpg_support(tmp_path, src):
     store = Store.create(tmp_path / "v1")
     store.ingest(src)

@@ -39,6 +39,7 @@ from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Executor, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
+from numbers import Integral
 from pathlib import Path
 
 from workbench.cpg.schema import CpgStatus
@@ -161,7 +162,14 @@ def generate(
         ``tqdm`` bar is shown (terminal or notebook) unless ``quiet``.
     builder
         ``"python"`` or a picklable function ``(bytes, path, limits=...) -> CPG``.
+
+    Raises
+    ------
+    ValueError
+        ``workers``, ``batch_size`` or ``commit_every`` below 1, or ``timeout`` or
+        ``memory_budget_mb`` not positive.
     """
+    _check_options(workers, batch_size, commit_every, timeout, memory_budget_mb)
     store.require_cpg()
     store.flush_reads()
     source = Path(source) if source else store.last_source()
@@ -264,6 +272,25 @@ def generate(
     report.seconds = time.perf_counter() - t0
     emit("done", None)
     return report
+
+
+def _check_options(workers, batch_size, commit_every, timeout, memory_budget_mb) -> None:
+    """Raise ValueError, saying what is allowed, for an option no run can use."""
+    for name, value in (
+        ("workers", workers),
+        ("batch_size", batch_size),
+        ("commit_every", commit_every),
+    ):
+        if value is not None and (isinstance(value, bool) or not isinstance(value, Integral)):
+            raise ValueError(f"{name} must be a whole number >= 1, got {value!r}")
+        if value is not None and value < 1:
+            raise ValueError(f"{name} must be >= 1, got {value}")
+    for name, value, unit in (
+        ("timeout", timeout, "seconds"),
+        ("memory_budget_mb", memory_budget_mb, "MB"),
+    ):
+        if value is not None and not value > 0:  # also refuses NaN
+            raise ValueError(f"{name} must be > 0 {unit} (or None for no limit), got {value!r}")
 
 
 # -- worker processes that die with their parent ---------------------------------------------
