@@ -3,16 +3,21 @@
 from __future__ import annotations
 
 import json
+import os
+import re
 import subprocess
 import sys
 from pathlib import Path
 
 import pyarrow.parquet as pq
+import pytest
 from helpers import SAMPLE_BROKEN, SAMPLE_MODULES, SAMPLE_OK
 from typer.testing import CliRunner
 
 from workbench.cli import app
 from workbench.cpg.schema import EDGES, MODULES_V1, NODES
+from workbench.store import open_store
+from workbench.store.maintenance import verify
 
 SAMPLE = Path(__file__).parent.parent / "data" / "sample_project"
 runner = CliRunner()
@@ -97,3 +102,193 @@ def test_verify_exit_code_reports_damage(tmp_path):
     result = runner.invoke(app, ["repair", "--store", store])
     assert result.exit_code == 0, result.output
     assert runner.invoke(app, ["verify", "--store", store]).exit_code == 0
+
+
+# -- help, version, argument checks ----------------------------------------------------------
+
+REPO = Path(__file__).parent.parent
+WIDE = {"COLUMNS": "200"}  # help on one line per option
+
+
+def fresh(*args: str, timeout: float = 120) -> subprocess.CompletedProcess:
+    """``python -m workbench.cli ARGS`` in a new process (this worktree's workbench)."""
+    return subprocess.run(
+        [sys.executable, "-m", "workbench.cli", *args],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env={**os.environ, **WIDE},
+    )
+
+
+def help_of(*command: str) -> str:
+    result = runner.invoke(app, [*command, "--help"], env=WIDE)
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def option_line(text: str, option: str) -> str:
+    return next(line for line in text.splitlines() if re.search(rf"\s{option}\s", line))
+
+
+def test_help_shows_flags_bare_and_what_defaults_mean():
+    for command in [(), ("build",), ("generate",), ("migrate",), ("status",), ("verify",)]:
+        text = help_of(*command)
+        assert "<bool>" not in text, command  # a flag takes no value
+        assert "--help " in text
+    text = help_of("generate")
+    for flag in ("--retry-failed", "--quiet"):
+        line = option_line(text, flag)
+        assert "<" not in line and "--no-" not in line, line
+    assert "no limit" in option_line(text, "--timeout")
+    assert "no limit" in option_line(text, "--memory-budget-mb")
+    assert "all cores" in option_line(text, "--workers")
+    assert "last ingested" in option_line(text, "--source")
+    assert "<" not in option_line(help_of("migrate"), "--plan")
+    assert "<" not in option_line(help_of("build"), "--json")
+    assert "default: 1" in option_line(help_of("ingest"), "--workers")
+
+
+def test_global_version_option():
+    result = runner.invoke(app, ["--version"])
+    assert result.exit_code == 0
+    assert result.output == runner.invoke(app, ["version"]).output
+    assert result.output.startswith("cpg-workbench ")
+    proc = fresh("--version")
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout == fresh("version").stdout == result.output
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["--workers", "-1"],
+        ["--workers", "0"],
+        ["--timeout", "0"],
+        ["--timeout", "-2.5"],
+        ["--memory-budget-mb", "0"],
+        ["--memory-budget-mb", "-1"],
+    ],
+)
+def test_generate_refuses_impossible_limits(v2, args):
+    result = runner.invoke(app, ["generate", "--store", str(v2.root), *args], env=WIDE)
+    assert result.exit_code == 2, result.output
+    assert f"Invalid value for '{args[0]}'" in result.output
+    assert not isinstance(result.exception, ValueError)
+    assert open_store(v2.root).version == v2.version  # nothing was run
+
+
+def test_generate_refuses_impossible_limits_in_a_fresh_process(tmp_path):
+    for args in (["--workers", "-1"], ["--timeout", "0"], ["--memory-budget-mb", "0"]):
+        proc = fresh("generate", "--store", str(tmp_path / "none"), *args)
+        assert proc.returncode == 2, proc.stderr
+        assert args[0] in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_ingest_refuses_zero_workers(tmp_path):
+    result = runner.invoke(app, ["ingest", str(SAMPLE), "--store", str(tmp_path / "s")])
+    assert result.exit_code == 0
+    result = runner.invoke(
+        app, ["ingest", str(SAMPLE), "--store", str(tmp_path / "s"), "--workers", "0"]
+    )
+    assert result.exit_code == 2 and "Invalid value for '--workers'" in result.output
+
+
+# -- migrate / rollback with nothing to do ---------------------------------------------------
+
+
+def test_migrate_and_rollback_say_when_there_is_nothing_to_do(v1):
+    store = str(v1.root)
+    result = runner.invoke(app, ["rollback", "--store", store])
+    assert result.exit_code == 0
+    assert result.output == "nothing to do: store is already at schema v1\n"
+    result = runner.invoke(app, ["migrate", "--store", store])  # real work: the table
+    assert result.exit_code == 0 and "verified equal" in result.output
+    assert "rows_before" in result.output
+    versions = len(open_store(store).history())
+    for args in (["migrate"], ["migrate", "--plan"]):
+        result = runner.invoke(app, [*args, "--store", store])
+        assert result.exit_code == 0
+        assert result.output == "nothing to do: store is already at schema v2\n"
+    result = runner.invoke(app, ["rollback", "--store", store])
+    assert result.exit_code == 0 and "verified equal" in result.output
+    assert len(open_store(store).history()) == versions + 1  # only the real rollback wrote
+    proc = fresh("rollback", "--store", store)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout == "nothing to do: store is already at schema v1\n"
+
+
+# -- verify / repair name modules by path ----------------------------------------------------
+
+KEY = re.compile(r"-?\b\d{9,}\b")  # a 64-bit module key
+
+
+def test_verify_and_repair_name_modules_by_path(v2):
+    store = str(v2.root)
+    v2.generate(workers=1, quiet=True)
+    paths = dict(zip(v2.modules().module, v2.modules().path, strict=True))
+    data = max((v2.root / "cpg_nodes").glob("*.parquet"), key=lambda p: p.stat().st_size)
+    data.write_bytes(data.read_bytes()[:-10])
+    (keys,) = verify(open_store(store)).modules  # the library's report: module keys
+    assert keys and all(isinstance(k, int) for k in keys)
+    result = runner.invoke(app, ["verify", "--store", store], env=WIDE)
+    assert result.exit_code == 1, result.output
+    assert not KEY.search(result.output), result.output
+    shown = sorted(paths[k] for k in keys)
+    assert ", ".join(shown[:5]) in result.output
+    if len(shown) > 5:
+        assert f"(+{len(shown) - 5} more)" in result.output
+    result = runner.invoke(app, ["repair", "--store", store], env=WIDE)
+    assert result.exit_code == 0, result.output
+    assert "rebuilt" in result.output and shown[0] in result.output
+    assert not KEY.search(result.output), result.output
+    assert runner.invoke(app, ["verify", "--store", store]).exit_code == 0
+
+
+def test_verify_shows_keys_when_the_modules_table_is_damaged(v1, monkeypatch):
+    import pandas as pd
+
+    from workbench.store import maintenance
+
+    keys = sorted(v1.modules().module)[:2]
+    data = next((v1.root / "modules").glob("*.parquet"))
+    data.write_bytes(data.read_bytes()[:-10])
+    real = maintenance.verify
+
+    def keys_only(store):  # what it says when it can still read a damaged file's keys
+        report = real(store)
+        extra = {"table": "functions", "file": "f.parquet", "problem": "x", "modules": keys}
+        return pd.concat([report, pd.DataFrame([extra])], ignore_index=True)
+
+    monkeypatch.setattr(maintenance, "verify", keys_only)
+    result = runner.invoke(app, ["verify", "--store", str(v1.root)], env=WIDE)
+    assert result.exit_code == 1, result.output
+    assert all(str(k) in result.output for k in keys)
+
+
+# -- ImportError is not always a missing dask --------------------------------------------------
+
+
+def test_generate_reports_other_import_errors_honestly(v2, monkeypatch):
+    import workbench.pipeline
+
+    def broken(*args, **kwargs):
+        raise ImportError("No module named 'fancy_builder'")
+
+    monkeypatch.setattr(workbench.pipeline, "generate", broken)
+    result = runner.invoke(app, ["generate", "--store", str(v2.root), "--quiet"])
+    assert result.exit_code == 1
+    assert isinstance(result.exception, ImportError)
+    assert "fancy_builder" in str(result.exception)
+    assert "dask" not in result.output
+
+
+def test_generate_with_dask_missing_says_so(v2, monkeypatch):
+    monkeypatch.setitem(sys.modules, "distributed", None)  # import distributed fails
+    result = runner.invoke(
+        app, ["generate", "--store", str(v2.root), "--executor", "dask", "--quiet"]
+    )
+    assert result.exit_code == 2, result.output
+    assert "dask.distributed is not installed" in result.output
+    assert 'cpg-workbench[dask]"' in result.output

@@ -15,6 +15,7 @@ import pytest
 from helpers import SAMPLE_BROKEN, SAMPLE_MODULES, SAMPLE_OK
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from test_workers import REPO, noted, proc_env, reap, survivors
 
 import workbench as wb
 from workbench.pipeline import generate, plan
@@ -152,18 +153,30 @@ def test_resumes_after_kill_without_duplicates(v2, src, tmp_path):
     migrate(clean)
     generate(clean, workers=1, quiet=True)
     code = f"""
+        import work  # wb.build_cpg, noting each worker process (test_workers.WORK)
         from workbench.store import open_store
         from workbench.pipeline import generate
         generate(open_store({str(v2.root)!r}), workers=1, batch_size=1, commit_every=1,
-                 quiet=True)
+                 builder=work.build, quiet=True)
     """
-    env = {**os.environ, "WORKBENCH_CRASHPOINT": "generate.before_log"}
-    proc = subprocess.run([sys.executable, "-c", textwrap.dedent(code)], env=env, timeout=120)
+    cmd = [sys.executable, "-c", textwrap.dedent(code)]
+    env, pids = proc_env(tmp_path, sleep=0)
+    crash = {**env, "WORKBENCH_CRASHPOINT": "generate.before_log"}
+    proc = subprocess.run(cmd, env=crash, cwd=REPO, timeout=120)
     assert proc.returncode == -signal.SIGKILL
-    proc = subprocess.Popen([sys.executable, "-c", textwrap.dedent(code)])
-    time.sleep(2.5)  # somewhere in the middle of the run
-    proc.kill()
-    proc.wait()
+    assert_workers_died(noted(pids))
+    for f in pids.iterdir():
+        f.unlink()
+    proc = subprocess.Popen(cmd, env=env, cwd=REPO)
+    try:
+        deadline = time.monotonic() + 120
+        while not noted(pids) and proc.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.05)
+        time.sleep(1)  # somewhere in the middle of the run
+    finally:
+        proc.kill()
+        proc.wait()
+    assert_workers_died(noted(pids))
     store = open_store(v2.root)
     committed = set(store.modules().query("cpg_status != 'pending'").path)
     report = generate(store, workers=2, quiet=True)
@@ -171,6 +184,16 @@ def test_resumes_after_kill_without_duplicates(v2, src, tmp_path):
     assert_same(snapshot(v2), snapshot(clean))
     counts = store.sql("SELECT module, count(*) AS n FROM cpg_graphs GROUP BY module")
     assert set(counts.n) == {1} and len(counts) == SAMPLE_MODULES
+
+
+def assert_workers_died(workers: dict[int, str]) -> None:
+    """A generation killed with SIGKILL takes its pool's workers with it (within seconds)."""
+    try:
+        assert workers, "no worker process ran"
+        left = survivors(workers, 5)
+        assert not left, f"workers {sorted(left)} outlived the killed generation"
+    finally:
+        reap(workers)
 
 
 EDITS = st.lists(
@@ -222,17 +245,58 @@ def test_dask_local_cluster(v2, src):
         ) as cluster,
         distributed.Client(cluster) as client,
     ):
-        report = generate(v2, executor=client.get_executor(), quiet=True)
+        executor = _Recording(client.get_executor())
+        report = generate(v2, executor=executor, quiet=True)
+        cluster_pids = set(client.run(os.getpid).values())
     assert (report.ok, report.failed) == (SAMPLE_OK, SAMPLE_BROKEN)
-    pids = {r for r in v2.read_table("cpg_graphs")["status"].to_pylist()}
-    assert pids == {"ok", "failed"}
+    assert set(v2.read_table("cpg_graphs")["status"].to_pylist()) == {"ok", "failed"}
+    # the modules were built by the cluster's worker processes, not in this one
+    assert executor.pids and executor.pids <= cluster_pids and os.getpid() not in executor.pids
     for rel, built in wb.build_project(src).cpgs.items():
         assert v2.cpg(rel).equals(built), rel
+
+
+class _Recording:
+    """An executor passing tasks on to another one, noting the pids that built modules."""
+
+    def __init__(self, executor):
+        self.executor = executor
+        self.pids: set[int] = set()
+
+    def submit(self, fn, *args):
+        fut = self.executor.submit(fn, *args)
+        fut.add_done_callback(self._note)
+        return fut
+
+    def _note(self, fut) -> None:
+        if fut.exception() is None:
+            self.pids.update(r["pid"] for r in fut.result()["results"])
 
 
 def test_store_method(v2):
     assert v2.generate(workers=1, quiet=True).ok == SAMPLE_OK
     assert v2.generate(workers=1, quiet=True).planned == 0
+
+
+@pytest.mark.parametrize(
+    "option, value",
+    [
+        ("workers", 0),
+        ("workers", -1),
+        ("workers", 1.5),
+        ("batch_size", 0),
+        ("commit_every", 0),
+        ("timeout", 0),
+        ("timeout", -1.0),
+        ("timeout", float("nan")),
+        ("memory_budget_mb", 0),
+        ("memory_budget_mb", -64),
+    ],
+)
+def test_impossible_options_raise_a_clear_value_error(v2, option, value):
+    with pytest.raises(ValueError, match=rf"^{option} must be .*got {value!r}"):
+        generate(v2, quiet=True, **{option: value})
+    assert open_store(v2.root).version == v2.version  # nothing was run
 
 
 def test_needs_cpg_support(tmp_path, src):

@@ -8,9 +8,30 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from typer.core import TyperCommand, TyperGroup
 
-from workbench.cpg.schema import TABLES, Subkind, describe
+from workbench.cpg.schema import SCHEMA_VERSION, TABLES, Subkind, describe
 from workbench.errors import MissingDependencyError, WorkbenchError
+
+
+class _PlainFlags:
+    """Help shows flags (``--quiet``, ``--help``) bare, not as options taking a ``<bool>``."""
+
+    def get_params(self, ctx):
+        params = super().get_params(ctx)
+        for p in params:
+            if getattr(p, "is_flag", False) and p.metavar is None:
+                p.metavar = ""
+        return params
+
+
+class _Group(_PlainFlags, TyperGroup):
+    pass
+
+
+class _Command(_PlainFlags, TyperCommand):
+    pass
+
 
 FollowOpt = Annotated[
     bool,
@@ -20,13 +41,58 @@ FollowOpt = Annotated[
 ]
 
 app = typer.Typer(
+    cls=_Group,
     add_completion=False,
     no_args_is_help=True,
     help="CPG Workbench: build Code Property Graphs of Python code as Arrow/Parquet tables.",
 )
 
 
-@app.command()
+def command(*args, **kwargs):
+    """``app.command`` with bare flags in the help."""
+    return app.command(*args, cls=_Command, **kwargs)
+
+
+def _version_line() -> str:
+    from workbench import GENERATOR, __version__
+
+    return f"cpg-workbench {__version__} ({GENERATOR}, schema v{SCHEMA_VERSION})"
+
+
+def _show_version(value: bool) -> None:
+    if value:
+        typer.echo(_version_line())
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version",
+            callback=_show_version,
+            is_eager=True,
+            help="Print the version, generator and schema version, and exit.",
+        ),
+    ] = False,
+) -> None:
+    pass
+
+
+def _at_least_one(param: typer.CallbackParam, value):
+    if value is not None and value < 1:
+        raise typer.BadParameter(f"must be at least 1, got {value}", param=param)
+    return value
+
+
+def _positive(param: typer.CallbackParam, value):
+    if value is not None and not value > 0:
+        raise typer.BadParameter(f"must be greater than 0, got {value}", param=param)
+    return value
+
+
+@command()
 def build(
     source: Annotated[Path, typer.Argument(help="Source root to build (a directory).")],
     out: Annotated[
@@ -35,7 +101,9 @@ def build(
     exclude: Annotated[
         list[str] | None, typer.Option(help="Glob of relative paths to leave out (repeatable).")
     ] = None,
-    max_bytes: Annotated[int, typer.Option(help="Skip larger modules.")] = 8_000_000,
+    max_bytes: Annotated[
+        int, typer.Option(help="Skip larger modules.", callback=_at_least_one)
+    ] = 8_000_000,
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
     follow_symlinks: FollowOpt = False,
 ) -> None:
@@ -139,12 +207,16 @@ def _fail(e: WorkbenchError) -> None:
     raise typer.Exit(2) from None
 
 
-@app.command()
+@command()
 def ingest(
     source: Annotated[Path, typer.Argument(help="Source root to ingest.")],
     store: StoreOpt,
-    exclude: Annotated[list[str] | None, typer.Option(help="Glob of paths to leave out.")] = None,
-    workers: Annotated[int, typer.Option(help="Parse in this many processes.")] = 1,
+    exclude: Annotated[
+        list[str] | None, typer.Option(help="Glob of paths to leave out (repeatable).")
+    ] = None,
+    workers: Annotated[
+        int, typer.Option(help="Parse in this many processes.", callback=_at_least_one)
+    ] = 1,
     follow_symlinks: FollowOpt = False,
 ) -> None:
     """Parse every module into the AST repository (creates the store if needed)."""
@@ -168,20 +240,37 @@ def ingest(
     _echo_skipped(r.skipped)
 
 
-@app.command()
+@command()
 def generate(
     store: StoreOpt,
     workers: Annotated[
-        int | None, typer.Option(help="Worker processes (default: all cores).")
+        int | None,
+        typer.Option(help="Worker processes.", show_default="all cores", callback=_at_least_one),
     ] = None,
     executor: Annotated[
         str, typer.Option(help="process, or dask (a local Dask cluster).")
     ] = "process",
-    source: Annotated[Path | None, typer.Option(help="Source root (default: last ingest).")] = None,
-    retry_failed: Annotated[bool, typer.Option(help="Build failed modules again.")] = False,
-    timeout: Annotated[float | None, typer.Option(help="Seconds one module may take.")] = None,
-    memory_budget_mb: Annotated[int | None, typer.Option(help="Memory per module build.")] = None,
-    quiet: Annotated[bool, typer.Option(help="No progress bar (CI).")] = False,
+    source: Annotated[
+        Path | None, typer.Option(help="Source root.", show_default="the last ingested one")
+    ] = None,
+    retry_failed: Annotated[
+        bool, typer.Option("--retry-failed", help="Build failed modules again.")
+    ] = False,
+    timeout: Annotated[
+        float | None,
+        typer.Option(
+            help="Seconds one module may take.", show_default="no limit", callback=_positive
+        ),
+    ] = None,
+    memory_budget_mb: Annotated[
+        int | None,
+        typer.Option(
+            help="Memory (MB) one module's build may use.",
+            show_default="no limit",
+            callback=_at_least_one,
+        ),
+    ] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", help="No progress bar (CI).")] = False,
 ) -> None:
     """Build the CPGs of pending modules (most-read first, in parallel, resumable)."""
     from workbench.pipeline import generate as run
@@ -195,10 +284,15 @@ def generate(
         memory_budget_mb=memory_budget_mb,
         quiet=quiet,
     )
+    if executor not in ("process", "dask"):
+        typer.echo(f"error: unknown executor {executor!r} (process, dask)", err=True)
+        raise typer.Exit(2)
     try:
         if executor == "dask":
-            from distributed import Client, LocalCluster
-
+            try:
+                from distributed import Client, LocalCluster
+            except ImportError:
+                _fail(MissingDependencyError("dask.distributed", "dask"))
             with (
                 LocalCluster(
                     n_workers=workers or None, threads_per_worker=1, dashboard_address=None
@@ -206,15 +300,10 @@ def generate(
                 Client(cluster) as client,
             ):
                 report = run(st, executor=client.get_executor(), **kw)
-        elif executor == "process":
-            report = run(st, **kw)
         else:
-            typer.echo(f"error: unknown executor {executor!r} (process, dask)", err=True)
-            raise typer.Exit(2)
+            report = run(st, **kw)
     except WorkbenchError as e:
         _fail(e)
-    except ImportError:
-        _fail(MissingDependencyError("dask.distributed", "dask"))
     typer.echo(
         f"{report.planned} planned: {report.ok} ok, {report.failed} failed, "
         f"{report.skipped} skipped in {report.seconds:.1f} s ({report.commits} commits)"
@@ -223,7 +312,7 @@ def generate(
         typer.echo(f"  {f['status']:<8} {f['path']}  {f['error_type']}: {f['error_message']}")
 
 
-@app.command()
+@command()
 def migrate(
     store: StoreOpt,
     plan_only: Annotated[
@@ -234,6 +323,9 @@ def migrate(
     from workbench.store import migrations
 
     st = _open(store)
+    if st.schema_version >= SCHEMA_VERSION:
+        typer.echo(f"nothing to do: store is already at schema v{st.schema_version}")
+        return
     try:
         if plan_only:
             df = migrations.plan(st)
@@ -246,12 +338,15 @@ def migrate(
     typer.echo(f"{st}: legacy columns verified equal")
 
 
-@app.command()
+@command()
 def rollback(store: StoreOpt) -> None:
     """Remove CPG support: CPG tables and fields go, every legacy row stays (v2 -> v1)."""
     from workbench.store import migrations
 
     st = _open(store)
+    if st.schema_version <= 1:
+        typer.echo(f"nothing to do: store is already at schema v{st.schema_version}")
+        return
     try:
         report = migrations.rollback(st)
     except WorkbenchError as e:
@@ -260,13 +355,13 @@ def rollback(store: StoreOpt) -> None:
     typer.echo(f"{st}: legacy columns verified equal")
 
 
-@app.command()
+@command()
 def history(store: StoreOpt) -> None:
     """The store's versions: operation, time, schema version, CPG flag."""
     typer.echo(_open(store).history().to_string(index=False))
 
 
-@app.command()
+@command()
 def sql(
     query: Annotated[str, typer.Argument(help="SQL over the store's tables (DuckDB).")],
     store: StoreOpt,
@@ -282,7 +377,29 @@ def sql(
         raise typer.Exit(2) from None
 
 
-@app.command()
+def _with_paths(store: Path, report):
+    """The report with module keys shown as paths (keys when the store cannot be opened, its
+    modules table is damaged or no longer has the module)."""
+    from workbench.store import open_store
+
+    try:
+        t = open_store(store).read_table("modules")
+        paths = dict(zip(t["module"].to_pylist(), t["path"].to_pylist(), strict=True))
+    except Exception:  # the modules table itself is damaged: keys it is
+        paths = {}
+    report = report.copy()
+    report["modules"] = [
+        _names(sorted((paths.get(k, k) for k in keys), key=str)) for keys in report["modules"]
+    ]
+    return report
+
+
+def _names(names: list, shown: int = 5) -> str:
+    text = ", ".join(str(n) for n in names[:shown])
+    return text + (f" (+{len(names) - shown} more)" if len(names) > shown else "")
+
+
+@command()
 def verify(store: StoreOpt) -> None:
     """Check every data file (presence, size, SHA-256, page checksums) and the logs."""
     from workbench.store.maintenance import verify as run
@@ -294,28 +411,30 @@ def verify(store: StoreOpt) -> None:
     if report.empty:
         typer.echo("ok: every data file verified")
         return
-    typer.echo(report.to_string(index=False))
+    typer.echo(_with_paths(store, report).to_string(index=False))
     raise typer.Exit(1)
 
 
-@app.command()
+@command()
 def repair(
     store: StoreOpt,
     source: Annotated[
-        Path | None, typer.Option(help="Source root (default: the last ingested one).")
+        Path | None, typer.Option(help="Source root.", show_default="the last ingested one")
     ] = None,
 ) -> None:
     """Repair damaged files: rebuild CPG data from source, restore legacy data."""
     from workbench.pipeline import repair as run
 
     try:
-        report = run(store, source)
+        report = run(store, source)  # a path: a store whose log is damaged is repaired too
     except WorkbenchError as e:
         _fail(e)
-    typer.echo("nothing to repair" if report.empty else report.to_string(index=False))
+    typer.echo(
+        "nothing to repair" if report.empty else _with_paths(store, report).to_string(index=False)
+    )
 
 
-@app.command()
+@command()
 def compact(store: StoreOpt) -> None:
     """Rewrite every table as few files sorted by key (keeps lookups fast)."""
     from workbench.store.maintenance import compact as run
@@ -324,7 +443,7 @@ def compact(store: StoreOpt) -> None:
         typer.echo(f"{name}: {before} files -> {after}")
 
 
-@app.command()
+@command()
 def vacuum(
     store: StoreOpt,
     retention_hours: Annotated[int, typer.Option(help="Keep files newer versions need.")] = 168,
@@ -335,7 +454,7 @@ def vacuum(
     typer.echo(f"removed {run(_open(store), retention_hours)} files")
 
 
-@app.command()
+@command()
 def schema(
     table: Annotated[
         str | None, typer.Argument(help="A table name; all tables if omitted.")
@@ -354,12 +473,88 @@ def schema(
             typer.echo(f"  {r.column:<16} {r.type:<22} {r.doc}")
 
 
-@app.command()
-def version() -> None:
-    """Print the version, generator and schema version."""
-    from workbench import GENERATOR, SCHEMA_VERSION, __version__
+@command()
+def status(
+    store: StoreOpt,
+    limit: Annotated[
+        int, typer.Option(help="Pending and failed paths to list.", callback=_at_least_one)
+    ] = 10,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the status as JSON.")] = False,
+) -> None:
+    """What the store holds: versions, schema, flags, tables, modules by status, size."""
+    st = _open(store)
+    try:
+        info = st.status(limit=limit)
+    except WorkbenchError as e:
+        _fail(e)
+    if as_json:
+        typer.echo(json.dumps(info, indent=1))
+        return
+    last = info["last_operation"]
+    flags = ", ".join(f"{k} {'on' if v else 'off'}" for k, v in sorted(info["flags"].items()))
+    latest = "the latest" if info["version"] == info["latest_version"] else "latest "
+    if latest != "the latest":
+        latest += str(info["latest_version"])
+    lines = [
+        f"store      {info['root']}",
+        f"version    {info['version']} ({latest}; {info['versions']} versions in the log)",
+        f"schema     v{info['schema_version']} ({flags})",
+        f"last       {last['operation']} at {_when(last['timestamp'])}",
+        f"size       {_size(info['size_bytes'])} on disk",
+    ]
+    mods = info["modules"]
+    if mods.get("error"):
+        lines.append(f"modules    unreadable: {mods['error']}")
+    else:
+        lines.append(f"modules    {mods['total']}: parse {_counts(mods['parse_status'])}")
+        if info["schema_version"] >= 2:
+            lines.append(f"           cpg {_counts(mods['cpg_status'])}")
+        else:
+            lines.append("           no CPG support yet: `workbench migrate` adds it")
+    for key in ("pending", "failed"):
+        part = info[key]
+        if part["count"]:
+            more = part["count"] - len(part["paths"])
+            lines.append(f"{key:<10} {part['count']}: " + ", ".join(part["paths"]))
+            if more:
+                lines[-1] += f" (+{more} more)"
+    lines.append("tables")
+    for name, t in info["tables"].items():
+        if t.get("error"):
+            lines.append(f"  {name:<14} unreadable: {t['error'][:120]}")
+        else:
+            lines.append(
+                f"  {name:<14} {t['rows']:>10,} rows {t['files']:>5} files {_size(t['bytes']):>10}"
+            )
+    typer.echo("\n".join(lines))
 
-    typer.echo(f"cpg-workbench {__version__} ({GENERATOR}, schema v{SCHEMA_VERSION})")
+
+def _when(timestamp: str) -> str:
+    import datetime as dt
+
+    try:
+        return dt.datetime.fromisoformat(timestamp).strftime("%Y-%m-%d %H:%M:%S %Z")
+    except ValueError:
+        return timestamp
+
+
+def _counts(counts: dict) -> str:
+    return ", ".join(f"{v} {k}" for k, v in counts.items()) or "none"
+
+
+def _size(n: float) -> str:
+    unit = "B"
+    for unit in ("B", "KiB", "MiB", "GiB"):
+        if n < 1024 or unit == "GiB":
+            break
+        n /= 1024
+    return f"{n} B" if unit == "B" else f"{n:.1f} {unit}"
+
+
+@command()
+def version() -> None:
+    """Print the version, generator and schema version (also: workbench --version)."""
+    typer.echo(_version_line())
 
 
 def main() -> None:  # console script entry point

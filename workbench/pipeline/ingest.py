@@ -186,10 +186,10 @@ def _map_chunks(fn, root: str, items: list, limits, workers: int):
     if workers <= 1 or len(items) < 2 * workers:
         yield from fn(root, items, limits)
         return
-    from concurrent.futures import ProcessPoolExecutor
+    from workbench.pipeline.scheduler import process_pool  # workers die with this process
 
     size = max(1, len(items) // (workers * 8))
     chunks = [items[i : i + size] for i in range(0, len(items), size)]
-    with ProcessPoolExecutor(max_workers=workers) as pool:
+    with process_pool(workers) as pool:
         for part in pool.map(fn, [root] * len(chunks), chunks, [limits] * len(chunks)):
             yield from part

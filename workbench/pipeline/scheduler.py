@@ -5,7 +5,8 @@ Workers build batches of modules and write Parquet files; this process commits t
 batches (each commit one store version), so a killed run loses at most the batches not yet
 committed and the next run continues from there. A worker killed by the OS breaks a process
 pool: the batches in flight are then re-run one module at a time in a fresh pool, so only the
-module that kills its worker is marked failed (``WorkerDied``).
+module that kills its worker is marked failed (``WorkerDied``). Pool workers die with the
+process that started them, even when it is killed with ``kill -9`` (:func:`process_pool`).
 
 Examples
 --------
@@ -26,13 +27,19 @@ Examples
 
 from __future__ import annotations
 
+import ctypes
+import multiprocessing
 import os
+import signal
+import sys
+import threading
 import time
 from collections import deque
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Executor, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
+from numbers import Integral
 from pathlib import Path
 
 import pyarrow.compute as pc
@@ -45,7 +52,7 @@ from workbench.pipeline.link import relink
 from workbench.pipeline.worker import build_batch
 from workbench.store import Store, Transaction
 
-__all__ = ["GenerationReport", "ProgressEvent", "generate", "plan"]
+__all__ = ["GenerationReport", "ProgressEvent", "generate", "plan", "process_pool"]
 
 #: In-memory size of a module's CPG while it is built, per node (measured on the stdlib's
 #: largest modules, rounded up): a memory budget becomes a node limit.
@@ -160,7 +167,14 @@ def generate(
         ``tqdm`` bar is shown (terminal or notebook) unless ``quiet``.
     builder
         ``"python"`` or a picklable function ``(bytes, path, limits=...) -> CPG``.
+
+    Raises
+    ------
+    ValueError
+        ``workers``, ``batch_size`` or ``commit_every`` below 1, or ``timeout`` or
+        ``memory_budget_mb`` not positive.
     """
+    _check_options(workers, batch_size, commit_every, timeout, memory_budget_mb)
     store.refresh().require_cpg()
     store.flush_reads()
     source = Path(source) if source else store.last_source()
@@ -193,7 +207,7 @@ def generate(
     queue = deque(tasks[i : i + batch] for i in range(0, len(tasks), batch))
     suspects: deque = deque()  # single-module tasks to run alone after a worker died
     own = executor is None
-    pool = executor or ProcessPoolExecutor(max_workers=workers)
+    pool = executor or process_pool(workers)
     in_flight: dict = {}
     staged: list[dict] = []
     args = (str(store.root), str(source))
@@ -242,7 +256,7 @@ def generate(
                     suspects.extend([it] for it in items)
                 in_flight.clear()
                 pool.shutdown(wait=False, cancel_futures=True)
-                pool = ProcessPoolExecutor(max_workers=workers)
+                pool = process_pool(workers)
             if sum(len(o["results"]) for o in staged) >= commit_every or (
                 staged and not (queue or suspects or in_flight)
             ):
@@ -265,6 +279,89 @@ def generate(
     report.seconds = time.perf_counter() - t0
     emit("done", None)
     return report
+
+
+def _check_options(workers, batch_size, commit_every, timeout, memory_budget_mb) -> None:
+    """Raise ValueError, saying what is allowed, for an option no run can use."""
+    for name, value in (
+        ("workers", workers),
+        ("batch_size", batch_size),
+        ("commit_every", commit_every),
+    ):
+        if value is not None and (isinstance(value, bool) or not isinstance(value, Integral)):
+            raise ValueError(f"{name} must be a whole number >= 1, got {value!r}")
+        if value is not None and value < 1:
+            raise ValueError(f"{name} must be >= 1, got {value}")
+    for name, value, unit in (
+        ("timeout", timeout, "seconds"),
+        ("memory_budget_mb", memory_budget_mb, "MB"),
+    ):
+        if value is not None and not value > 0:  # also refuses NaN
+            raise ValueError(f"{name} must be > 0 {unit} (or None for no limit), got {value!r}")
+
+
+# -- worker processes that die with their parent ---------------------------------------------
+
+#: ``prctl`` option: the signal a process gets when its parent dies (linux/prctl.h).
+PR_SET_PDEATHSIG = 1
+#: Seconds between checks of the portable fallback (where ``prctl`` is unavailable).
+PARENT_POLL_SECONDS = 0.5
+
+
+def process_pool(workers: int) -> ProcessPoolExecutor:
+    """A process pool whose workers die with this process, even with ``kill -9``.
+
+    Without this, a killed parent leaves its workers waiting forever on a queue nobody
+    writes to (each forked worker holds the queue's other end open). Ingest and generation
+    use it. ``prctl``'s signal follows the *thread* that started a worker: submit from a
+    thread that outlives the pool (the pool starts its workers on the first ``submit``).
+    """
+    ctx = multiprocessing.get_context()
+    # fork and spawn make this process the workers' parent; a fork server is their parent
+    # otherwise (and it exits when this process dies, so its workers follow it).
+    parent = None if ctx.get_start_method() == "forkserver" else os.getpid()
+    return ProcessPoolExecutor(
+        max_workers=workers, mp_context=ctx, initializer=die_with_parent, initargs=(parent,)
+    )
+
+
+def die_with_parent(parent: int | None = None) -> None:
+    """Pool initializer: this process gets ``SIGKILL`` when its parent dies.
+
+    On Linux ``prctl(PR_SET_PDEATHSIG, SIGKILL)`` asks the kernel for it; then the parent is
+    checked to still be ``parent`` (the process that started the pool), since it may have
+    died before the request was made. Elsewhere a daemon thread watches ``os.getppid()``
+    change (the orphan is adopted by another process) every :data:`PARENT_POLL_SECONDS`.
+    """
+    parent = os.getppid() if parent is None else parent
+    armed = _set_pdeathsig()
+    if os.getppid() != parent:  # the parent died before (or while) the request was made
+        _die()
+    if not armed:
+        threading.Thread(
+            target=_watch_parent, args=(parent,), name="workbench-parent-watch", daemon=True
+        ).start()
+
+
+def _set_pdeathsig() -> bool:
+    """Ask the kernel to SIGKILL this process when its parent dies; False if unavailable."""
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        return libc.prctl(PR_SET_PDEATHSIG, int(signal.SIGKILL), 0, 0, 0) == 0
+    except (OSError, AttributeError):
+        return False
+
+
+def _watch_parent(parent: int) -> None:
+    while os.getppid() == parent:
+        time.sleep(PARENT_POLL_SECONDS)
+    _die()
+
+
+def _die() -> None:
+    os.kill(os.getpid(), signal.SIGKILL)
 
 
 #: Progress event kind of a module's result status (a module whose source changed since

@@ -433,6 +433,95 @@ class Store:
             self._note_reads(int(k) for k in df["module"].dropna().unique())
         return df
 
+    def status(self, limit: int = 10) -> dict:
+        """A summary of this store version, as plain data (``json.dumps`` takes it; so does
+        ``pd.DataFrame(status["tables"]).T``).
+
+        Keys: ``root``; ``version`` (this one), ``latest_version`` and ``versions`` (how many);
+        ``schema_version``; ``flags``; ``last_operation`` (``operation``, ``timestamp``,
+        ``version``, ``details``); ``tables`` (per table: ``rows``, ``files``, ``bytes`` of
+        this version, from the Delta logs, or an ``error``); ``modules`` (``total`` and counts
+        by ``parse_status`` and by ``cpg_status``; the latter empty below schema v2);
+        ``pending`` and ``failed`` (``count`` and the first ``limit`` ``paths``: modules
+        whose CPG is pending; modules that failed to parse or to build a CPG);
+        ``size_bytes`` (every file under the store directory, earlier versions included).
+
+        >>> import tempfile
+        >>> s = Store.create(tempfile.mkdtemp() + "/s").status()
+        >>> s["version"], s["schema_version"], s["tables"]["modules"]["rows"]
+        (0, 1, 0)
+        """
+        entry = self._entry
+        versions = self._log.versions()
+        tables: dict[str, dict] = {}
+        for name in sorted(entry.tables):
+            try:
+                files = self.files(name)
+            except Exception as e:  # a damaged Delta log: say so, report the rest
+                tables[name] = {"rows": None, "files": None, "bytes": None, "error": str(e)}
+                continue
+            tables[name] = {
+                "rows": sum(f["rows"] or 0 for f in files),
+                "files": len(files),
+                "bytes": sum(f["size"] or 0 for f in files),
+            }
+        modules: dict[str, Any] = {"total": None, "parse_status": {}, "cpg_status": {}}
+        pending: dict[str, Any] = {"count": None, "paths": []}
+        failed: dict[str, Any] = {"count": None, "paths": []}
+        try:
+            names = [
+                n
+                for n in ("path", "parse_status", "cpg_status")
+                if n in self.schema("modules").names
+            ]
+            rows = sorted(
+                self.read_table("modules").select(names).to_pylist(), key=lambda r: r["path"]
+            )
+        except Exception as e:  # a damaged modules table
+            modules["error"] = str(e)
+        else:
+            modules["total"] = len(rows)
+            modules["parse_status"] = dict(sorted(Counter(r["parse_status"] for r in rows).items()))
+            if "cpg_status" in names:
+                modules["cpg_status"] = dict(
+                    sorted(Counter(str(r["cpg_status"]) for r in rows).items())
+                )
+            todo = [r["path"] for r in rows if r.get("cpg_status") == CpgStatus.PENDING]
+            bad = [
+                r["path"]
+                for r in rows
+                if r["parse_status"] == "failed" or r.get("cpg_status") == CpgStatus.FAILED
+            ]
+            pending = {"count": len(todo), "paths": todo[:limit]}
+            failed = {"count": len(bad), "paths": bad[:limit]}
+        size = 0
+        for dirpath, _, filenames in os.walk(self.root):
+            for f in filenames:
+                try:
+                    st = os.lstat(os.path.join(dirpath, f))
+                except OSError:  # removed meanwhile (vacuum, a writer cleaning up)
+                    continue
+                size += st.st_size
+        return {
+            "root": str(self.root),
+            "version": entry.version,
+            "latest_version": versions[-1] if versions else entry.version,
+            "versions": len(versions),
+            "schema_version": entry.schema_version,
+            "flags": self.flags,
+            "last_operation": {
+                "operation": entry.operation,
+                "timestamp": entry.timestamp,
+                "version": entry.version,
+                "details": entry.details,
+            },
+            "tables": tables,
+            "modules": modules,
+            "pending": pending,
+            "failed": failed,
+            "size_bytes": size,
+        }
+
     # -- access statistics ---------------------------------------------------------------
 
     def _note_reads(self, keys) -> None:
