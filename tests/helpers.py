@@ -101,3 +101,23 @@ SAMPLE = __import__("pathlib").Path(__file__).parent.parent / "data" / "sample_p
 SAMPLE_MODULES = sum(1 for _ in SAMPLE.rglob("*.py"))
 SAMPLE_BROKEN = 2
 SAMPLE_OK = SAMPLE_MODULES - SAMPLE_BROKEN
+
+
+def run_python(code: str, crash: str | None = None, timeout: float = 120):
+    """Run ``code`` (dedented) in a fresh interpreter; ``crash`` names the crash point where
+    it kills itself (``WORKBENCH_CRASHPOINT``). Returns the CompletedProcess."""
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if k != "WORKBENCH_CRASHPOINT"}
+    env["PYTHONHASHSEED"] = "0"
+    if crash:
+        env["WORKBENCH_CRASHPOINT"] = crash
+    return subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(code)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import random
 import signal
 import subprocess
@@ -12,6 +11,7 @@ import time
 from pathlib import Path
 
 import pytest
+from helpers import run_python
 
 import workbench as wb
 from workbench.store import Store, open_store
@@ -20,19 +20,7 @@ from workbench.store.migrations import fingerprint, migrate, rollback
 SAMPLE = Path(__file__).parent.parent / "data" / "sample_project"
 
 
-def run(code: str, crash: str | None = None, **kw) -> subprocess.CompletedProcess:
-    env = {**os.environ, "PYTHONHASHSEED": "0"}
-    env.pop("WORKBENCH_CRASHPOINT", None)
-    if crash:
-        env["WORKBENCH_CRASHPOINT"] = crash
-    return subprocess.run(
-        [sys.executable, "-c", textwrap.dedent(code)],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        **kw,
-    )
+run = run_python
 
 
 def counts(store: Store) -> dict:

@@ -7,7 +7,6 @@ before its fix. Real stores, real subprocesses, kill -9 at named crash points.
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import signal
 import subprocess
@@ -19,7 +18,7 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 from deltalake import DeltaTable
-from helpers import SAMPLE_BROKEN, SAMPLE_OK
+from helpers import SAMPLE_BROKEN, SAMPLE_OK, run_python
 
 import workbench as wb
 from workbench.errors import (
@@ -33,18 +32,7 @@ from workbench.store import Store, open_store
 from workbench.store.maintenance import NO_SIDECAR, vacuum, verify
 from workbench.store.migrations import fingerprint, migrate, rollback
 
-
-def run(code: str, crash: str | None = None, timeout: float = 120) -> subprocess.CompletedProcess:
-    env = {k: v for k, v in os.environ.items() if k != "WORKBENCH_CRASHPOINT"}
-    if crash:
-        env["WORKBENCH_CRASHPOINT"] = crash
-    return subprocess.run(
-        [sys.executable, "-c", textwrap.dedent(code)],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-    )
+run = run_python
 
 
 @pytest.fixture
@@ -61,6 +49,18 @@ def assert_cpgs_equal(store: Store, proj) -> None:
     store = open_store(store.root)
     for rel, built in proj.cpgs.items():
         assert store.cpg(rel).equals(built), rel
+
+
+def kill_a_cpg_write(store: Store, src: Path) -> None:
+    """A write of every module's CPG, killed after its nodes and edges were committed to the
+    Delta tables but before the store log names them."""
+    code = f"""
+        import workbench as wb
+        from workbench.store import open_store
+        store = open_store({str(store.root)!r})
+        store.write_cpg(wb.build_project({str(src)!r}).cpgs.values())
+    """
+    assert run(code, crash="write_cpg.cpg_methods").returncode == -signal.SIGKILL
 
 
 def data_file(store: Store, table: str, index: int = 0) -> Path:
@@ -126,7 +126,6 @@ def test_a_commit_never_overwrites_what_a_newer_ingest_did(v2, src, tmp_path):
     mods = store.modules().set_index("path")
     assert "bookshop/admin.py" not in mods.index
     assert mods.cpg_status["bookshop/cli.py"] == "pending"
-    gone = wb.pipeline.project.build_project  # noqa: F841 (keeps the import honest)
     keys = set(store.read_table("modules")["module"].to_pylist())
     for table in ("cpg_nodes", "cpg_edges", "cpg_methods", "cpg_graphs"):
         assert set(store.read_table(table)["module"].to_pylist()) <= keys, table
@@ -223,13 +222,7 @@ def test_repair_without_source_says_what_it_cannot_restore_and_keeps_it(tmp_path
 
 def test_vacuum_after_a_killed_write_keeps_the_logged_version(full, src):
     store, proj = full
-    code = f"""
-        import workbench as wb
-        from workbench.store import open_store
-        store = open_store({str(store.root)!r})
-        store.write_cpg(wb.build_project({str(src)!r}).cpgs.values())
-    """
-    assert run(code, crash="write_cpg.cpg_methods").returncode == -signal.SIGKILL
+    kill_a_cpg_write(store, src)
     vacuum(open_store(store.root), retention_hours=0)
     assert verify(store).empty
     assert_cpgs_equal(store, proj)
@@ -268,13 +261,7 @@ def test_uncommitted_files_of_a_dead_process_are_removed_by_the_next_writer(full
 
 def test_a_crash_does_not_make_later_writes_restore_untouched_tables(full, src):
     store, _ = full
-    code = f"""
-        import workbench as wb
-        from workbench.store import open_store
-        store = open_store({str(store.root)!r})
-        store.write_cpg(wb.build_project({str(src)!r}).cpgs.values())
-    """
-    assert run(code, crash="write_cpg.cpg_methods").returncode == -signal.SIGKILL
+    kill_a_cpg_write(store, src)
     for value in (False, True, False, True):
         open_store(store.root).set_flag("cpg", value)
     restores = [h["operation"] for h in DeltaTable(str(store.root / "cpg_nodes")).history()].count(
