@@ -27,9 +27,11 @@ __all__ = [
     "NotFoundError",
     "NulByteError",
     "ParseError",
+    "QueryError",
     "SchemaVersionError",
     "SourceError",
     "SourceTooLargeError",
+    "StoreBusyError",
     "StoreError",
     "StoreExistsError",
     "StoreNotFoundError",
@@ -175,3 +177,11 @@ class FeatureDisabledError(StoreError):
 
 class CorruptionError(StoreError):
     """Stored data failed verification (checksum, size, missing file)."""
+
+
+class QueryError(StoreError):
+    """DuckDB refused or could not run a SQL query over a store; the message is DuckDB's."""
+
+
+class StoreBusyError(StoreError):
+    """Another process holds the store's write lock and the caller chose not to wait."""
