@@ -33,6 +33,7 @@ workbench.errors.QueryError: ...Permission Error: Cannot access file "/tmp/out.c
 
 from __future__ import annotations
 
+import os
 import re
 import threading
 from collections.abc import Callable, Mapping, Sequence
@@ -61,7 +62,7 @@ _CONFIG = {
     "python_enable_replacements": False,
     "allow_persistent_secrets": False,
 }
-_PARSER = None  # the connection :func:`_referenced` parses with
+_PARSER = None  # (pid, connection) :func:`_referenced` parses with
 _PARSER_LOCK = threading.Lock()
 _DENIED = re.compile(r'Cannot access file "([^"]*)"')
 _NO_TABLE = re.compile(r"Table with name (.+?) does not exist")
@@ -191,12 +192,15 @@ def _referenced(query: str) -> set[str] | None:
     import duckdb
 
     with _PARSER_LOCK:
-        if _PARSER is None:
-            _PARSER = duckdb.connect(
-                config={**_CONFIG, "enable_external_access": False, "lock_configuration": True}
+        if _PARSER is None or _PARSER[0] != os.getpid():  # never a connection from before fork
+            _PARSER = (
+                os.getpid(),
+                duckdb.connect(
+                    config={**_CONFIG, "enable_external_access": False, "lock_configuration": True}
+                ),
             )
         try:
-            return {n.lower() for n in _PARSER.get_table_names(query)}
+            return {n.lower() for n in _PARSER[1].get_table_names(query)}
         except duckdb.Error:
             return None  # several statements, refused, or not SQL: verify every table
 

@@ -122,7 +122,7 @@ class Store:
         self._module_index: tuple[int, dict] | None = None
         self._reads: Counter[int] = Counter()
         if not read_only:  # counts still in memory at exit or garbage collection are kept
-            weakref.finalize(self, _spool_counter, root, self._reads)
+            weakref.finalize(self, _spool_counter, root, self._reads, os.getpid())
 
     def __enter__(self) -> Store:
         return self
@@ -633,9 +633,10 @@ def _write_spool(root: Path, reads: Counter, when: dt.datetime) -> None:
     os.replace(tmp, folder / f"{name}.json")
 
 
-def _spool_counter(root: Path, reads: Counter) -> None:
-    """Move the counts out of ``reads`` into a spool file (best effort: statistics)."""
-    if not reads:
+def _spool_counter(root: Path, reads: Counter, pid: int | None = None) -> None:
+    """Move the counts out of ``reads`` into a spool file (best effort: statistics); with
+    ``pid``, only in that process (a forked child must not count its parent's reads)."""
+    if not reads or (pid is not None and pid != os.getpid()):
         return
     counts = Counter(reads)
     reads.clear()
