@@ -28,9 +28,11 @@ __all__ = [
     "NotRegularFileError",
     "NulByteError",
     "ParseError",
+    "QueryError",
     "SchemaVersionError",
     "SourceError",
     "SourceTooLargeError",
+    "StoreBusyError",
     "StoreError",
     "StoreExistsError",
     "StoreNotFoundError",
@@ -196,3 +198,11 @@ class CorruptionError(StoreError):
 class StoreChangedError(StoreError):
     """The store changed under an operation or an open Store object (another process rolled
     it back, vacuumed the files of the version being read, ...); the message says what to do."""
+
+
+class QueryError(StoreError):
+    """DuckDB refused or could not run a SQL query over a store; the message is DuckDB's."""
+
+
+class StoreBusyError(StoreError):
+    """Another process holds the store's write lock and the caller chose not to wait."""

@@ -23,7 +23,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 
-from workbench.errors import CorruptionError, SchemaVersionError
+from workbench.errors import CorruptionError, SchemaVersionError, StoreBusyError
 
 __all__ = ["LogEntry", "StoreLog", "write_lock"]
 
@@ -195,13 +195,20 @@ class StoreLog:
 
 
 @contextmanager
-def write_lock(root: Path):
-    """Serialise writers of one store (an exclusive ``flock`` on ``_workbench/lock``)."""
+def write_lock(root: Path, *, wait: bool = True):
+    """Serialise writers of one store (an exclusive ``flock`` on ``_workbench/lock``).
+
+    With ``wait=False``, raise :class:`~workbench.errors.StoreBusyError` at once when another
+    writer holds the lock.
+    """
     path = root / META_DIR / "lock"
     path.parent.mkdir(parents=True, exist_ok=True)
     fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
     try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX if wait else fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise StoreBusyError(root, "another process is writing to the store") from None
         yield
     finally:
         fcntl.flock(fd, fcntl.LOCK_UN)

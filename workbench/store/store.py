@@ -28,9 +28,12 @@ import json
 import os
 import shutil
 import signal
+import time
+import uuid
+import weakref
 from collections import Counter
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -43,6 +46,7 @@ from workbench.cpg.schema import (
     ACCESS_STATS,
     CPG_TABLES,
     SCHEMA_VERSION,
+    TABLES,
     CpgStatus,
     tables_for,
 )
@@ -51,6 +55,7 @@ from workbench.errors import (
     FeatureDisabledError,
     NotFoundError,
     SchemaVersionError,
+    StoreBusyError,
     StoreChangedError,
     StoreError,
     StoreExistsError,
@@ -72,7 +77,11 @@ __all__ = ["FLAGS", "Store", "crashpoint", "open_store", "provide"]
 FLAGS: dict[str, bool] = {"cpg": False}
 
 LEGACY_TABLES = ("modules", "functions")
+#: Reads counted in memory before they are persisted (without waiting; see
+#: :meth:`Store.flush_reads`).
 AUTO_FLUSH_READS = 1000
+#: Where counts wait that a process could not persist (under ``_workbench``).
+READS_DIR = "reads"
 
 #: Operations on a store that layers above it provide (``ingest``, ``generate``,
 #: ``write_cpg``): the store calls them without importing those layers.
@@ -118,6 +127,8 @@ class Store:
         self._module_index: tuple[int, dict] | None = None
         self._reads: Counter[int] = Counter()
         self._session: Session | None = None
+        if not read_only:  # counts still in memory at exit or garbage collection are kept
+            weakref.finalize(self, _spool_counter, root, self._reads, os.getpid())
 
     def __enter__(self) -> Store:
         return self
@@ -126,9 +137,13 @@ class Store:
         self.close()
 
     def close(self) -> None:
-        """Persist the read counts gathered so far (see :meth:`flush_reads`) and end this
+        """Persist the read counts gathered so far, without waiting: into ``access_stats``
+        (see :meth:`flush_reads`) unless another process is writing, else into a file under
+        ``_workbench/reads/`` that a later flush adds. A store that is never closed leaves
+        its counts there when it is garbage-collected or the interpreter exits. Ends this
         object's staging session (files staged and never committed are deleted)."""
-        self.flush_reads()
+        if self._reads and not self._persist_reads():
+            self._spool_reads()
         if self._session is not None:
             self._session.close()
             self._session = None
@@ -404,34 +419,42 @@ class Store:
     def sql(self, query: str, params: Sequence | dict | None = None) -> pd.DataFrame:
         """Run SQL (DuckDB) over the tables of this store version; parameters are bound.
 
-        Every table of the schema version is a view of the same name.
+        Every table of the schema version is a view of the same name. The query can read
+        nothing else and write nothing: no ``COPY ... TO``, ``ATTACH``, other files,
+        extensions or settings (see :mod:`workbench.store.sql`). The data files it reads are
+        verified first (once per process). Modules in a ``module`` column of the result count
+        as read (see :meth:`flush_reads`).
 
+        Raises
+        ------
+        CorruptionError
+            A data file the query would read is damaged (the message names the table, the
+            file and its modules).
+        FeatureDisabledError
+            The query names a CPG table and CPG support is off.
+        QueryError
+            DuckDB refused the query or failed (its message).
+
+        Examples
+        --------
         >>> import tempfile
         >>> s = Store.create(tempfile.mkdtemp() + "/s")
         >>> int(s.sql("SELECT count(*) AS n FROM modules WHERE language = ?", ["python"]).n[0])
         0
         """
-        import duckdb
+        from workbench.store import sql
 
-        con = duckdb.connect()
-        for name in self._entry.tables:
-            t, version = self._current(name)
-            files = t.sql_files(version)
-            if files:
-                listing = ", ".join("'" + f.replace("'", "''") + "'" for f in files)
-                con.execute(
-                    f"CREATE VIEW {name} AS SELECT * FROM "
-                    f"read_parquet([{listing}], union_by_name = true)"
-                )
-            else:
-                con.register(name, t.schema.empty_table())
-        try:
-            df = con.execute(query, params).df() if params else con.sql(query).df()
-        finally:
-            con.close()
-        if "module" in df.columns and len(df) and "access_stats" in self._entry.tables:
+        tables = {name: self._current(name) for name in self._entry.tables}
+        df = sql.query(self.root, tables, query, params, missing_table=self._missing_table)
+        if "module" in df.columns and len(df):
             self._note_reads(int(k) for k in df["module"].dropna().unique())
         return df
+
+    def _missing_table(self, name: str) -> None:
+        """A query named a table this store version lacks: a declared table of a later
+        schema version means CPG support is off (say how to switch it on)."""
+        if name in TABLES and name not in self._entry.tables:
+            self.require_cpg()
 
     def status(self, limit: int = 10) -> dict:
         """A summary of this store version, as plain data (``json.dumps`` takes it; so does
@@ -524,38 +547,94 @@ class Store:
 
     # -- access statistics ---------------------------------------------------------------
 
-    def _note_reads(self, keys) -> None:
+    def _note_reads(self, keys: Iterable[int]) -> None:
+        """Count reads of modules in memory; persist them (without waiting) once
+        :data:`AUTO_FLUSH_READS` have gathered."""
+        if self.read_only or "access_stats" not in self._entry.tables:
+            return
         self._reads.update(keys)
-        if sum(self._reads.values()) >= AUTO_FLUSH_READS and not self.read_only:
-            self.flush_reads()
+        if self._reads.total() >= AUTO_FLUSH_READS:
+            self._persist_reads()
 
-    def flush_reads(self) -> None:
-        """Add the reads counted in memory to ``access_stats`` (one store version).
+    def _persist_reads(self) -> bool:
+        """Add the counted reads to ``access_stats`` if no other process is writing; never
+        waits and never fails a read (on failure the counts stay in memory)."""
+        try:
+            return self.flush_reads(wait=False)
+        except StoreError:  # a read-only file system, ...: reading goes on
+            return False
+
+    def flush_reads(self, *, wait: bool = True) -> bool:
+        """Add the reads counted so far to ``access_stats`` (one store version).
 
         Reads of a module, its functions or its CPG (and SQL results with a ``module`` column)
-        are counted; generation builds the most-read modules first.
+        are counted in memory; generation builds the most-read modules first. Counts that
+        processes could not persist when they closed (another process was writing) wait in
+        ``_workbench/reads/`` and are added too.
+
+        Parameters
+        ----------
+        wait
+            Wait for a running writer. With ``False``, return ``False`` at once if another
+            process holds the write lock (the counts stay in memory).
+
+        Returns
+        -------
+        bool
+            Whether the counts are persisted (also when there was nothing to persist).
         """
-        if not self._reads or self.read_only or "access_stats" not in self._entry.tables:
+        if self.read_only or "access_stats" not in self._entry.tables:
             self._reads.clear()
-            return
-        reads, self._reads = self._reads, Counter()
-        now = dt.datetime.now(dt.UTC)
-        with self.transaction("access") as tx:
-            rows = {r["module"]: r for r in tx.read("access_stats").to_pylist()}
-            for key, n in reads.items():
-                row = rows.setdefault(key, {"module": key, "reads": 0, "last_read": now})
-                row["reads"] += n
-                row["last_read"] = now
-            tx.replace_modules(
-                "access_stats",
-                set(rows),
-                pa.Table.from_pylist(list(rows.values()), schema=ACCESS_STATS),
-            )
+            return True
+        if not self._reads and not _spooled(self.root):
+            return True
+        mine = Counter(self._reads)
+        taken: list[tuple[Counter, dt.datetime]] = []  # spooled counts removed from disk
+        try:
+            with self.transaction("access", wait=wait) as tx:
+                if not tx.has_table("access_stats"):  # rolled back to v1 meanwhile
+                    self._reads.clear()
+                    return True
+                counts = [(mine, dt.datetime.now(dt.UTC))]
+                spooled = _spooled(self.root)  # again, under the lock
+                counts += [_read_spool(path) for path in spooled]
+                rows = {r["module"]: r for r in tx.read("access_stats").to_pylist()}
+                for reads, when in counts:
+                    for key, n in reads.items():
+                        row = rows.setdefault(key, {"module": key, "reads": 0, "last_read": when})
+                        row["reads"] += n
+                        row["last_read"] = max(row["last_read"], when)
+                tx.replace_modules(
+                    "access_stats",
+                    set(rows),
+                    pa.Table.from_pylist(list(rows.values()), schema=ACCESS_STATS),
+                )
+                tx.details = {"reads": sum(c.total() for c, _ in counts), "spooled": len(spooled)}
+                # before the commit: a crash from here on loses these counts, never doubles them
+                for path, spool in zip(spooled, counts[1:], strict=True):
+                    path.unlink(missing_ok=True)
+                    taken.append(spool)
+        except StoreBusyError:
+            if wait:
+                raise
+            return False
+        except BaseException:
+            for reads, when in taken:  # the commit failed: put them back
+                _write_spool(self.root, reads, when)
+            raise
+        self._reads.subtract(mine)
+        for key in [k for k, n in self._reads.items() if n <= 0]:
+            del self._reads[key]
+        return True
+
+    def _spool_reads(self) -> None:
+        """Leave the counted reads in ``_workbench/reads/`` for a later flush (no lock)."""
+        _spool_counter(self.root, self._reads)
 
     # -- writing -----------------------------------------------------------------------
 
     @contextmanager
-    def transaction(self, operation: str) -> Iterator[Transaction]:
+    def transaction(self, operation: str, *, wait: bool = True) -> Iterator[Transaction]:
         """Write to the store: everything the block changes becomes one new store version.
 
         Takes the store's write lock (waiting for a running writer), undoes what an
@@ -564,8 +643,13 @@ class Store:
         store-log entry makes the changes visible at once; when it raises, nothing is. This
         object then reads the new version.
 
+        With ``wait=False`` it does not wait for a running writer: it raises
+        :class:`~workbench.errors.StoreBusyError` at once.
+
         Raises
         ------
+        StoreBusyError
+            ``wait=False`` and another process holds the write lock: nothing was changed.
         StoreError
             The store is a read-only view (:meth:`at`), or the file system refused a write
             (read-only, full, permissions): nothing was changed.
@@ -584,7 +668,7 @@ class Store:
         if self.read_only:
             raise StoreError(self.root, f"store version {self.version} is a read-only view")
         try:
-            with write_lock(self.root):
+            with write_lock(self.root, wait=wait):
                 base = self._recover()
                 tx = Transaction(self, base, operation)
                 yield tx
@@ -718,6 +802,44 @@ class Store:
         """Build the CPGs of pending modules: :func:`workbench.pipeline.generate` on this
         store (same options: ``workers``, ``executor``, ``retry_failed``, ``timeout``, ...)."""
         return _provided("generate")(self, **options)
+
+
+def _spooled(root: Path) -> list[Path]:
+    """Files of read counts left by processes that could not persist them."""
+    folder = root / META_DIR / READS_DIR
+    return sorted(folder.glob("*.json")) if folder.is_dir() else []
+
+
+def _read_spool(path: Path) -> tuple[Counter, dt.datetime]:
+    try:
+        data = json.loads(path.read_text())
+        reads = Counter({int(k): int(n) for k, n in data["reads"].items()})
+        return reads, dt.datetime.fromisoformat(data["last_read"])
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return Counter(), dt.datetime.now(dt.UTC)  # unreadable: dropped with the file
+
+
+def _write_spool(root: Path, reads: Counter, when: dt.datetime) -> None:
+    """Write read counts to a new file under ``_workbench/reads/`` (atomically renamed)."""
+    folder = root / META_DIR / READS_DIR
+    folder.mkdir(parents=True, exist_ok=True)
+    name = f"{time.time_ns()}-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+    tmp = folder / f".{name}.tmp"
+    tmp.write_text(
+        json.dumps({"reads": {str(k): n for k, n in reads.items()}, "last_read": when.isoformat()})
+    )
+    os.replace(tmp, folder / f"{name}.json")
+
+
+def _spool_counter(root: Path, reads: Counter, pid: int | None = None) -> None:
+    """Move the counts out of ``reads`` into a spool file (best effort: statistics); with
+    ``pid``, only in that process (a forked child must not count its parent's reads)."""
+    if not reads or (pid is not None and pid != os.getpid()):
+        return
+    counts = Counter(reads)
+    reads.clear()
+    with suppress(OSError):  # a read-only or full file system: the counts are lost
+        _write_spool(root, counts, dt.datetime.now(dt.UTC))
 
 
 def open_store(path: str | os.PathLike) -> Store:

@@ -65,6 +65,7 @@ class StoreTable:
         self.schema = schema
         self._snapshots: dict[int, tuple[DeltaTable, ds.Dataset | None]] = {}
         self._row_groups: dict[int, list] = {}
+        self._files: dict[int, list[dict]] = {}
 
     # -- lifecycle ---------------------------------------------------------------------
 
@@ -168,23 +169,23 @@ class StoreTable:
         return t if columns is not None else t.cast(self.schema)
 
     def files(self, version: int) -> list[dict]:
-        """The data files of a version: path, size, rows and key range."""
-        actions = pa.table(self.delta(version).get_add_actions(flatten=True))
-        rows = actions.to_pylist()
-        key = self.key
-        return [
-            {
-                "path": r["path"],
-                "size": r["size_bytes"],
-                "rows": r["num_records"],
-                "min": r.get(f"min.{key}") if key else None,
-                "max": r.get(f"max.{key}") if key else None,
-            }
-            for r in rows
-        ]
-
-    def sql_files(self, version: int) -> list[str]:
-        return [u.removeprefix("file://") for u in self.delta(version).file_uris()]
+        """The data files of a version: path, size, rows and key range (a version never
+        changes, so the list is read from the Delta log once)."""
+        cached = self._files.get(version)
+        if cached is None:
+            actions = pa.table(self.delta(version).get_add_actions(flatten=True))
+            key = self.key
+            cached = self._files[version] = [
+                {
+                    "path": r["path"],
+                    "size": r["size_bytes"],
+                    "rows": r["num_records"],
+                    "min": r.get(f"min.{key}") if key else None,
+                    "max": r.get(f"max.{key}") if key else None,
+                }
+                for r in actions.to_pylist()
+            ]
+        return [dict(f) for f in cached]
 
     # -- writing -------------------------------------------------------------------------
 
@@ -257,6 +258,12 @@ class StoreTable:
     def expected_digest(self, name: str) -> str | None:
         side = self._sidecar(name)
         return side.get("sha256") if side else None
+
+    def recorded_modules(self, name: str) -> list[int] | None:
+        """Module keys a data file holds as its sidecar records them (None without one);
+        never read from the file itself, which may be damaged."""
+        side = self._sidecar(name)
+        return side.get("modules") if side else None
 
     def modules_in(self, name: str) -> set[int]:
         """Module keys a data file holds: from its sidecar, else from its module column."""

@@ -183,23 +183,25 @@ class Transaction:
         """Selected columns of the rows matching a SQL condition (DuckDB, multi-threaded, the
         filter pushed into the Parquet scan): for large tables where few rows match.
 
-        ``where`` is SQL over the table's columns; values go in ``params`` (``$name``).
-        """
-        import duckdb
+        ``where`` is SQL over the table's columns; values go in ``params`` (``$name``). The
+        files are verified before DuckDB reads them (see :mod:`workbench.store.sql`).
 
-        files = self._table(name).sql_files(self._version(name))
-        if not files:
-            schema = self.schema(name)
-            return pa.schema([schema.field(c) for c in columns]).empty_table()
-        listing = ", ".join("'" + f.replace("'", "''") + "'" for f in files)
-        con = duckdb.connect()
-        try:
-            return con.sql(
-                f"SELECT {', '.join(columns)} FROM read_parquet([{listing}]) WHERE {where}",
-                params=params,
-            ).to_arrow_table()
-        finally:
-            con.close()
+        Raises
+        ------
+        CorruptionError
+            A data file of the table is damaged (the message names it and its modules).
+        """
+        from workbench.store import sql
+
+        return sql.scan(
+            self._store.root,
+            self._table(name),
+            self._version(name),
+            columns,
+            where,
+            params,
+            schema=self.schema(name),
+        )
 
     def files(self, name: str) -> list[dict]:
         """The data files of a table as this transaction sees them: ``path`` (relative to

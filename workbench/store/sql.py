@@ -1,0 +1,315 @@
+"""SQL over a store: DuckDB on a locked-down connection, over data files verified first.
+
+DuckDB does not check Parquet page checksums, so a data file with a flipped byte could
+answer with wrong rows. Before DuckDB reads a table, each of its data files is verified once
+per process (:func:`verified_paths`, cached by path, size, modification time and inode): its
+SHA-256 against the digest recorded when it was written (``_workbench/files/<table>/
+<file>.json``, a sidecar) or, for a file without one, a pyarrow read with page checksums. A
+damaged file raises :class:`~workbench.errors.CorruptionError` naming the table, the file and
+the modules it holds (from the sidecar, never from the damaged bytes). Only the tables a
+query names are verified; DuckDB may read no other file, so a table the query reaches in a
+way the parser cannot see (``query_table('cpg_nodes')``) is refused, verified, and the query
+run again.
+
+User SQL runs on a fresh in-memory connection that can read only those files: the tables
+are views created first, then ``allowed_paths`` is set to the verified files, external
+access is disabled (no ``COPY ... TO``, ``ATTACH`` of files, reading other files,
+``INSTALL`` or ``LOAD``) and the configuration locked (no ``SET``/``RESET`` undoes it).
+What a query creates (tables, views) lives in memory and is gone when it ends. DuckDB's
+errors become :class:`~workbench.errors.QueryError`.
+
+Examples
+--------
+>>> import tempfile
+>>> from workbench.store import Store
+>>> store = Store.create(tempfile.mkdtemp() + "/s")
+>>> int(store.sql("SELECT count(*) AS n FROM modules").n[0])
+0
+>>> store.sql("COPY modules TO '/tmp/out.csv'")
+Traceback (most recent call last):
+...
+workbench.errors.QueryError: ...Permission Error: Cannot access file "/tmp/out.csv"...
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import threading
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from workbench.errors import CorruptionError, QueryError
+from workbench.store.table import StoreTable, _sha256
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+__all__ = ["check_file", "forget_verified", "query", "scan", "verified_paths"]
+
+#: Files verified in this process: (path, size, mtime_ns, inode). Data files are never
+#: changed in place, so a file whose size, mtime or inode changed is verified again.
+_VERIFIED: set[tuple[str, int, int, int]] = set()
+#: Settings of every SQL connection: nothing is installed or loaded behind the user's back,
+#: Python variables are not tables, secrets are never written.
+_CONFIG = {
+    "autoinstall_known_extensions": False,
+    "autoload_known_extensions": False,
+    "python_enable_replacements": False,
+    "allow_persistent_secrets": False,
+}
+_PARSER = None  # (pid, connection) :func:`_referenced` parses with
+_PARSER_LOCK = threading.Lock()
+_DENIED = re.compile(r'Cannot access file "([^"]*)"')
+_NO_TABLE = re.compile(r"Table with name (.+?) does not exist")
+#: Modules a damage report lists before it says how many more there are.
+_SHOW_MODULES = 50
+
+
+def forget_verified() -> None:
+    """Forget which files this process verified (the next query verifies them again)."""
+    _VERIFIED.clear()
+
+
+def check_file(table: StoreTable, f: Mapping) -> str | None:
+    """None if a data file is whole, else what is wrong with it.
+
+    Parameters
+    ----------
+    table
+        The table the file belongs to.
+    f
+        The file as :meth:`StoreTable.files` gives it (``path`` relative to the table's
+        directory, ``size`` as the Delta log records it).
+    """
+    path = table.path / f["path"]
+    try:
+        size = path.stat().st_size
+    except FileNotFoundError:
+        return "missing"
+    if size != f["size"]:
+        return f"size {size} != {f['size']} recorded"
+    digest = table.expected_digest(f["path"])
+    if digest is not None:  # covers every byte: page data, page headers and the footer
+        return None if _sha256(path) == digest else "checksum mismatch (SHA-256 of the file)"
+    try:
+        pq.ParquetFile(path, page_checksum_verification=True).read(use_threads=False)
+    except Exception as e:  # pyarrow raises OSError/ArrowInvalid for corrupt pages
+        return f"unreadable: {type(e).__name__}: {str(e)[:160]}"
+    return None
+
+
+def verified_paths(root: Path, table: StoreTable, version: int) -> list[str]:
+    """The absolute paths of a table version's data files, each verified (once per process).
+
+    Raises
+    ------
+    CorruptionError
+        A file is missing, of the wrong size or damaged; the message names the table, the
+        file and the modules it holds, as the file's sidecar records them.
+    """
+    out = []
+    for f in table.files(version):
+        path = table.path / f["path"]
+        try:
+            st = path.stat()
+        except FileNotFoundError:
+            raise _damaged(root, table, f, "missing") from None
+        key = (str(path), st.st_size, st.st_mtime_ns, st.st_ino)
+        if key not in _VERIFIED:
+            problem = check_file(table, f)
+            if problem is not None:
+                raise _damaged(root, table, f, problem)
+            _VERIFIED.add(key)
+        out.append(str(path))
+    return out
+
+
+def _damaged(root: Path, table: StoreTable, f: Mapping, problem: str) -> CorruptionError:
+    modules = table.recorded_modules(f["path"])
+    if modules is None:
+        held = (
+            f"modules in key range {f['min']}..{f['max']} (no sidecar lists them)"
+            if f.get("min") is not None
+            else "modules unknown (no sidecar lists them)"
+        )
+    elif not modules:
+        held = "no module's rows"
+    else:
+        keys = sorted(modules)
+        held = "modules " + ", ".join(map(str, keys[:_SHOW_MODULES]))
+        if len(keys) > _SHOW_MODULES:
+            held += f" and {len(keys) - _SHOW_MODULES} more"
+    err = CorruptionError(
+        root,
+        f"table {table.name}: data file {f['path']} is damaged ({problem}); it holds {held}. "
+        f"Nothing was read from it: run `workbench repair --store {root}`",
+    )
+    err.table, err.file, err.modules = table.name, f["path"], modules
+    return err
+
+
+def _connect(views: Mapping[str, list[str] | pa.Schema], allowed: Sequence[str]):
+    """A locked-down in-memory connection with one view per table.
+
+    ``views`` maps a table name to its data files, or to its schema when it has none.
+    DuckDB may read the ``allowed`` files and no others.
+    """
+    import duckdb
+
+    con = duckdb.connect(config=dict(_CONFIG))
+    try:
+        con.execute("SET allowed_paths = ?", [list(allowed)])
+        for name, files in views.items():
+            if isinstance(files, pa.Schema):
+                con.register(name, files.empty_table())
+            else:
+                listing = ", ".join("'" + f.replace("'", "''") + "'" for f in files)
+                con.execute(
+                    f'CREATE VIEW "{name}" AS SELECT * FROM '
+                    f"read_parquet([{listing}], union_by_name = true)"
+                )
+        con.execute("SET enable_external_access = false")
+        con.execute("SET lock_configuration = true")
+    except BaseException:
+        con.close()
+        raise
+    return con
+
+
+def _referenced(query: str) -> set[str] | None:
+    """Lower-cased names of the tables a query mentions; None if the parser cannot tell.
+
+    DuckDB binds the statements to name their tables, and binding can act (``EXPORT
+    DATABASE`` creates its directory), so this too runs on a locked-down connection: one per
+    process, without tables.
+    """
+    global _PARSER
+    import duckdb
+
+    with _PARSER_LOCK:
+        if _PARSER is None or _PARSER[0] != os.getpid():  # never a connection from before fork
+            _PARSER = (
+                os.getpid(),
+                duckdb.connect(
+                    config={**_CONFIG, "enable_external_access": False, "lock_configuration": True}
+                ),
+            )
+        try:
+            return {n.lower() for n in _PARSER[1].get_table_names(query)}
+        except duckdb.Error:
+            return None  # several statements, refused, or not SQL: verify every table
+
+
+def query(
+    root: Path,
+    tables: Mapping[str, tuple[StoreTable, int]],
+    sql: str,
+    params: Sequence | Mapping | None = None,
+    *,
+    missing_table: Callable[[str], None] | None = None,
+) -> pd.DataFrame:
+    """Run user SQL over the given tables (name -> (table, Delta version)).
+
+    Parameters
+    ----------
+    root
+        The store's directory (for messages).
+    tables
+        Every table the query may read, each a view of the same name.
+    sql
+        One or more statements; the result is the last one's.
+    params
+        Values bound to ``?`` or ``$name`` placeholders.
+    missing_table
+        Called with the name of a table DuckDB does not know, before the
+        :class:`~workbench.errors.QueryError` is raised (to raise a better error).
+
+    Raises
+    ------
+    CorruptionError
+        A data file the query would read is damaged.
+    QueryError
+        DuckDB refused the query or failed (the message is DuckDB's).
+    """
+    import duckdb
+    import pandas as pd
+
+    names = _referenced(sql)
+    wanted = None if names is None else {n for n in tables if n.lower() in names}
+    while True:
+        allowed, views = [], {}
+        for name, (t, version) in tables.items():
+            files = t.files(version)
+            if not files:
+                views[name] = t.schema
+            elif wanted is None or name in wanted:
+                views[name] = verified_paths(root, t, version)
+                allowed += views[name]
+            else:
+                views[name] = [str(t.path / f["path"]) for f in files]
+        try:
+            con = _connect(views, allowed)
+        except duckdb.Error as e:  # a footer DuckDB cannot parse: verify to say which file
+            for t, version in tables.values():
+                verified_paths(root, t, version)
+            raise QueryError(root, str(e)) from None
+        try:
+            result = con.execute(sql, params) if params else con.sql(sql)
+            return result.df() if result is not None else pd.DataFrame()
+        except duckdb.PermissionException as e:
+            denied = _DENIED.search(str(e))
+            ours = {f for v in views.values() if isinstance(v, list) for f in v}
+            if wanted is not None and denied and denied.group(1) in ours - set(allowed):
+                wanted = None  # a store table the parser did not see: verify all, run again
+                continue
+            raise QueryError(root, str(e)) from None
+        except duckdb.CatalogException as e:
+            absent = _NO_TABLE.search(str(e))
+            if absent and missing_table is not None:
+                missing_table(absent.group(1).strip('"').lower())
+            raise QueryError(root, str(e)) from None
+        except duckdb.Error as e:
+            raise QueryError(root, str(e)) from None
+        finally:
+            con.close()
+
+
+def scan(
+    root: Path,
+    table: StoreTable,
+    version: int,
+    columns: Sequence[str],
+    where: str,
+    params: Mapping | None = None,
+    schema: pa.Schema | None = None,
+) -> pa.Table:
+    """Selected columns of the rows of a table version matching a SQL condition, read by
+    DuckDB from verified files on a locked-down connection (see :func:`query`).
+
+    Raises
+    ------
+    CorruptionError
+        A data file of the table is damaged.
+    QueryError
+        The condition is not valid SQL over the table's columns.
+    """
+    import duckdb
+
+    schema = schema or table.schema
+    files = verified_paths(root, table, version)
+    if not files:
+        return pa.schema([schema.field(c) for c in columns]).empty_table()
+    con = _connect({"t": files}, files)
+    try:
+        return con.sql(
+            f"SELECT {', '.join(columns)} FROM t WHERE {where}", params=params
+        ).to_arrow_table()
+    except duckdb.Error as e:
+        raise QueryError(root, f"scan of {table.name}: {e}") from None
+    finally:
+        con.close()
