@@ -4,7 +4,9 @@ The visitor emits AST rows (plain tuples, turned into Arrow once per module), th
 method with an explicit frame stack (loops, ``except``, ``finally``), the def/use events of each
 CFG node and the call sites. When a method is complete the language-neutral passes
 (:mod:`workbench.passes`) derive dominators, post-dominators, control dependence and reaching
-definitions from it. Calls are resolved after the walk, when every scope is known.
+definitions from it. The scopes, classes and imports it meets are recorded with
+:mod:`workbench.frontends.python.resolution`, whose :class:`~.resolution.Resolver` resolves the
+call sites after the walk, when every scope is known.
 
 CFG model (documented in the README as well):
 
@@ -29,24 +31,33 @@ from __future__ import annotations
 import ast
 from collections.abc import Iterable
 
-from workbench.cpg.schema import CfgLabel, EdgeKind, NodeKind, Resolution, Subkind
+from workbench.cpg.schema import CfgLabel, EdgeKind, NodeKind, Subkind
 from workbench.frontends.python.kinds import (
     AUGOPS,
     BINOPS,
     BOOLOPS,
-    BUILTINS,
     CHAINED_COMPARISON,
     CMPOPS,
+    CODE_MAX,
     COMPREHENSIONS,
     GENERIC_EXPRS,
     PATTERNS,
     UNARYOPS,
 )
+from workbench.frontends.python.resolution import (
+    ClassInfo,
+    Resolver,
+    Scope,
+    ScopeKind,
+    absolute_module,
+    attr_path,
+    dotted,
+    from_import_binding,
+    import_binding,
+)
 from workbench.passes.cdg import control_dependences
 from workbench.passes.dominators import immediate_dominators, predecessors, reverse_postorder
 from workbench.passes.reaching_defs import DEF, KILL, USE, reaching_definitions
-
-CODE_MAX = 240
 
 # Node kinds and subkinds as local constants (plain str: cheaper to store than enum members).
 _METHOD = str(NodeKind.METHOD)
@@ -72,13 +83,15 @@ _LOOP, _EXCEPT, _FINALLY = 0, 1, 2
 _J_RETURN, _J_BREAK, _J_CONTINUE, _J_RAISE = 0, 1, 2, 3
 
 # Scope kinds.
-_SC_MODULE, _SC_FUNCTION, _SC_CLASS, _SC_COMP = 0, 1, 2, 3
-# Kinds of named definitions in a scope.
-_D_FUNC, _D_CLASS, _D_IMPORT = 0, 1, 2
-_UNBOUND = object()
+_SC_MODULE, _SC_FUNCTION, _SC_CLASS, _SC_COMP = (
+    ScopeKind.MODULE,
+    ScopeKind.FUNCTION,
+    ScopeKind.CLASS,
+    ScopeKind.COMPREHENSION,
+)
 
 _Load, _Store = ast.Load, ast.Store
-_Name, _Attribute, _Constant, _Call = ast.Name, ast.Attribute, ast.Constant, ast.Call
+_Name, _Attribute, _Constant = ast.Name, ast.Attribute, ast.Constant
 _ARG_LABELS = [str(i) for i in range(256)]
 
 #: Edge kinds in the order their rows are written.
@@ -118,32 +131,9 @@ class TooManyNodes(Exception):
     """Raised inside the builder when the node limit is reached."""
 
 
-class _Scope:
-    __slots__ = ("cls", "defs", "globals", "kind", "locals", "parent")
-
-    def __init__(self, kind: int, parent: _Scope | None, cls: _ClassInfo | None = None):
-        self.kind = kind
-        self.parent = parent
-        self.locals: set[str] = set()
-        self.defs: dict[str, tuple] = {}
-        self.globals: set[str] = set()
-        self.cls = cls
-
-
-class _ClassInfo:
-    __slots__ = ("bases", "full", "methods", "scope")
-
-    def __init__(self, full: str, scope: _Scope, bases: list[str]):
-        self.full = full
-        self.scope = scope  # where the class statement stands (to resolve base names)
-        self.bases = bases
-        self.methods: dict[str, tuple[str, int]] = {}
-
-
 class _Method:
     __slots__ = (
         "catch",
-        "cls",
         "edges",
         "end_line",
         "events",
@@ -161,7 +151,6 @@ class _Method:
         "params",
         "parent",
         "raises",
-        "self_name",
         "stmt_entries",
         "stmts",
         "subkind",
@@ -180,8 +169,6 @@ class _Method:
         self.nesting = 0
         self.is_generator = False
         self.is_async = False
-        self.cls: _ClassInfo | None = None
-        self.self_name: str | None = None
         self.params = 0
         self.mccabe = 1
         self.raises = False  # has exception edges
@@ -223,10 +210,10 @@ class Builder:
         self.meth: _Method | None = None
         self.mid = 0
         self.events: list = []
-        self.scope: _Scope | None = None
+        self.scope: Scope | None = None
         self.depth = 0
         self.prefix = ""  # qualname prefix for definitions in the current scope
-        self.module_scope: _Scope | None = None
+        self.module_scope: Scope | None = None
         sd = {}
         for name in dir(self):
             if name.startswith("_s_") and hasattr(ast, name[3:]):
@@ -480,7 +467,7 @@ class Builder:
         self.rows.append(
             (_FIELD, None, None, attr, None, attr, el, ec - width, el, ec, nid, 2, self.mid, None)
         )
-        path = _attr_path(node)
+        path = attr_path(node)
         if path is not None:
             ctx = node.ctx.__class__
             if ctx is _Load:
@@ -496,11 +483,7 @@ class Builder:
         nid = self._add(_CALL, _OP, "NamedExpr", "<operator>.assignment", node, parent, order)
         self._expr(node.value, nid, 2)
         self._expr(node.target, nid, 1)
-        if self.scope.kind == _SC_COMP:  # PEP 572: binds in the enclosing function scope
-            s = self.scope
-            while s.kind == _SC_COMP and s.parent is not None:
-                s = s.parent
-            s.locals.add(node.target.id)
+        self.scope.bind_named_expr(node.target.id)  # PEP 572: may bind in an outer scope
         return nid
 
     def _x_Call(self, node, parent, order):
@@ -527,7 +510,7 @@ class Builder:
             adst.append(aid)
             alab.append(kw.arg if kw.arg is not None else "**")
         self.name_patch[nid] = self.rows[fid][R_CODE]
-        self.calls.append((nid, f, self.scope, self.meth))
+        self.calls.append((nid, f, self.scope, self.mid))
         return nid
 
     def _x_Lambda(self, node, parent, order):
@@ -577,7 +560,7 @@ class Builder:
         if t.__class__ is _Name:
             ev.insert(k, (USE, t.id, tid))
         elif t.__class__ is _Attribute:
-            path = _attr_path(t)
+            path = attr_path(t)
             if path is not None:
                 ev.insert(k, (USE, path, tid))
         return self._cfg(nid, front, ev)
@@ -668,16 +651,13 @@ class Builder:
         nid = self._add(_IMPORT, Subkind.IMPORT, "Import", None, s, parent, order)
         ev = self.events = []
         for i, a in enumerate(s.names, 1):
-            if a.asname:
-                bound, target = a.asname, a.name
-            else:
-                bound = target = a.name.partition(".")[0]
+            bound, target = import_binding(a.name, a.asname)
             self._alias(a, nid, i, bound, target, ev)
         return self._cfg(nid, front, ev)
 
     def _s_ImportFrom(self, s, parent, order, front):
         written = "." * s.level + (s.module or "")
-        base = self._absolute_module(s.module, s.level)
+        base = absolute_module(self.module_name, self.is_package, s.module, s.level)
         nid = self._add(_IMPORT, Subkind.IMPORT_FROM, "ImportFrom", written, s, parent, order)
         self.full_patch[nid] = base
         ev = self.events = []
@@ -685,30 +665,15 @@ class Builder:
             if a.name == "*":
                 self._add(_IMPORT, Subkind.ALIAS, "alias", "*", a, nid, i)
                 continue
-            bound = a.asname or a.name
-            self._alias(a, nid, i, bound, f"{base}.{a.name}" if base else a.name, ev)
+            bound, target = from_import_binding(base, a.name, a.asname)
+            self._alias(a, nid, i, bound, target, ev)
         return self._cfg(nid, front, ev)
 
     def _alias(self, a, parent, order, bound, target, ev):
         aid = self._add(_IMPORT, Subkind.ALIAS, "alias", bound, a, parent, order)
         self.full_patch[aid] = target
         ev.append((DEF, bound, aid))
-        sc = self.scope
-        sc.locals.add(bound)
-        sc.defs[bound] = (_D_IMPORT, target, None)
-
-    def _absolute_module(self, module: str | None, level: int) -> str:
-        if level == 0:
-            return module or ""
-        parts = self.module_name.split(".")
-        if not self.is_package:
-            parts = parts[:-1]
-        if level - 1 > len(parts):
-            return "." * level + (module or "")
-        parts = parts[: len(parts) - (level - 1)]
-        if module:
-            parts.append(module)
-        return ".".join(parts)
+        self.scope.define_import(bound, target)
 
     def _condition_head(self, s, sub, parent, order, front) -> tuple[int, int]:
         """The CONTROL_STRUCTURE of an if/while and its test as the branching CFG node."""
@@ -1027,10 +992,7 @@ class Builder:
         full = self.full_patch[mid]
         self.full_patch[ref] = full
         ev.append((DEF, s.name, ref))
-        sc.locals.add(s.name)
-        sc.defs[s.name] = (_D_FUNC, full, mid)
-        if sc.kind == _SC_CLASS and sc.cls is not None:
-            sc.cls.methods[s.name] = (full, mid)
+        sc.define_function(s.name, full, mid)
         self.events = ev
         return self._cfg(ref, front, ev)
 
@@ -1052,12 +1014,11 @@ class Builder:
             o += 1
         sc = self.scope
         full = self._full(self.prefix + s.name)
-        info = _ClassInfo(full, sc, [p for p in map(_dotted, s.bases) if p])
+        info = ClassInfo(full, sc, [p for p in map(dotted, s.bases) if p])
         self.full_patch[ref] = full
         self._method(s, ref, o, Subkind.CLASS_BODY, s.name, None, code=None, cls=info)
         ev.append((DEF, s.name, ref))
-        sc.locals.add(s.name)
-        sc.defs[s.name] = (_D_CLASS, full, info)
+        sc.define_class(s.name, info)
         self.events = ev
         return self._cfg(ref, front, ev)
 
@@ -1088,7 +1049,7 @@ class Builder:
         code,
         is_async=False,
         static=False,
-        cls: _ClassInfo | None = None,
+        cls: ClassInfo | None = None,
     ) -> int:
         """Emit a METHOD with its own CFG; return its id."""
         outer = self.meth
@@ -1122,14 +1083,14 @@ class Builder:
         self.meth = m
         parent_scope = self.scope
         if sub == Subkind.MODULE:
-            scope = _Scope(_SC_MODULE, None)
+            scope = Scope(_SC_MODULE, None)
             self.module_scope = scope
         elif sub == Subkind.CLASS_BODY:
-            scope = _Scope(_SC_CLASS, parent_scope, cls)
+            scope = Scope(_SC_CLASS, parent_scope, cls)
         elif sub == Subkind.FUNCTION or sub == Subkind.LAMBDA:
-            scope = _Scope(_SC_FUNCTION, parent_scope)
+            scope = Scope(_SC_FUNCTION, parent_scope)
         else:
-            scope = _Scope(_SC_COMP, parent_scope)
+            scope = Scope(_SC_COMP, parent_scope)
         self.scope = scope
         self.depth = 0
         self.prefix = prefix
@@ -1143,20 +1104,13 @@ class Builder:
                 scope.locals.add(a.arg)
             m.params = o - 1
         m.events[mid] = ev
-        # self/cls of methods: calls on them resolve in the class
-        in_class = parent_scope is not None and parent_scope.kind == _SC_CLASS
-        if sub == Subkind.FUNCTION and in_class and not static:
-            first = args.posonlyargs + args.args
-            if first:
-                m.cls = parent_scope.cls
-                m.self_name = first[0].arg
-        elif (
-            outer is not None
-            and outer.cls is not None
-            and sub != Subkind.CLASS_BODY
-            and outer.self_name not in scope.locals  # closures see the method's self
-        ):
-            m.cls, m.self_name = outer.cls, outer.self_name
+        # self/cls of methods (and their closures): calls on them resolve in the class
+        first = None
+        if sub == Subkind.FUNCTION:
+            positional = args.posonlyargs or args.args
+            if positional:
+                first = positional[0].arg
+        scope.bind_receiver(first, static=static)
         front = [(mid, None)]
         if sub == Subkind.LAMBDA:
             bid = self._synth(
@@ -1385,14 +1339,16 @@ class Builder:
     # -- call resolution --------------------------------------------------------------------
 
     def _resolve_calls(self) -> None:
+        """Resolve every call site: full name, resolution, CALL edge, methods' fan-out."""
         cs, cd, cl = self.edges[_E[EdgeKind.CALL]]
         fan: dict[int, set[str]] = {}
         full_patch, res_patch = self.full_patch, self.res_patch
-        for cid, func, scope, meth in self.calls:
-            res, full, target = self._resolve(func, scope, meth)
+        resolve = Resolver(self.module_scope).resolve_call
+        for cid, func, scope, mid in self.calls:
+            res, full, target = resolve(func, scope)
             full_patch[cid] = full
             res_patch[cid] = res
-            fan.setdefault(meth.id, set()).add(full)
+            fan.setdefault(mid, set()).add(full)
             if target is not None:
                 cs.append(cid)
                 cd.append(target)
@@ -1403,100 +1359,6 @@ class Builder:
                 if callees:
                     row[15] = len(callees)
 
-    def _resolve(self, func, scope: _Scope, meth: _Method):
-        cls = func.__class__
-        if cls is _Name:
-            return self._lookup(func.id, scope)
-        if cls is _Attribute:
-            attr = func.attr
-            value = func.value
-            if (
-                value.__class__ is _Call
-                and value.func.__class__ is _Name
-                and value.func.id == "super"
-                and meth.cls is not None
-            ):
-                for base in meth.cls.bases:
-                    found = self._class_member(self._class_of(base, meth.cls.scope), attr)
-                    if found:
-                        return (str(Resolution.METHOD), found[0], found[1])
-                return (str(Resolution.METHOD), f"{meth.cls.full}.{attr}", None)
-            path = _dotted(func)
-            if path is None:
-                return (str(Resolution.UNRESOLVED), _dotted_or_code(func), None)
-            head, _, rest = path.partition(".")
-            if meth.self_name is not None and head == meth.self_name and "." not in rest:
-                found = self._class_member(meth.cls, rest)
-                if found:
-                    return (str(Resolution.METHOD), found[0], found[1])
-                return (str(Resolution.METHOD), f"{meth.cls.full}.{rest}", None)
-            res, full, _ = self._lookup(head, scope)
-            if res == Resolution.IMPORT:
-                return (res, f"{full}.{rest}", None)
-            if res == Resolution.CLASS:
-                info = self._class_of(head, scope)
-                if "." not in rest and info is not None:
-                    found = self._class_member(info, rest)
-                    if found:
-                        return (str(Resolution.METHOD), found[0], found[1])
-                base = info.full if info is not None else head
-                return (str(Resolution.METHOD), f"{base}.{rest}", None)
-            if res == Resolution.BUILTIN:
-                return (res, f"builtins.{path}", None)
-            return (str(Resolution.UNRESOLVED), path, None)
-        return (str(Resolution.UNRESOLVED), _dotted_or_code(func), None)
-
-    def _binding(self, name: str, scope: _Scope):
-        """LEGB: the definition ``name`` refers to at ``scope``.
-
-        Returns the scope's def tuple, ``None`` for a variable or parameter, or ``_UNBOUND``.
-        """
-        cur = self.module_scope if name in scope.globals else scope
-        while cur is not None:
-            if cur is not scope and cur.kind == _SC_CLASS:
-                cur = cur.parent
-                continue
-            if name in cur.locals:
-                return cur.defs.get(name)
-            cur = cur.parent
-        return _UNBOUND
-
-    def _lookup(self, name: str, scope: _Scope):
-        """Resolve a called name: (resolution, full name, target METHOD id)."""
-        d = self._binding(name, scope)
-        if d is _UNBOUND:
-            if name in BUILTINS:
-                return (str(Resolution.BUILTIN), f"builtins.{name}", None)
-            return (str(Resolution.UNRESOLVED), name, None)
-        if d is None:
-            return (str(Resolution.UNRESOLVED), name, None)
-        kind, full, target = d
-        if kind == _D_FUNC:
-            return (str(Resolution.LOCAL), full, target)
-        if kind == _D_IMPORT:
-            return (str(Resolution.IMPORT), full, None)
-        found = self._class_member(target, "__init__")
-        if found:
-            return (str(Resolution.CLASS), found[0], found[1])
-        return (str(Resolution.CLASS), f"{full}.__init__", None)
-
-    def _class_of(self, name: str, scope: _Scope) -> _ClassInfo | None:
-        d = self._binding(name, scope)
-        return d[2] if d and d is not _UNBOUND and d[0] == _D_CLASS else None
-
-    def _class_member(self, info: _ClassInfo | None, attr: str, depth: int = 0):
-        """Find ``attr`` in a class or its bases defined in this module (in MRO-ish order)."""
-        if info is None or depth > 20:
-            return None
-        found = info.methods.get(attr)
-        if found:
-            return found
-        for base in info.bases:
-            found = self._class_member(self._class_of(base, info.scope), attr, depth + 1)
-            if found:
-                return found
-        return None
-
 
 _COMP_SUBKINDS = frozenset(str(s) for s, _ in COMPREHENSIONS.values())
 
@@ -1504,32 +1366,6 @@ _COMP_SUBKINDS = frozenset(str(s) for s, _ in COMPREHENSIONS.values())
 def _bslice(line: str, start: int, end: int | None) -> str:
     """Slice a line by UTF-8 byte offsets (what ast reports) and decode."""
     return line.encode("utf-8", "surrogatepass")[start:end].decode("utf-8", "replace")
-
-
-def _attr_path(node: ast.Attribute) -> str | None:
-    """``a.b.c`` for an attribute chain rooted at a name, else None."""
-    parts = [node.attr]
-    v = node.value
-    while v.__class__ is _Attribute:
-        parts.append(v.attr)
-        v = v.value
-    if v.__class__ is not _Name:
-        return None
-    parts.append(v.id)
-    parts.reverse()
-    return ".".join(parts)
-
-
-def _dotted(node: ast.AST) -> str | None:
-    if node.__class__ is _Name:
-        return node.id
-    if node.__class__ is _Attribute:
-        return _attr_path(node)
-    return None
-
-
-def _dotted_or_code(node: ast.AST) -> str:
-    return _dotted(node) or ast.unparse(node)[:CODE_MAX]
 
 
 def _all_args(args: ast.arguments) -> Iterable[ast.arg]:

@@ -105,6 +105,9 @@ COMPREHENSIONS: dict[type, tuple[str, str]] = {
     ast.GeneratorExp: (S.GENEXP, "<genexpr>"),
 }
 
+#: The longest ``code`` text kept for a node (and for an unresolved callee's full name).
+CODE_MAX = 240
+
 #: Names of the builtins module: calls to them resolve as ``builtins.NAME``.
 BUILTINS: frozenset[str] = frozenset(dir(builtins))
 
