@@ -18,6 +18,7 @@ import time
 import uuid
 from pathlib import Path
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.dataset as ds
@@ -38,6 +39,11 @@ ROW_GROUP = 65536
 ROW_GROUPS: dict[str, int] = {"cpg_nodes": 16384, "cpg_edges": 16384, "cpg_methods": 2048}
 #: The file group of rows owned by modules.
 PART = "part"
+#: Row-group size of the files of other groups (rows no single module owns, such as the
+#: cross-module call edges): a lookup of one module reads one small group of such a file.
+GROUP_ROW_GROUP = 2048
+#: Files of at most this many rows are held whole in memory by lookups (one read per version).
+SMALL_FILE = 65536
 _FORMAT = ds.ParquetFileFormat(
     default_fragment_scan_options=ds.ParquetFragmentScanOptions(page_checksum_verification=True)
 )
@@ -138,30 +144,44 @@ class StoreTable:
         return t
 
     def lookup(self, version: int, key: int) -> pa.Table:
-        """Rows whose first key column equals ``key``, reading only the row groups whose
-        statistics admit it (page checksums verified). Footers are parsed once per version."""
+        """Rows whose key equals ``key`` (page checksums verified).
+
+        Footers are parsed once per version. A large file is read only in the row groups whose
+        statistics admit the key; a small file (up to :data:`SMALL_FILE` rows, such as the
+        cross-module edges or a compacted methods table) is read whole once per version and
+        sliced by binary search on its sorted key.
+        """
         index = self._row_groups.get(version)
         if index is None:
-            index = []
-            col = self.key
-            for f in self.files(version):
-                pf = pq.ParquetFile(self.path / f["path"], page_checksum_verification=True)
-                pos = pf.schema_arrow.get_field_index(col)
-                groups = []
-                for i in range(pf.metadata.num_row_groups):
-                    st = pf.metadata.row_group(i).column(pos).statistics
-                    groups.append((i, st.min, st.max) if st and st.has_min_max else (i, None, None))
-                index.append((pf, groups))
+            index = [self._lookup_index(f) for f in self.files(version)]
             self._row_groups = {version: index}  # keep one version's open files
         parts = []
-        for pf, groups in index:
-            wanted = [i for i, lo, hi in groups if lo is None or lo <= key <= hi]
+        for kind, source, meta in index:
+            if kind == "small":
+                lo = int(np.searchsorted(meta, key, side="left"))
+                hi = int(np.searchsorted(meta, key, side="right"))
+                if hi > lo:
+                    parts.append(source.slice(lo, hi - lo))
+                continue
+            wanted = [i for i, lo, hi in meta if lo is None or lo <= key <= hi]
             if wanted:
-                t = pf.read_row_groups(wanted)
+                t = source.read_row_groups(wanted)
                 parts.append(t.filter(pc.equal(t[self.key], key)))
         if not parts:
             return self.schema.empty_table()
         return pa.concat_tables(parts).cast(self.schema)
+
+    def _lookup_index(self, f: dict) -> tuple:
+        if f["rows"] is not None and f["rows"] <= SMALL_FILE:
+            t = self.read_file(f["path"])  # written sorted by key
+            return ("small", t, t[self.key].to_numpy())
+        pf = pq.ParquetFile(self.path / f["path"], page_checksum_verification=True)
+        pos = pf.schema_arrow.get_field_index(self.key)
+        groups = []
+        for i in range(pf.metadata.num_row_groups):
+            st = pf.metadata.row_group(i).column(pos).statistics
+            groups.append((i, st.min, st.max) if st and st.has_min_max else (i, None, None))
+        return ("groups", pf, groups)
 
     def read_file(self, name: str, columns: list[str] | None = None) -> pa.Table:
         """One data file's rows (page checksums verified), in this table's schema."""
@@ -195,7 +215,11 @@ class StoreTable:
         return path.split("-", 1)[0]
 
     def write_file(
-        self, table: pa.Table, prefix: str = PART, into: Path | None = None
+        self,
+        table: pa.Table,
+        prefix: str = PART,
+        into: Path | None = None,
+        row_group: int | None = None,
     ) -> AddAction:
         """Write one sorted Parquet file (not yet committed) into the table's folder, or into
         ``into`` (a staging folder: moved into the table's folder when committed); return its
@@ -211,7 +235,7 @@ class StoreTable:
                 fh,
                 compression="zstd",
                 compression_level=3,
-                row_group_size=self.row_group,
+                row_group_size=row_group or self.row_group,
                 write_page_checksum=True,
                 use_dictionary=self._dictionary_columns,
                 column_encoding=self._delta_columns,

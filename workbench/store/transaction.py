@@ -53,7 +53,7 @@ import pyarrow.compute as pc
 
 from workbench.cpg.schema import TABLES, tables_for
 from workbench.errors import NotFoundError, StoreError
-from workbench.store.table import PART, StoreTable
+from workbench.store.table import GROUP_ROW_GROUP, PART, StoreTable
 
 if TYPE_CHECKING:
     from workbench.store.log import LogEntry
@@ -285,7 +285,7 @@ class Transaction:
         group = _check_group(group)
         old = [f["path"] for f in self.files(name) if t.group_of(f["path"]) == group]
         adds = (
-            [t.write_file(self._cast(name, rows), prefix=group)]
+            [t.write_file(self._cast(name, rows), prefix=group, row_group=GROUP_ROW_GROUP)]
             if rows is not None and (rows.num_rows)
             else []
         )
