@@ -268,7 +268,7 @@ def test_every_writer_outside_the_store_uses_only_public_names():
                 and node.attr.startswith("_")
                 and not node.attr.startswith("__")
                 and isinstance(node.value, ast.Name)
-                and node.value.id in ("store", "st", "tx", "self.store")
+                and node.value.id in ("store", "st", "tx")
             ):
                 bad.append(f"{path.relative_to(root)}:{node.lineno}: {node.value.id}.{node.attr}")
     assert bad == []

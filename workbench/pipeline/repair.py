@@ -127,13 +127,13 @@ class _Repair:
 
     def restore(self, table: str, file: str, modules: list[int]) -> None:
         tx = self.tx
+        # without the file's module list nothing can be restored by key
+        lost = bool(restore_rows(tx, table, file, modules)) if modules else True
         if table not in LEGACY:  # bookkeeping (access counts, cache, telemetry): expendable
-            lost = restore_rows(tx, table, file, modules) if modules else {None}
             if lost:
                 tx.replace_files(table, [file])
-            self.note(table, file, "restored" if not lost else "removed (expendable)", modules)
+            self.note(table, file, "removed (expendable)" if lost else "restored", modules)
             return
-        lost = restore_rows(tx, table, file, modules) if modules else {None}
         if lost and self.source is None:
             self.note(
                 table,
