@@ -45,7 +45,7 @@ from pathlib import Path
 import pyarrow.compute as pc
 
 from workbench.cpg.schema import CpgStatus
-from workbench.errors import NotFoundError, StoreChangedError
+from workbench.errors import NotFoundError, StoreChangedError, StoreError
 from workbench.frontends.python import GENERATOR
 from workbench.pipeline.builds import CPG_ROWS, record_builds
 from workbench.pipeline.link import relink
@@ -182,21 +182,180 @@ def generate(
         raise NotFoundError(f"source root {source} not found: pass source=")
     tasks = plan(store, retry_failed)
     workers = workers or os.cpu_count() or 1
-    report = GenerationReport(planned=len(tasks), workers=workers)
-    t0 = time.perf_counter()
-    bar = None
-    if progress is None and not quiet and tasks:
-        from tqdm.auto import tqdm
-
-        bar = tqdm(total=len(tasks), unit="module", desc="generate")
     budget = (memory_budget_mb or 0) * 1024 * 1024
-    max_nodes = budget // BYTES_PER_NODE if budget else 4_000_000
-    batch = batch_size or max(1, min(16, len(tasks) // (workers * 4) or 1))
+    run = _Run(
+        store,
+        source,
+        tasks,
+        workers=workers,
+        executor=executor,
+        batch=batch_size or max(1, min(16, len(tasks) // (workers * 4) or 1)),
+        budget=budget,
+        max_nodes=budget // BYTES_PER_NODE if budget else 4_000_000,
+        timeout=timeout,
+        commit_every=commit_every,
+        builder=builder,
+    )
+    return run.execute(progress, quiet)
+
+
+class _Run:
+    """One generation run: a queue of batches, the executor running them, and the batches
+    built but not yet committed.
+
+    :meth:`execute` loops: :meth:`_fill` submits batches up to the concurrency limit,
+    :meth:`_collect` takes the finished ones (a broken process pool sends its batches back one
+    module at a time: :meth:`_restart`), and :meth:`_commit_if_due` commits every
+    ``commit_every`` modules. At the end the cross-module edges are relinked.
+    """
+
+    def __init__(
+        self,
+        store,
+        source,
+        tasks,
+        *,
+        workers,
+        executor,
+        batch,
+        budget,
+        max_nodes,
+        timeout,
+        commit_every,
+        builder,
+    ) -> None:
+        self.store = store
+        self.tasks = tasks
+        self.workers = workers
+        self.budget = budget
+        self.commit_every = commit_every
+        self.report = GenerationReport(planned=len(tasks), workers=workers)
+        self.queue = deque(tasks[i : i + batch] for i in range(0, len(tasks), batch))
+        #: single-module tasks to run alone after a process pool broke
+        self.suspects: deque = deque()
+        self.own = executor is None
+        self.pool = executor
+        self.in_flight: dict = {}
+        self.staged: list[dict] = []
+        # workers stage files in this process's session: they live as long as it does
+        self.args = (str(store.root), str(source))
+        self.build_args = (max_nodes, timeout, builder, store.session_id)
+        self.emit: Callable[[str, str | None], None] = lambda kind, module: None
+
+    def execute(self, progress, quiet: bool) -> GenerationReport:
+        """Run every batch, commit, relink; return the report."""
+        t0 = time.perf_counter()
+        bar = None
+        if progress is None and not quiet and self.tasks:
+            from tqdm.auto import tqdm
+
+            bar = tqdm(total=len(self.tasks), unit="module", desc="generate")
+        self.emit = _emitter(self.report, len(self.tasks), t0, progress, bar)
+        if self.own:
+            self.pool = process_pool(self.workers)
+        try:
+            while self.queue or self.suspects or self.in_flight:
+                limit = 1 if self.suspects else _concurrency(self.workers, self.budget)
+                self._fill(limit)
+                done, _ = wait(list(self.in_flight), return_when=FIRST_COMPLETED)
+                if self._collect(done, limit) and self.own:
+                    self._restart()
+                self._commit_if_due()
+        finally:
+            if self.own:
+                self.pool.shutdown(wait=True, cancel_futures=True)
+            if bar is not None:
+                bar.close()
+        if self.tasks:
+            with self.store.transaction("link") as tx:
+                _require_cpg_tables(tx)
+                relink(tx)
+        self.report.seconds = time.perf_counter() - t0
+        self.emit("done", None)
+        return self.report
+
+    def _fill(self, limit: int) -> None:
+        """Submit batches until ``limit`` are in flight: suspects first, alone; when memory
+        is short (a limit below two per worker) batches are halved."""
+        while len(self.in_flight) < limit and (self.suspects or self.queue):
+            if self.suspects:
+                self._submit(self.suspects.popleft())
+                continue
+            items = self.queue.popleft()
+            if limit < self.workers * 2 and len(items) > 1:
+                half = len(items) // 2
+                self.queue.appendleft(items[half:])
+                items = items[:half]
+            self._submit(items)
+
+    def _submit(self, items) -> None:
+        fut = self.pool.submit(build_batch, *self.args, items, *self.build_args)
+        self.in_flight[fut] = items
+        for _, rel, _ in items:
+            self.emit("started", rel)
+
+    def _collect(self, done, limit: int) -> bool:
+        """Take the results of finished batches; True if the process pool broke.
+
+        A batch the broken pool lost goes back one module at a time; a module that ran
+        alone when the pool broke killed its worker and fails (``WorkerDied``). An exception
+        of the executor itself (e.g. Dask's ``KilledWorker``) fails the batch's modules with
+        its type and message. Errors of this machine, which no retry of the modules would
+        change (``OSError`` such as a full disk, :class:`StoreError`), stop the run: what
+        was committed stays, and the next run resumes from there.
+        """
+        broken = False
+        for fut in done:
+            items = self.in_flight.pop(fut)
+            try:
+                out = fut.result()
+            except BrokenProcessPool:
+                broken = True
+                if len(items) != 1 or limit != 1:
+                    self.suspects.extend([it] for it in items)
+                    continue
+                out = _died(items)
+            except (OSError, StoreError) as e:
+                e.add_note(
+                    f"generation stopped after {self.report.commits} commits; "
+                    "run generate() again to resume"
+                )
+                raise
+            except Exception as e:
+                out = _died(items, type(e).__name__, str(e))
+            self.staged.append(out)
+            for r in out["results"]:
+                _count(self.report, r)
+                self.emit(_EVENTS.get(r["status"], r["status"]), r["path"])
+        return broken
+
+    def _restart(self) -> None:
+        """Replace a broken process pool; its batches in flight died with it and go back
+        one module at a time."""
+        for items in self.in_flight.values():
+            self.suspects.extend([it] for it in items)
+        self.in_flight.clear()
+        self.pool.shutdown(wait=False, cancel_futures=True)
+        self.pool = process_pool(self.workers)
+
+    def _commit_if_due(self) -> None:
+        """Commit when ``commit_every`` modules are staged, or when nothing is left to run."""
+        staged = sum(len(o["results"]) for o in self.staged)
+        last = not (self.queue or self.suspects or self.in_flight)
+        if self.staged and (staged >= self.commit_every or last):
+            _commit(self.store, self.staged, self.report)
+            self.report.commits += 1
+            self.staged = []
+            self.emit("committed", None)
+
+
+def _emitter(report: GenerationReport, total: int, t0: float, progress, bar):
+    """The function that reports one event to ``progress`` (or the ``tqdm`` bar)."""
 
     def emit(kind: str, module: str | None) -> None:
         done = report.ok + report.failed + report.skipped
         ev = ProgressEvent(
-            kind, module, done, len(tasks), report.failed, report.skipped, time.perf_counter() - t0
+            kind, module, done, total, report.failed, report.skipped, time.perf_counter() - t0
         )
         if progress is not None:
             progress(ev)
@@ -204,81 +363,7 @@ def generate(
             bar.update(1)
             bar.set_postfix(failed=report.failed, skipped=report.skipped, refresh=False)
 
-    queue = deque(tasks[i : i + batch] for i in range(0, len(tasks), batch))
-    suspects: deque = deque()  # single-module tasks to run alone after a worker died
-    own = executor is None
-    pool = executor or process_pool(workers)
-    in_flight: dict = {}
-    staged: list[dict] = []
-    args = (str(store.root), str(source))
-    session = store.session_id  # workers stage files in it: they live as long as this process
-
-    def submit(items) -> None:
-        fut = pool.submit(build_batch, *args, items, max_nodes, timeout, builder, session)
-        in_flight[fut] = items
-        for _, rel, _ in items:
-            emit("started", rel)
-
-    try:
-        while queue or suspects or in_flight:
-            limit = 1 if suspects else _concurrency(workers, budget)
-            while len(in_flight) < limit and (suspects or queue):
-                if suspects:
-                    submit(suspects.popleft())
-                    continue
-                items = queue.popleft()
-                if limit < workers * 2 and len(items) > 1:  # memory is short: smaller batches
-                    half = len(items) // 2
-                    queue.appendleft(items[half:])
-                    items = items[:half]
-                submit(items)
-            done, _ = wait(list(in_flight), return_when=FIRST_COMPLETED)
-            broken = False
-            for fut in done:
-                items = in_flight.pop(fut)
-                try:
-                    out = fut.result()
-                except BrokenProcessPool:
-                    broken = True
-                    if len(items) == 1 and limit == 1:  # it ran alone: it is the culprit
-                        out = _died(items)
-                    else:
-                        suspects.extend([it] for it in items)
-                        continue
-                except Exception as e:  # a remote executor's failure (e.g. a killed worker)
-                    out = _died(items, type(e).__name__, str(e))
-                staged.append(out)
-                for r in out["results"]:
-                    _count(report, r)
-                    emit(_EVENTS.get(r["status"], r["status"]), r["path"])
-            if broken and own:
-                for items in in_flight.values():  # they died with the pool
-                    suspects.extend([it] for it in items)
-                in_flight.clear()
-                pool.shutdown(wait=False, cancel_futures=True)
-                pool = process_pool(workers)
-            if sum(len(o["results"]) for o in staged) >= commit_every or (
-                staged and not (queue or suspects or in_flight)
-            ):
-                _commit(store, staged, report)
-                report.commits += 1
-                staged = []
-                emit("committed", None)
-    finally:
-        if own:
-            pool.shutdown(wait=True, cancel_futures=True)
-        if bar is not None:
-            bar.close()
-    if staged:
-        _commit(store, staged, report)
-        report.commits += 1
-    if tasks:
-        with store.transaction("link") as tx:
-            _require_cpg_tables(tx)
-            relink(tx)
-    report.seconds = time.perf_counter() - t0
-    emit("done", None)
-    return report
+    return emit
 
 
 def _check_options(workers, batch_size, commit_every, timeout, memory_budget_mb) -> None:

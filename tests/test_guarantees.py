@@ -1,0 +1,300 @@
+"""The project's promises, each checked so that breaking it fails a test for the right reason.
+
+Each test here was written against a mutant (one changed line) that the rest of the suite let
+through: the migration verifier, the legacy fingerprint, recovery's clean-up of unlisted table
+folders, the scheduler's handling of broken pools and failing executors, rebuilds on a new
+generator version, the worker's check of the source it builds, and def-use chains in dead code.
+``make mutate`` (``benchmarks/mutation.py``) runs such mutants over the whole of those modules.
+"""
+
+from __future__ import annotations
+
+import errno
+import signal
+from concurrent.futures import Future
+from concurrent.futures.process import BrokenProcessPool
+from typing import ClassVar
+
+import pytest
+from helpers import SAMPLE_BROKEN, SAMPLE_MODULES, SAMPLE_OK, Graph, run_python
+
+from workbench.errors import NotFoundError
+from workbench.passes.reaching_defs import DEF, USE, reaching_definitions
+from workbench.pipeline import builds as builds_module
+from workbench.pipeline import generate, plan, scheduler
+from workbench.pipeline.worker import build_batch
+from workbench.store import migrations as mig
+from workbench.store import open_store
+from workbench.store.maintenance import verify
+from workbench.store.migrations import MigrationError, fingerprint, migrate, rollback
+
+# -- the migration verifier -------------------------------------------------------------------
+
+
+def _retitle_one_function(tx) -> None:
+    """Change one legacy cell (a function's name), keeping every row count."""
+    rows = tx.read("functions").to_pylist()
+    rows[0]["name"] = rows[0]["name"] + "_changed"
+    import pyarrow as pa
+
+    tx.rewrite("functions", pa.Table.from_pylist(rows, schema=tx.read("functions").schema))
+
+
+def _with_steps(monkeypatch, up=None, down=None) -> None:
+    real = mig.MIGRATIONS[0]
+    step = mig.Migration(
+        real.source, real.target, real.name, real.plan, up or real.up, down or real.down
+    )
+    monkeypatch.setattr(mig, "MIGRATIONS", [step])
+
+
+def test_an_up_step_that_alters_one_legacy_cell_is_refused_and_the_store_stays_v1(v1, monkeypatch):
+    before = fingerprint(v1)
+    history = len(v1.history())
+
+    def up(tx):
+        mig._up_v2(tx)
+        _retitle_one_function(tx)
+
+    _with_steps(monkeypatch, up=up)
+    with pytest.raises(MigrationError, match=r"legacy data would change.*functions.*name"):
+        migrate(v1)
+    store = open_store(v1.root)
+    assert (store.schema_version, store.flags["cpg"]) == (1, False)
+    assert fingerprint(store) == before
+    assert len(store.history()) == history  # nothing was committed
+    assert "cpg_nodes" not in store.tables
+
+
+def test_a_down_step_that_alters_one_legacy_cell_is_refused_and_the_store_stays_v2(v2, monkeypatch):
+    before = fingerprint(v2)
+
+    def down(tx):
+        mig._down_v2(tx)
+        _retitle_one_function(tx)
+
+    _with_steps(monkeypatch, down=down)
+    with pytest.raises(MigrationError, match="legacy data would change"):
+        rollback(v2)
+    store = open_store(v2.root)
+    assert (store.schema_version, store.flags["cpg"]) == (2, True)
+    assert fingerprint(store) == before
+
+
+def test_the_fingerprint_notices_one_changed_cell_and_only_in_its_column(v1):
+    before = fingerprint(v1)
+    with v1.transaction("edit") as tx:
+        _retitle_one_function(tx)
+    after = fingerprint(v1)
+    changed = {k for k in before if before[k] != after[k]}
+    assert changed == {("functions", "name")}
+    assert before[("functions", "name")][0] == after[("functions", "name")][0]  # same rows
+    report = mig._report(before, after)
+    assert report[~report.equal][["table", "column"]].values.tolist() == [["functions", "name"]]
+
+
+def test_the_verification_table_compares_counts_and_hashes(v1):
+    fp = fingerprint(v1)
+    key = ("functions", "name")
+    n, h = fp[key]
+    for other in ((n, "0" * 64), (n + 1, h)):
+        report = mig._report(fp, {**fp, key: other})
+        assert report[~report.equal][["table", "column"]].values.tolist() == [list(key)]
+    assert mig._report(fp, dict(fp)).equal.all()
+
+
+# -- recovery ---------------------------------------------------------------------------------
+
+
+def _table_folders(root) -> set[str]:
+    return {p.name for p in root.iterdir() if (p / "_delta_log").is_dir()}
+
+
+def test_recovery_removes_table_folders_the_log_does_not_list(v1):
+    before = _table_folders(v1.root)
+    code = f"""
+        from workbench.store import open_store, migrations
+        migrations.migrate(open_store({str(v1.root)!r}))
+    """
+    p = run_python(code, crash="migrate.create.telemetry")
+    assert p.returncode == -signal.SIGKILL, p.stderr
+    orphans = _table_folders(v1.root) - before
+    assert "cpg_nodes" in orphans  # the interrupted migration created tables nobody logged
+    store = open_store(v1.root)
+    with store.transaction("noop"):  # the next writer recovers, even one that writes nothing
+        pass
+    assert _table_folders(v1.root) == before
+    migrate(store)
+    assert verify(store).empty
+
+
+# -- the scheduler: broken pools and failing executors -----------------------------------------
+
+
+class _Pool:
+    """A process pool stand-in, running tasks in this process, that breaks as a real one does
+    when a batch holds ``culprit`` (a module that kills its worker): that batch's future fails
+    with ``BrokenProcessPool`` and every batch still in the pool is lost (never completes)."""
+
+    made: ClassVar[list[_Pool]] = []
+
+    def __init__(self, culprit: str) -> None:
+        self.culprit = culprit
+        self.broken = False
+        self.ran: list[list[str]] = []
+        _Pool.made.append(self)
+
+    def submit(self, fn, *args):
+        fut = Future()
+        rels = [rel for _, rel, _ in args[2]]
+        if self.broken:
+            return fut  # lost with the pool
+        if self.culprit in rels:
+            self.broken = True
+            fut.set_exception(BrokenProcessPool("a worker died"))
+            return fut
+        self.ran.append(rels)
+        fut.set_result(fn(*args))
+        return fut
+
+    def shutdown(self, wait=True, cancel_futures=False) -> None:
+        pass
+
+
+def test_batches_lost_with_a_broken_pool_are_run_again_and_only_the_culprit_fails(v2, monkeypatch):
+    culprit = "bookshop/pricing.py"
+    _Pool.made = []
+    monkeypatch.setattr(scheduler, "process_pool", lambda workers: _Pool(culprit))
+    order = [rel for _, rel, _ in plan(v2)]
+    assert order.index(culprit) < len(order) - 2  # batches are in flight behind it
+    report = generate(v2, workers=2, batch_size=2, quiet=True)
+    assert len(_Pool.made) >= 3  # broke with batches in flight, then with the culprit alone
+    assert report.ok + report.failed + report.skipped == report.planned == SAMPLE_MODULES
+    assert (report.ok, report.failed) == (SAMPLE_OK - 1, SAMPLE_BROKEN + 1)
+    died = [f for f in report.failures if f["error_type"] == "WorkerDied"]
+    assert [f["path"] for f in died] == [culprit]
+    mods = open_store(v2.root).modules().set_index("path")
+    assert "pending" not in set(mods.cpg_status)  # nothing was lost on the way
+    assert mods.cpg_status[culprit] == "failed"
+
+
+class KilledWorker(Exception):
+    """What a Dask client raises for a task whose workers kept dying."""
+
+
+class _Executor:
+    """An executor running tasks in this process; ``fail(rels)`` returns the exception a
+    batch's future ends with (or None to run it)."""
+
+    def __init__(self, fail) -> None:
+        self.fail = fail
+
+    def submit(self, fn, *args):
+        fut = Future()
+        err = self.fail([rel for _, rel, _ in args[2]])
+        if err is not None:
+            fut.set_exception(err)
+        else:
+            fut.set_result(fn(*args))
+        return fut
+
+
+def test_an_executor_that_loses_a_batch_fails_only_that_batchs_modules(v2):
+    lost = "bookshop/pricing.py"
+    executor = _Executor(lambda rels: KilledWorker("worker died 3 times") if lost in rels else None)
+    report = generate(v2, executor=executor, batch_size=1, quiet=True)
+    assert report.ok + report.failed == SAMPLE_MODULES
+    assert report.ok == SAMPLE_OK - 1
+    failure = next(f for f in report.failures if f["path"] == lost)
+    assert (failure["error_type"], failure["error_message"]) == (
+        "KilledWorker",
+        "worker died 3 times",
+    )
+    assert open_store(v2.root).modules().set_index("path").cpg_status[lost] == "failed"
+
+
+def test_a_full_disk_stops_the_run_keeps_what_was_committed_and_a_rerun_resumes(v2):
+    calls = []
+
+    def fail(rels):
+        calls.append(rels)
+        return OSError(errno.ENOSPC, "No space left on device") if len(calls) > 5 else None
+
+    with pytest.raises(OSError, match="No space left") as info:
+        generate(v2, executor=_Executor(fail), workers=2, batch_size=1, commit_every=1, quiet=True)
+    assert "run generate() again" in "".join(info.value.__notes__)
+    store = open_store(v2.root)
+    statuses = store.modules().cpg_status
+    assert set(statuses) <= {"ok", "failed", "pending"}
+    assert 1 <= (statuses != "pending").sum() < SAMPLE_MODULES  # committed work stayed
+    graphs = store.read_table("cpg_graphs").to_pandas()
+    assert "OSError" not in set(graphs.error_type)  # no module blamed
+    assert verify(store).empty
+    report = generate(store, workers=1, quiet=True)
+    assert report.planned == (statuses == "pending").sum()
+    assert set(store.refresh().modules().cpg_status) == {"ok", "failed"}
+
+
+# -- what makes a module due for a rebuild -----------------------------------------------------
+
+
+def test_a_new_generator_version_rebuilds_every_module(v2, monkeypatch):
+    generate(v2, workers=1, quiet=True)
+    assert plan(v2) == []
+    new = "workbench-python/999"
+    monkeypatch.setattr(scheduler, "GENERATOR", new)
+    monkeypatch.setattr(builds_module, "GENERATOR", new)
+    assert len(plan(v2)) == SAMPLE_MODULES
+    report = generate(v2, workers=1, quiet=True)
+    assert (report.ok, report.failed) == (SAMPLE_OK, SAMPLE_BROKEN)
+    mods = open_store(v2.root).modules()
+    assert set(mods.cpg_generator) == {new}
+    assert plan(v2) == []
+
+
+def test_the_worker_builds_nothing_from_a_source_that_changed_since_ingest(v2, src):
+    mods = v2.modules().set_index("path")
+    rel = "bookshop/pricing.py"
+    key, ingested = int(mods.module[rel]), mods.content_hash[rel]
+    out = build_batch(str(v2.root), str(src), [(key, rel, ingested)], 10**6)
+    assert out["results"][0]["status"] == "ok" and out["files"]
+    (src / rel).write_text("def changed():\n    return 2\n")
+    out = build_batch(str(v2.root), str(src), [(key, rel, ingested)], 10**6)
+    (res,) = out["results"]
+    assert (res["status"], res["error_type"]) == ("pending", "SourceChanged")
+    assert out["files"] == []  # nothing staged for it
+    report = generate(v2, workers=1, quiet=True)
+    store = open_store(v2.root)
+    assert store.modules().set_index("path").cpg_status[rel] == "pending"
+    assert report.ok == SAMPLE_OK - 1
+    graphs = store.read_table("cpg_graphs").to_pandas()
+    assert (graphs.status == "ok").sum() == SAMPLE_OK - 1
+    assert graphs.set_index("module").status[key] == "pending"  # no CPG of the new text
+    with pytest.raises(NotFoundError, match="no CPG yet"):
+        store.cpg(rel)
+
+
+# -- dead code --------------------------------------------------------------------------------
+
+
+def test_dead_code_keeps_its_own_def_use_chains():
+    g = Graph(
+        """
+        def f():
+            return 0
+            x = 1
+            y = x + 1
+            print(x, y)
+        """,
+        "f",
+    )
+    assert g.reaching("y = x + 1", "x") == {"x = 1"}
+    assert g.reaching("print(x, y)", "y") == {"y = x + 1"}
+    assert g.reaching("print(x, y)", "x") == {"x = 1"}
+
+
+def test_reaching_definitions_in_nodes_the_entry_does_not_reach():
+    # 0 -> 1 (exit); 2 -> 3 is dead: 2 defines x, 3 uses it
+    succ = [[1], [], [3], []]
+    events = [[(DEF, "x", 10)], [(USE, "x", 11)], [(DEF, "x", 12)], [(USE, "x", 13)]]
+    assert reaching_definitions(succ, events, entry=0) == [(10, 11, "x"), (12, 13, "x")]
