@@ -6,7 +6,7 @@ SOURCE ?= data/sample_project
 OUT    ?= build/demo
 WORKERS ?= 2
 
-.PHONY: demo test test-fast lint format bench clean
+.PHONY: demo test test-fast lint format bench mutate clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -46,5 +46,10 @@ format: $(VENV)/.installed
 bench: $(VENV)/.installed
 	$(PY) benchmarks/build_stdlib.py
 
+# Mutation testing of the store, the scheduler, the worker and the passes (not part of `make
+# test`: see README for how long it takes). Incremental: only changed functions are re-tested.
+mutate: $(VENV)/.installed
+	$(PY) benchmarks/mutation.py
+
 clean:
-	rm -rf build .pytest_cache .ruff_cache
+	rm -rf build mutants .pytest_cache .ruff_cache

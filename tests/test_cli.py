@@ -71,8 +71,8 @@ def test_console_script_runs_in_a_fresh_process():
 
 
 def test_store_commands_in_fresh_processes_exit_cleanly(tmp_path):
-    """deltalake + pyarrow can abort at interpreter exit (shared/recipes/storage.md): every
-    store command must still exit 0, several times over."""
+    """deltalake + pyarrow can abort at interpreter exit (docs/architecture.md, "Exit-safe
+    reads"): every store command must still exit 0, several times over."""
     exe = str(Path(sys.executable).parent / "workbench")
     store = str(tmp_path / "store")
     steps = [

@@ -63,7 +63,8 @@ from workbench.errors import (
     WorkbenchError,
 )
 from workbench.store.log import META_DIR, LogEntry, StoreLog, write_lock
-from workbench.store.staging import Session, remove_dead_sessions, session_dir
+from workbench.store.recovery import recover
+from workbench.store.staging import Session, session_dir
 from workbench.store.table import StoreTable
 from workbench.store.transaction import StagedFile, Transaction
 
@@ -669,7 +670,7 @@ class Store:
             raise StoreError(self.root, f"store version {self.version} is a read-only view")
         try:
             with write_lock(self.root, wait=wait):
-                base = self._recover()
+                base = recover(self)
                 tx = Transaction(self, base, operation)
                 yield tx
                 if tx.changed:
@@ -740,51 +741,6 @@ class Store:
                 f"store has schema v{entry.schema_version}, this workbench knows up to "
                 f"v{SCHEMA_VERSION}: upgrade cpg-workbench",
             )
-
-    def _recover(self) -> LogEntry:
-        """With the write lock held: undo what interrupted operations left and return the
-        newest store version to build on.
-
-        Delta commits beyond the logged versions are undone (a RESTORE commit; the store log
-        then records the restored versions in a ``recover`` entry, so later writers find the
-        tables where the log says), files of dead staging sessions are deleted, and table
-        folders no logged version uses (an interrupted migration's) are removed.
-        """
-        entry = self._log.latest()
-        if entry is None:
-            raise StoreNotFoundError(self.root, f"not a workbench store (no {META_DIR}/log)")
-        self._check_version(entry)
-        remove_dead_sessions(self.root)
-        restored = {}
-        for name, version in entry.tables.items():
-            t = self._table(name, entry.schema_version, entry.dir(name))
-            if t.restore(version):
-                restored[name] = t.latest_version()
-        if restored:
-            entry = self._log.append(
-                entry,
-                operation="recover",
-                tables={**entry.tables, **restored},
-                schema_version=entry.schema_version,
-                flags=entry.flags,
-                details={"restored": sorted(restored), "after": entry.operation},
-                dirs=entry.dirs,
-            )
-        self._cleanup(entry)
-        return entry
-
-    def _cleanup(self, entry: LogEntry) -> None:
-        """Remove table folders no logged version uses. Call with the write lock held."""
-        current = {entry.dir(n) for n in entry.tables}
-        used = None
-        for path in self.root.iterdir():
-            if path.name in current or path.name.startswith(("_", ".")):
-                continue
-            if not (path / "_delta_log").is_dir():
-                continue
-            used = self._log.referenced_dirs() if used is None else used
-            if path.name not in used:
-                shutil.rmtree(path)
 
     # -- operations provided by the pipeline ----------------------------------------------
 

@@ -1,4 +1,4 @@
-"""One Delta table of pyarrow-written Parquet files (DESIGN §5).
+"""One Delta table of pyarrow-written Parquet files (docs/architecture.md: the write path).
 
 Files are written by pyarrow, sorted by the table's key (declared in the schema),
 zstd-compressed, in row groups sized to what one lookup reads (:data:`ROW_GROUPS`) and with

@@ -1,0 +1,187 @@
+"""Mutation score of the modules that carry the project's guarantees (``make mutate``).
+
+Runs `mutmut <https://mutmut.readthedocs.io>`_ over the files ``[tool.mutmut] only_mutate``
+names in ``pyproject.toml`` (the store's log, migrations, maintenance and staging, the
+pipeline's scheduler, worker and repair, and the passes), then prints, per module, how many
+mutants were made, killed (a test failed, or it timed out) and survived (every test passed, or
+no test ran the mutated function), and the score ``killed / (killed + survived)``.
+
+Results are cached in ``mutants/`` by mutmut: a second run only re-tests functions that
+changed. Lines whose mutants are equivalent (no test could tell them apart from the original:
+a log message's wording, a cache size) carry ``# pragma: no mutate`` with the reason; they
+are listed with ``--excluded``.
+
+Usage::
+
+    python benchmarks/mutation.py                 # run (incrementally) and report
+    python benchmarks/mutation.py --no-run --json # report the cached results as JSON
+    python benchmarks/mutation.py workbench.store.log workbench.passes.cdg  # re-run these
+"""
+
+from __future__ import annotations
+
+import argparse
+import fnmatch
+import json
+import re
+import subprocess
+import sys
+import time
+import tomllib
+from collections import Counter
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+#: mutmut's exit codes of a mutant's test run, by what they mean for the score.
+KILLED = {1, 3, 24, -24, 36, 152, 255, 37}  # a test failed, pytest errored, timed out
+SURVIVED = {0, 5, 33}  # every test passed, or no test covers the function
+SKIPPED = {34}
+PRAGMA = re.compile(r"#\s*pragma:\s*no mutate\b[:\s]*(.*)$")
+
+
+def scope() -> list[Path]:
+    """The source files mutated, from ``[tool.mutmut] only_mutate``."""
+    cfg = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["mutmut"]
+    files = sorted((ROOT / "workbench").rglob("*.py"))
+    rel = [f.relative_to(ROOT).as_posix() for f in files]
+    return [
+        Path(r)
+        for r in rel
+        if any(fnmatch.fnmatch(r, p) for p in cfg["only_mutate"]) and not r.endswith("__init__.py")
+    ]
+
+
+def module_name(path: Path) -> str:
+    return path.with_suffix("").as_posix().replace("/", ".")
+
+
+def run_mutmut(modules: list[str], max_children: int | None) -> float:
+    """``mutmut run`` (all pending mutants, or every mutant of ``modules``); seconds taken."""
+    exe = Path(sys.executable).with_name("mutmut")
+    cmd = [str(exe), "run"]
+    if max_children:
+        cmd += ["--max-children", str(max_children)]
+    cmd += [f"{m}.*" for m in modules]
+    log = ROOT / "mutants" / "run.log"
+    log.parent.mkdir(exist_ok=True)
+    t0 = time.perf_counter()
+    with open(log, "w") as fh:
+        proc = subprocess.run(cmd, cwd=ROOT, stdout=fh, stderr=subprocess.STDOUT)
+    seconds = time.perf_counter() - t0
+    if proc.returncode != 0:
+        tail = log.read_text(errors="replace")[-3000:]
+        sys.exit(f"mutmut run failed (exit {proc.returncode}); end of {log}:\n{tail}")
+    return seconds
+
+
+def results(files: list[Path]) -> dict[str, dict]:
+    """Per module: mutants, killed, survived, skipped, not checked, score, survivors."""
+    out = {}
+    for path in files:
+        meta = ROOT / "mutants" / f"{path.as_posix()}.meta"
+        codes = json.loads(meta.read_text())["exit_code_by_key"] if meta.exists() else {}
+        count: Counter = Counter()
+        survivors = []
+        for name, code in sorted(codes.items()):
+            if code in KILLED:
+                count["killed"] += 1
+            elif code in SURVIVED:
+                count["survived"] += 1
+                survivors.append(name)
+            elif code in SKIPPED:
+                count["skipped"] += 1
+            elif code is None:
+                count["not_checked"] += 1
+            else:  # a crash of the test process (segfault, SIGKILL): the mutant was noticed
+                count["killed"] += 1
+        tested = count["killed"] + count["survived"]
+        out[module_name(path)] = {
+            "mutants": len(codes),
+            "killed": count["killed"],
+            "survived": count["survived"],
+            "skipped": count["skipped"],
+            "not_checked": count["not_checked"],
+            "score": round(100 * count["killed"] / tested, 1) if tested else None,
+            "survivors": survivors,
+        }
+    return out
+
+
+def excluded(files: list[Path]) -> list[dict]:
+    """Lines marked ``# pragma: no mutate``, with the reason given."""
+    rows = []
+    for path in files:
+        for i, line in enumerate((ROOT / path).read_text().splitlines(), 1):
+            m = PRAGMA.search(line)
+            if m:
+                rows.append({"file": path.as_posix(), "line": i, "why": m.group(1).strip()})
+    return rows
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("modules", nargs="*", help="re-run every mutant of these modules only")
+    ap.add_argument("--json", action="store_true", help="print one JSON object")
+    ap.add_argument("--no-run", action="store_true", help="report the cached results only")
+    ap.add_argument("--max-children", type=int, help="parallel mutant runs (default: cores)")
+    ap.add_argument("--excluded", action="store_true", help="list the excluded lines")
+    ap.add_argument("--survivors", action="store_true", help="list the surviving mutants")
+    ap.add_argument("--fail-under", type=float, help="exit 1 if the total score is lower")
+    args = ap.parse_args()
+
+    files = scope()
+    known = {module_name(f) for f in files}
+    unknown = sorted(set(args.modules) - known)
+    if unknown:
+        sys.exit(f"not in [tool.mutmut] only_mutate: {unknown}; known: {sorted(known)}")
+    seconds = None if args.no_run else run_mutmut(args.modules, args.max_children)
+    per_module = results(files)
+    total = {
+        k: sum(r[k] for r in per_module.values())
+        for k in ("mutants", "killed", "survived", "skipped", "not_checked")
+    }
+    tested = total["killed"] + total["survived"]
+    total["score"] = round(100 * total["killed"] / tested, 1) if tested else None
+    skipped_lines = excluded(files)
+    report = {
+        "modules": {
+            m: {k: v for k, v in r.items() if k != "survivors"} for m, r in per_module.items()
+        },
+        "total": total,
+        "excluded_lines": len(skipped_lines),
+        "seconds": None if seconds is None else round(seconds, 1),
+    }
+    if args.json:
+        if args.survivors:
+            report["survivors"] = {m: r["survivors"] for m, r in per_module.items()}
+        if args.excluded:
+            report["excluded"] = skipped_lines
+        print(json.dumps(report, indent=2))
+    else:
+        head = (
+            f"{'module':40} {'mutants':>8} {'killed':>7} {'survived':>8} {'unrun':>6} {'score':>6}"
+        )
+        print(head)
+        print("-" * len(head))
+        for m, r in {**per_module, "total": total}.items():
+            score = "-" if r["score"] is None else f"{r['score']:.1f}"
+            print(
+                f"{m:40} {r['mutants']:8} {r['killed']:7} {r['survived']:8} "
+                f"{r['not_checked'] + r['skipped']:6} {score:>6}"
+            )
+        print(f"\nexcluded lines (# pragma: no mutate): {len(skipped_lines)}")
+        if seconds is not None:
+            print(f"mutmut run: {seconds:.0f} s")
+        if args.excluded:
+            for row in skipped_lines:
+                print(f"  {row['file']}:{row['line']}: {row['why']}")
+        if args.survivors:
+            for r in per_module.values():
+                for name in r["survivors"]:
+                    print(f"  survived: {name}")
+    if args.fail_under is not None and (total["score"] or 0) < args.fail_under:
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()
