@@ -10,14 +10,19 @@ generator version, the worker's check of the source it builds, and def-use chain
 from __future__ import annotations
 
 import errno
+import os
 import signal
+import time
 from concurrent.futures import Future
 from concurrent.futures.process import BrokenProcessPool
 from typing import ClassVar
 
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
 import pytest
 from helpers import SAMPLE_BROKEN, SAMPLE_MODULES, SAMPLE_OK, Graph, run_python
 
+import workbench as wb
 from workbench.errors import NotFoundError
 from workbench.passes.reaching_defs import DEF, USE, reaching_definitions
 from workbench.pipeline import builds as builds_module
@@ -27,6 +32,7 @@ from workbench.store import migrations as mig
 from workbench.store import open_store
 from workbench.store.maintenance import verify
 from workbench.store.migrations import MigrationError, fingerprint, migrate, rollback
+from workbench.store.staging import session_dir
 
 # -- the migration verifier -------------------------------------------------------------------
 
@@ -298,3 +304,106 @@ def test_reaching_definitions_in_nodes_the_entry_does_not_reach():
     succ = [[1], [], [3], []]
     events = [[(DEF, "x", 10)], [(USE, "x", 11)], [(DEF, "x", 12)], [(USE, "x", 13)]]
     assert reaching_definitions(succ, events, entry=0) == [(10, 11, "x"), (12, 13, "x")]
+
+
+# -- what a worker returns ----------------------------------------------------------------------
+
+RESULT_KEYS = {"module", "path", "status", "error_type", "error_message", "content_hash", "pid"}
+
+
+def _item(store, rel):
+    mods = store.modules().set_index("path")
+    return int(mods.module[rel]), rel, mods.content_hash[rel]
+
+
+def test_a_built_module_reports_what_was_built(v2, src):
+    rel = "bookshop/pricing.py"
+    t0 = time.perf_counter()
+    out = build_batch(str(v2.root), str(src), [_item(v2, rel)], 10**6, session=v2.session_id)
+    wall = time.perf_counter() - t0
+    (res,) = out["results"]
+    cpg = wb.build_cpg((src / rel).read_bytes(), rel)
+    assert set(res) == RESULT_KEYS | {"nodes", "edges", "methods", "graph_hash", "seconds"}
+    assert (res["status"], res["error_type"], res["error_message"]) == ("ok", None, None)
+    assert (res["nodes"], res["edges"], res["methods"]) == (
+        cpg.nodes.num_rows,
+        cpg.edges.num_rows,
+        cpg.methods.num_rows,
+    )
+    assert res["graph_hash"] == cpg.graph_hash()  # built from this path, with these limits
+    assert res["pid"] == os.getpid() and 0 <= res["seconds"] <= wall
+    staged = {f.table: f for f in out["files"]}
+    assert set(staged) == {"cpg_nodes", "cpg_edges", "cpg_methods"}
+
+
+def test_cross_module_edges_are_left_to_linking(v2, src):
+    rel = "bookshop/inventory.py"
+    linked = wb.build_project(src).cpgs[rel]
+    assert linked.edges.filter(pc.is_valid(linked.edges["dst_module"])).num_rows
+    out = build_batch(
+        str(v2.root), str(src), [_item(v2, rel)], 10**6, None, lambda *a, **k: linked, v2.session_id
+    )
+    assert out["results"][0]["status"] == "ok"
+    (path,) = (session_dir(v2.root, v2.session_id) / "cpg_edges").glob("*.parquet")
+    edges = pq.read_table(path)
+    assert edges.num_rows and pc.all(pc.is_null(edges["dst_module"])).as_py()
+
+
+@pytest.mark.parametrize(
+    ("exc", "error_type", "message"),
+    [
+        (ValueError("boom"), "ValueError", "boom"),
+        (ValueError(), "ValueError", "ValueError"),  # no message: the type's name
+        (
+            type("Custom", (Exception,), {"error_type": "Custom", "message": "why"})(),
+            "Custom",
+            "why",
+        ),
+    ],
+)
+def test_a_module_that_raises_fails_with_the_errors_type_and_message(
+    v2, src, exc, error_type, message
+):
+    def builder(data, path, limits):
+        raise exc
+
+    out = build_batch(
+        str(v2.root), str(src), [_item(v2, "bookshop/pricing.py")], 10**6, None, builder
+    )
+    (res,) = out["results"]
+    assert set(res) == RESULT_KEYS | {"seconds"}
+    assert (res["status"], res["error_type"], res["error_message"]) == (
+        "failed",
+        error_type,
+        message,
+    )
+    assert out["files"] == []
+
+
+def test_a_module_over_the_node_limit_is_skipped_and_named(v2, src):
+    rel = "bookshop/pricing.py"
+    out = build_batch(str(v2.root), str(src), [_item(v2, rel)], 20)
+    (res,) = out["results"]
+    assert (res["status"], res["error_type"]) == ("skipped", "SourceTooLargeError")
+    assert res["error_message"] == "skipped: too large (more than 20 CPG nodes)"
+
+
+def test_a_module_that_cannot_be_read_or_parsed_fails_as_ingest_said(v2, src):
+    mods = v2.modules().set_index("path")
+    broken = mods[mods.parse_status != "ok"]
+    assert len(broken) == SAMPLE_BROKEN
+    for rel, row in broken.iterrows():
+        (res,) = build_batch(str(v2.root), str(src), [_item(v2, rel)], 10**6)["results"]
+        assert (res["status"], res["error_type"], res["error_message"]) == (
+            "failed",
+            row.error_type,
+            row.error_message,
+        )
+
+
+def test_a_changed_source_is_reported_with_the_reason(v2, src):
+    rel = "bookshop/pricing.py"
+    key, _, _ = _item(v2, rel)
+    (res,) = build_batch(str(v2.root), str(src), [(key, rel, "0" * 64)], 10**6)["results"]
+    assert (res["status"], res["error_type"]) == ("pending", "SourceChanged")
+    assert "changed since it was ingested" in res["error_message"]

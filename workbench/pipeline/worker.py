@@ -88,7 +88,9 @@ def build_batch(
         }
         try:
             # only a regular file is opened, and no more than the limit read
-            src = read_source(Path(source_root) / rel, rel, limits)
+            src = read_source(Path(source_root) / rel, rel, limits)  # pragma: no mutate: rel
+            # names the file only in str(error), which is not recorded; limits differ only in
+            # max_nodes, which reading does not use
             if src.content_hash != expected:
                 raise _SourceChanged("the source changed since it was ingested: run ingest")
             if src.error is not None:
