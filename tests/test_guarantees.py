@@ -10,6 +10,7 @@ generator version, the worker's check of the source it builds, and def-use chain
 from __future__ import annotations
 
 import errno
+import json
 import os
 import signal
 import time
@@ -23,7 +24,7 @@ import pytest
 from helpers import SAMPLE_BROKEN, SAMPLE_MODULES, SAMPLE_OK, Graph, run_python
 
 import workbench as wb
-from workbench.errors import NotFoundError
+from workbench.errors import NotFoundError, SchemaVersionError
 from workbench.passes.reaching_defs import DEF, USE, reaching_definitions
 from workbench.pipeline import builds as builds_module
 from workbench.pipeline import generate, plan, scheduler
@@ -407,3 +408,126 @@ def test_a_changed_source_is_reported_with_the_reason(v2, src):
     (res,) = build_batch(str(v2.root), str(src), [(key, rel, "0" * 64)], 10**6)["results"]
     assert (res["status"], res["error_type"]) == ("pending", "SourceChanged")
     assert "changed since it was ingested" in res["error_message"]
+
+
+# -- what a migration says it does, and records -------------------------------------------------
+
+
+def test_the_plan_lists_every_step_of_v1_to_v2(v1):
+    from workbench.cpg.schema import MODULES_CPG_FIELDS, introduced_in
+
+    n = v1.modules().shape[0]
+    expected = [("flag", "cpg", "off -> on")]
+    expected += [
+        (
+            "add column",
+            f"modules.{f.name}",
+            f"{f.type}; {n} existing rows: " + ("'pending'" if f.name == "cpg_status" else "null"),
+        )
+        for f in MODULES_CPG_FIELDS
+    ]
+    expected += [
+        ("create table", name, f"{len(schema)} columns, empty")
+        for name, schema in introduced_in(2).items()
+    ]
+    expected.append(("schema version", "store", "1 -> 2"))
+    df = mig.plan(v1)
+    assert list(df.columns) == ["migration", "step", "object", "change"]
+    assert set(df.migration) == {"v1->v2 cpg"}
+    assert list(df[["step", "object", "change"]].itertuples(index=False, name=None)) == expected
+    assert mig.plan(v1, target=1).empty
+    migrate(v1)
+    assert mig.plan(v1).empty  # nothing left to do
+
+
+def test_migrate_and_rollback_record_their_versions_and_report_every_legacy_column(v1):
+    before = fingerprint(v1)
+    with pytest.raises(SchemaVersionError):
+        migrate(v1, target=mig.SCHEMA_VERSION + 1)
+    report = migrate(v1)
+    assert [(r.table, r.column) for r in report.itertuples()] == list(before)
+    for r in report.itertuples():
+        n, h = before[(r.table, r.column)]
+        assert (r.rows_before, r.rows_after, r.hash_before, r.hash_after, r.equal) == (
+            n,
+            n,
+            h[:16],
+            h[:16],
+            True,
+        )
+    back = rollback(v1)
+    assert back.equal.all() and len(back) == len(before)
+    history = v1.history()
+    assert history.operation.tolist()[-2:] == ["migrate", "rollback"]
+    details = [json.loads(d) for d in history.details.tolist()[-2:]]
+    assert details == [{"from": 1, "to": 2}, {"from": 2, "to": 1}]
+    assert fingerprint(v1) == before
+
+
+# -- what a generation run reports ----------------------------------------------------------
+
+
+class _Spy(_Executor):
+    """Runs every task; notes each batch's module paths."""
+
+    def __init__(self) -> None:
+        super().__init__(lambda rels: self.batches.append(rels))
+        self.batches: list[list[str]] = []
+
+
+@pytest.mark.parametrize(("workers", "batch"), [(1, 8), (2, 4), (8, 1)])
+def test_default_batches_keep_every_worker_busy(v2, workers, batch):
+    spy = _Spy()
+    generate(v2, executor=spy, workers=workers, quiet=True)
+    assert sorted(rel for b in spy.batches for rel in b) == sorted(v2.modules().path)
+    # four batches per worker, at most 16 modules each
+    assert [len(b) for b in spy.batches] == [batch] * (SAMPLE_MODULES // batch)
+
+
+def test_commits_come_every_commit_every_modules_and_at_the_end(v2):
+    events = []
+    spy = _Spy()
+    history = len(v2.history())
+    report = generate(
+        v2, executor=spy, workers=1, batch_size=1, commit_every=6, progress=events.append
+    )
+    # two batches in flight per worker: 2, 4, 6 staged -> commit; 32 modules -> 5 + 1 commits
+    assert report.commits == -(-SAMPLE_MODULES // 6) == 6
+    assert [e.kind for e in events].count("committed") == report.commits
+    ops = open_store(v2.root).history().operation.tolist()[history:]
+    assert ops == ["generate"] * report.commits + ["link"]
+    kinds = [e.kind for e in events]
+    assert kinds[-1] == "done" and kinds.count("started") == SAMPLE_MODULES
+    done = [e.done for e in events]
+    assert done == sorted(done) and done[-1] == SAMPLE_MODULES
+    assert all(e.total == SAMPLE_MODULES for e in events)
+    assert [e.elapsed for e in events] == sorted(e.elapsed for e in events)
+    finished = [e for e in events if e.kind in ("finished", "failed")]
+    assert sorted(e.module for e in finished) == sorted(rel for b in spy.batches for rel in b)
+    assert sum(e.kind == "failed" for e in events) == SAMPLE_BROKEN == events[-1].failed
+
+
+def test_progress_rate_and_eta():
+    ev = scheduler.ProgressEvent("finished", "a.py", 5, 20, 1, 0, 2.0)
+    assert ev.rate == 2.5 and ev.eta == 6.0
+    still = scheduler.ProgressEvent("started", "a.py", 0, 20, 0, 0, 0.0)
+    assert still.rate == 0.0 and still.eta is None
+
+
+def test_the_report_as_a_table(v2):
+    report = generate(v2, workers=1, quiet=True)
+    df = report.to_pandas()
+    assert list(df.columns) == ["path", "status", "error_type", "error_message"]
+    assert sorted(df.error_type) == ["DecodeError", "ParseError"]
+    assert set(df.status) == {"failed"}
+    assert report.planned == SAMPLE_MODULES and report.workers == 1 and report.seconds > 0
+    assert report.superseded == 0
+
+
+def test_a_progress_bar_by_default(v2, capsys):
+    generate(v2, executor=_Spy(), workers=1)
+    err = capsys.readouterr().err
+    assert "generate: 100%" in err and f"{SAMPLE_MODULES}/{SAMPLE_MODULES}" in err
+    assert f"failed={SAMPLE_BROKEN}" in err
+    generate(v2, executor=_Spy(), workers=1, retry_failed=True, quiet=True)
+    assert capsys.readouterr().err == ""
