@@ -135,6 +135,46 @@ def test_recovery_removes_table_folders_the_log_does_not_list(v1):
     assert verify(store).empty
 
 
+def test_recovery_keeps_what_is_not_an_orphan_table(v2):
+    from workbench.store.recovery import recover, remove_unreferenced_folders
+
+    notes = v2.root / "notes"  # not a table: no Delta log
+    notes.mkdir()
+    hidden = v2.root / ".cache" / "_delta_log"
+    hidden.mkdir(parents=True)
+    rollback(v2)  # the CPG tables' folders stay for time travel to the v2 versions
+    kept = _table_folders(v2.root)
+    assert "cpg_nodes" in kept
+    entry = recover(open_store(v2.root))
+    assert entry.operation == "rollback"  # nothing to restore: no recover entry
+    assert _table_folders(v2.root) == kept and notes.is_dir() and hidden.is_dir()
+    orphan = v2.root / "orphan" / "_delta_log"
+    orphan.mkdir(parents=True)
+    assert remove_unreferenced_folders(open_store(v2.root), entry) == ["orphan"]
+    assert _table_folders(v2.root) == kept
+
+
+def test_recovery_restores_tables_and_says_so_in_the_log(v2, src):
+    code = f"""
+        import workbench as wb
+        from workbench.store import open_store
+        open_store({str(v2.root)!r}).write_cpg(wb.build_project({str(src)!r}).cpgs.values())
+    """
+    assert run_python(code, crash="write_cpg.cpg_methods").returncode == -signal.SIGKILL
+    store = open_store(v2.root)
+    version = store.version
+    from workbench.store.recovery import recover
+
+    entry = recover(store)
+    assert entry.operation == "recover" and entry.version == version + 1
+    assert entry.details == {
+        "restored": ["cpg_edges", "cpg_methods", "cpg_nodes"],
+        "after": "migrate",
+    }
+    assert recover(store) == entry  # done once
+    assert store.refresh().read_table("cpg_nodes").num_rows == 0
+
+
 # -- the scheduler: broken pools and failing executors -----------------------------------------
 
 
