@@ -42,7 +42,7 @@ How the walk builds the CFG (the vocabulary of the docstrings below):
 from __future__ import annotations
 
 import ast
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import NamedTuple
@@ -511,28 +511,9 @@ class Builder:
         self.depth = 0
         self.prefix = ""  # qualname prefix for definitions in the current scope
         self.module_scope: Scope | None = None
-        self._sd = self._statement_visitors()
-        self._xd = self._expression_visitors()
-
-    def _statement_visitors(self) -> dict[type, object]:
-        """``ast`` statement class -> its ``_s_<Class>`` visitor."""
-        sd = {}
-        for name in dir(self):
-            if name.startswith("_s_") and hasattr(ast, name[3:]):
-                sd[getattr(ast, name[3:])] = getattr(self, name)
-        return sd
-
-    def _expression_visitors(self) -> dict[type, object]:
-        """``ast`` expression class -> its visitor: ``_x_<Class>``, generic or comprehension."""
-        xd = {}
-        for cls in GENERIC_EXPRS:
-            xd[cls] = self._x_generic
-        for name in dir(self):
-            if name.startswith("_x_") and hasattr(ast, name[3:]):
-                xd[getattr(ast, name[3:])] = getattr(self, name)
-        for cls in COMPREHENSIONS:
-            xd[cls] = self._x_comprehension
-        return xd
+        # the visitor tables with this builder's bound methods
+        self._sd = {cls: f.__get__(self) for cls, f in _STATEMENT_VISITORS.items()}
+        self._xd = {cls: f.__get__(self) for cls, f in _EXPRESSION_VISITORS.items()}
 
     # -- rows ---------------------------------------------------------------------------
 
@@ -577,24 +558,8 @@ class Builder:
         """Append the row of a synthetic node at ``pos`` (line, col, end line, end col)."""
         rows = self.rows
         nid = len(rows)
-        rows.append(
-            (
-                kind,
-                sub,
-                at,
-                name,
-                None,
-                code,
-                pos[0],
-                pos[1],
-                pos[2],
-                pos[3],
-                parent,
-                order,
-                self.mid,
-                None,
-            )
-        )
+        ln, c, el, ec = pos
+        rows.append((kind, sub, at, name, None, code, ln, c, el, ec, parent, order, self.mid, None))
         return nid
 
     # -- CFG plumbing ---------------------------------------------------------------------
@@ -679,7 +644,9 @@ class Builder:
     def _nested_block(self, stmts, parent, order, sub, front: Front, deeper: bool = True):
         """A :meth:`_block` one nesting level deeper (an ``elif`` chain is not ``deeper``)."""
         if deeper:
-            self._deeper()
+            depth = self.depth = self.depth + 1  # as _deeper(), inlined: a hot path
+            if depth > self.meth.nesting:
+                self.meth.nesting = depth
             front = self._block(stmts, parent, order, sub, front)
             self.depth -= 1
             return front
@@ -1510,7 +1477,7 @@ class Builder:
         m.name = name
         m.full = full
         m.parent = self.meth.id if self.meth is not None else None
-        m.line, m.end_line = pos[0], pos[2]
+        m.line, _, m.end_line, _ = pos
         m.is_async = is_async
         self.meth = m
         self.depth = 0
@@ -1571,7 +1538,8 @@ class Builder:
     def _close_method(self, m: _Method, front: Front, order: int, pos) -> None:
         """The METHOD_RETURN (at the method's end), entered by ``front`` and by every jump
         that left the method; then the passes (:meth:`_finish`)."""
-        ret = self._synth(_RETURN_NODE, None, m.id, order, (pos[2], pos[3], pos[2], pos[3]))
+        _, _, end_line, end_col = pos
+        ret = self._synth(_RETURN_NODE, None, m.id, order, (end_line, end_col, end_line, end_col))
         m.nodes.append(ret)
         self._connect(front, ret)
         self._connect(m.exits, ret)
@@ -1808,6 +1776,26 @@ class Builder:
 
 
 _COMP_SUBKINDS = frozenset(str(s) for s, _ in COMPREHENSIONS.values())
+
+
+def _visitors(prefix: str) -> dict[type, Callable]:
+    """``ast`` class -> the :class:`Builder` function ``<prefix><class name>``."""
+    table = {}
+    for name in dir(Builder):
+        if name.startswith(prefix) and hasattr(ast, name[len(prefix) :]):
+            table[getattr(ast, name[len(prefix) :])] = getattr(Builder, name)
+    return table
+
+
+#: ``ast`` statement class -> its visitor ``_s_<Class>``.
+_STATEMENT_VISITORS = _visitors("_s_")
+#: ``ast`` expression class -> its visitor: the generic one for the classes of
+#: :data:`~.kinds.GENERIC_EXPRS`, else ``_x_<Class>``, and one for every comprehension.
+_EXPRESSION_VISITORS = {
+    **dict.fromkeys(GENERIC_EXPRS, Builder._x_generic),
+    **_visitors("_x_"),
+    **dict.fromkeys(COMPREHENSIONS, Builder._x_comprehension),
+}
 _GENEXP = str(Subkind.GENEXP)
 
 
