@@ -60,18 +60,53 @@ def reaching_definitions(
     exc_pred
         ``exc_pred[i]``: the predecessors of ``i`` along exceptional edges.
     """
-    n = len(succ)
-    var_mask: dict[str, int] = {}
-    def_node: list[int] = []
-    for ev in events:
-        if ev:
-            for op, var, nid in ev:
-                if op == DEF:
-                    var_mask[var] = var_mask.get(var, 0) | (1 << len(def_node))
-                    def_node.append(nid)
-    if not def_node:
+    defs = _Definitions(events)
+    if not defs.node:
         return []
+    n = len(succ)
+    gen, kill = _gen_kill(events, defs.var_mask, n)
+    if rpo is None:
+        rpo = reverse_postorder(succ, entry)
+    if pred is None:
+        pred = predecessors(succ)
+    if len(rpo) < n:  # dead code last, so that it sees its own definitions
+        reached = set(rpo)
+        rpo = list(rpo) + [i for i in range(n) if i not in reached]
+    inn = _reaching_in(gen, kill, rpo, pred, exc_pred)
+    return _pairs(events, inn, defs)
 
+
+class _Definitions:
+    """The definitions of a CFG, numbered in event order (bit ``k`` of a set is number ``k``).
+
+    Attributes
+    ----------
+    node : list of int
+        Number -> the node that makes the definition.
+    var_mask : dict of str to int
+        Variable -> the set of its definitions.
+    """
+
+    __slots__ = ("node", "var_mask")
+
+    def __init__(self, events: Sequence[Sequence[Event] | None]):
+        """Number the DEF events of ``events``."""
+        var_mask: dict[str, int] = {}
+        node: list[int] = []
+        for ev in events:
+            if ev:
+                for op, var, nid in ev:
+                    if op == DEF:
+                        var_mask[var] = var_mask.get(var, 0) | (1 << len(node))
+                        node.append(nid)
+        self.node, self.var_mask = node, var_mask
+
+
+def _gen_kill(
+    events: Sequence[Sequence[Event] | None], var_mask: dict[str, int], n: int
+) -> tuple[list[int], list[int]]:
+    """Per CFG node (``n`` of them): the definitions it makes that reach its exit (gen), and
+    the definitions of the variables it defines or deletes (kill)."""
     gen = [0] * n
     kill = [0] * n
     d = 0
@@ -92,20 +127,25 @@ def reaching_definitions(
                 g |= bit
             kill[i] = k
             gen[i] = g
+    return gen, kill
 
-    if rpo is None:
-        rpo = reverse_postorder(succ, entry)
-    if pred is None:
-        pred = predecessors(succ)
-    if len(rpo) < n:  # dead code last, so that it sees its own definitions
-        reached = set(rpo)
-        rpo = list(rpo) + [i for i in range(n) if i not in reached]
+
+def _reaching_in(
+    gen: list[int],
+    kill: list[int],
+    order: Sequence[int],
+    pred: Sequence[Sequence[int]],
+    exc_pred: Sequence[Sequence[int]] | None,
+) -> list[int]:
+    """The definitions reaching each node's entry: the fixpoint of the data-flow equations,
+    visiting the nodes in ``order`` until nothing changes."""
+    n = len(gen)
     inn = [0] * n
     out = list(gen)
     changed = True
     while changed:
         changed = False
-        for b in rpo:
+        for b in order:
             x = 0
             for p in pred[b]:
                 x |= out[p]
@@ -117,7 +157,15 @@ def reaching_definitions(
             if o != out[b]:
                 out[b] = o
                 changed = True
+    return inn
 
+
+def _pairs(
+    events: Sequence[Sequence[Event] | None], inn: list[int], defs: _Definitions
+) -> list[tuple[int, int, str]]:
+    """The def-use pairs: each use sees the definitions earlier in its own node, else those
+    reaching the node's entry."""
+    def_node, var_mask = defs.node, defs.var_mask
     pairs: list[tuple[int, int, str]] = []
     d = 0
     for i, ev in enumerate(events):

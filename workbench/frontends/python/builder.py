@@ -24,12 +24,28 @@ CFG model (documented in the README as well):
   ``METHOD_RETURN`` when nothing catches them;
 * ``while True`` has no ``false`` edge; code no path reaches is kept and marked
   ``reachable = false``.
+
+How the walk builds the CFG (the vocabulary of the docstrings below):
+
+* a **front** is the list of ``(node, label)`` pairs whose CFG edges go to the next node: the
+  ways control can arrive there. Every statement visitor ``_s_X(s, parent, order, front)``
+  takes the front before the statement and returns the front after it (``[]`` when control
+  never falls through, as after ``return``);
+* :meth:`Builder._cfg` makes a node the next CFG node: it draws the front's edges into it;
+* a **jump** (:class:`Jump`: ``return``, ``break``, ``continue``, raise) leaves the normal flow;
+  :meth:`Builder._jump` routes it through the **frame stack** of the method: a
+  :class:`LoopFrame` takes ``break`` and ``continue``, an :class:`ExceptFrame` takes raises and a
+  :class:`FinallyFrame` takes every jump (its body runs first, then the jump goes on); what no
+  frame takes leaves the method through ``METHOD_RETURN``.
 """
 
 from __future__ import annotations
 
 import ast
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import NamedTuple
 
 from workbench.cpg.schema import CfgLabel, EdgeKind, NodeKind, Subkind
 from workbench.frontends.python.kinds import (
@@ -78,37 +94,16 @@ _UNKNOWN = str(NodeKind.UNKNOWN)
 _OP = str(Subkind.OPERATOR)
 _TRUE, _FALSE, _EXC = str(CfgLabel.TRUE), str(CfgLabel.FALSE), str(CfgLabel.EXCEPTION)
 
-# Frame kinds of the CFG frame stack, and jump kinds.
-_LOOP, _EXCEPT, _FINALLY = 0, 1, 2
-_J_RETURN, _J_BREAK, _J_CONTINUE, _J_RAISE = 0, 1, 2, 3
-
-# Scope kinds.
-_SC_MODULE, _SC_FUNCTION, _SC_CLASS, _SC_COMP = (
-    ScopeKind.MODULE,
-    ScopeKind.FUNCTION,
-    ScopeKind.CLASS,
-    ScopeKind.COMPREHENSION,
-)
-
 _Load, _Store = ast.Load, ast.Store
 _Name, _Attribute, _Constant = ast.Name, ast.Attribute, ast.Constant
 _ARG_LABELS = [str(i) for i in range(256)]
 
-#: Edge kinds in the order their rows are written.
-EDGE_ORDER = (
-    EdgeKind.AST,
-    EdgeKind.CFG,
-    EdgeKind.DOMINATE,
-    EdgeKind.POST_DOMINATE,
-    EdgeKind.CDG,
-    EdgeKind.REACHING_DEF,
-    EdgeKind.CALL,
-    EdgeKind.ARGUMENT,
-    EdgeKind.RECEIVER,
-)
-_E = {k: i for i, k in enumerate(EDGE_ORDER)}
+# -- rows -------------------------------------------------------------------------------------
 
-# Row layout of a node tuple.
+#: Node row layout: one plain tuple per node, in the column order of ``cpg_nodes`` after
+#: ``module`` and ``id`` (the row's index is its id; ``reachable`` is computed at the end).
+#: Rows are tuples, not named types, because there is one per node (millions over a large
+#: tree); these module-level indices name their fields.
 (
     R_KIND,
     R_SUBKIND,
@@ -125,6 +120,150 @@ _E = {k: i for i, k in enumerate(EDGE_ORDER)}
     R_METHOD,
     R_RES,
 ) = range(14)
+ROW_WIDTH = 14
+
+#: A CFG edge of a method being built: ``(src, dst, label)``.
+CfgEdge = tuple[int, int, str | None]
+#: The ways control can arrive at the next CFG node: ``(src, label)`` pairs.
+Front = list[tuple[int, str | None]]
+
+
+class MethodRow(NamedTuple):
+    """One row of ``cpg_methods`` (after ``module``): a METHOD with its metrics.
+
+    The fields are the table's columns, in its order (``tests/test_builder_types.py`` checks
+    that they stay so).
+    """
+
+    id: int
+    name: str
+    full_name: str
+    subkind: str
+    parent_method: int | None
+    line: int
+    end_line: int
+    parameters: int
+    statements: int
+    cfg_nodes: int
+    cfg_edges: int
+    unreachable: int
+    cyclomatic: int
+    mccabe: int
+    nesting: int
+    fan_out: int
+    is_generator: bool
+    is_async: bool
+
+
+# -- edges ------------------------------------------------------------------------------------
+
+#: Edge kinds in the order their rows are written.
+EDGE_ORDER = (
+    EdgeKind.AST,
+    EdgeKind.CFG,
+    EdgeKind.DOMINATE,
+    EdgeKind.POST_DOMINATE,
+    EdgeKind.CDG,
+    EdgeKind.REACHING_DEF,
+    EdgeKind.CALL,
+    EdgeKind.ARGUMENT,
+    EdgeKind.RECEIVER,
+)
+
+
+class EdgeColumns(NamedTuple):
+    """The edges of one kind as three parallel columns, appended to as the builder goes."""
+
+    src: list[int]
+    dst: list[int]
+    label: list[str | None]
+
+
+class EdgeBuffers:
+    """A module's edges of every kind but AST (AST edges come from the ``parent`` column).
+
+    One :class:`EdgeColumns` per kind, named after the kind (``EdgeKind.REACHING_DEF`` ->
+    ``reaching_def``).
+    """
+
+    __slots__ = (
+        "argument",
+        "call",
+        "cdg",
+        "cfg",
+        "dominate",
+        "post_dominate",
+        "reaching_def",
+        "receiver",
+    )
+
+    def __init__(self) -> None:
+        """Empty columns for every kind."""
+        self.cfg = EdgeColumns([], [], [])
+        self.dominate = EdgeColumns([], [], [])
+        self.post_dominate = EdgeColumns([], [], [])
+        self.cdg = EdgeColumns([], [], [])
+        self.reaching_def = EdgeColumns([], [], [])
+        self.call = EdgeColumns([], [], [])
+        self.argument = EdgeColumns([], [], [])
+        self.receiver = EdgeColumns([], [], [])
+
+    def in_order(self) -> list[tuple[EdgeKind, EdgeColumns]]:
+        """The columns of each kind, in :data:`EDGE_ORDER` (AST left out)."""
+        return [(kind, getattr(self, kind.lower())) for kind in EDGE_ORDER[1:]]
+
+
+# -- the CFG frame stack ----------------------------------------------------------------------
+
+
+class Jump(Enum):
+    """A way of leaving the normal flow, routed by the frame stack (:meth:`Builder._jump`)."""
+
+    RETURN = 0
+    BREAK = 1
+    CONTINUE = 2
+    RAISE = 3
+
+
+# Module-level aliases: an enum member looked up on its class costs an attribute lookup.
+_RETURN, _BREAK, _CONTINUE, _RAISE = Jump.RETURN, Jump.BREAK, Jump.CONTINUE, Jump.RAISE
+
+
+@dataclass(slots=True)
+class LoopFrame:
+    """A ``for`` or ``while`` whose body is being built.
+
+    ``continue`` jumps to ``head`` (the ``while`` test or the ``for`` header); ``break`` fronts
+    are collected in ``breaks`` and continue after the loop.
+    """
+
+    head: int
+    breaks: Front = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class ExceptFrame:
+    """The body of a ``try`` with ``except`` clauses: what it raises enters the first clause.
+
+    ``raised`` collects the ``exception`` fronts.
+    """
+
+    raised: Front = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class FinallyFrame:
+    """A ``try`` with a ``finally`` (body, ``else`` and handlers): every jump runs it first.
+
+    ``entries`` collects the fronts of the jumps; ``jumps`` the kinds seen, which continue
+    from the end of the ``finally`` body.
+    """
+
+    entries: Front = field(default_factory=list)
+    jumps: set[Jump] = field(default_factory=set)
+
+
+Frame = LoopFrame | ExceptFrame | FinallyFrame
 
 
 class TooManyNodes(Exception):
@@ -132,6 +271,32 @@ class TooManyNodes(Exception):
 
 
 class _Method:
+    """The method being built: its CFG so far, its frame stack and its metrics.
+
+    Attributes
+    ----------
+    id : int
+        The METHOD node.
+    nodes : list of int
+        CFG nodes in the order they were added: the METHOD first, ``METHOD_RETURN`` last.
+    edges : list of CfgEdge
+        CFG edges in the order they were drawn (duplicates removed by ``_finish``).
+    events : dict of int to list
+        Def/use events of each CFG node that has any.
+    frames : list of Frame
+        The frame stack of the statement being built.
+    exits : Front
+        Jumps no frame took: they enter ``METHOD_RETURN``.
+    catch : int
+        How many frames on the stack catch exceptions: when non-zero, every node that may raise
+        gets an ``exception`` edge.
+    stmt_entries : list of (int, int)
+        ``(compound statement, its first CFG node)``: the statement is unreachable when that
+        node is.
+    raises : bool
+        The CFG has ``exception`` edges.
+    """
+
     __slots__ = (
         "catch",
         "edges",
@@ -157,12 +322,13 @@ class _Method:
     )
 
     def __init__(self, mid: int):
+        """A method whose METHOD node is ``mid``, with an empty CFG."""
         self.id = mid
         self.nodes: list[int] = [mid]
-        self.edges: list[tuple[int, int, str | None]] = []
+        self.edges: list[CfgEdge] = []
         self.events: dict[int, list] = {}
-        self.frames: list[tuple] = []
-        self.exits: list[tuple[int, str | None]] = []
+        self.frames: list[Frame] = []
+        self.exits: Front = []
         self.catch = 0
         self.stmt_entries: list[tuple[int, int]] = []
         self.stmts = 0
@@ -174,39 +340,170 @@ class _Method:
         self.raises = False  # has exception edges
 
 
+class _Enclosing(NamedTuple):
+    """The builder's state for the enclosing method, saved while a nested one is built."""
+
+    meth: _Method | None
+    mid: int
+    events: list
+    scope: Scope | None
+    depth: int
+    prefix: str
+
+
+class _MethodCfg:
+    """The CFG of a finished method, index-based, with its dominator trees.
+
+    Attributes
+    ----------
+    nodes : list of int
+        Node ids; index ``i`` of the lists below is ``nodes[i]``; 0 is the entry, the last the
+        exit.
+    index : dict of int to int
+        Node id -> index.
+    edges : list of CfgEdge
+        The method's edges without duplicates, in the order they were drawn.
+    succ, pred : list of list of int
+        Successors and predecessors.
+    labelled : list of list of (int, str or None)
+        Successors with the edge labels.
+    rpo : list of int
+        Reverse postorder from the entry.
+    idom, ipdom : list of int
+        Immediate dominator and post-dominator of each node (-1: none, as for unreachable
+        nodes).
+    """
+
+    __slots__ = ("edges", "idom", "index", "ipdom", "labelled", "nodes", "pred", "rpo", "succ")
+
+    def __init__(self, m: _Method):
+        """Index the CFG of ``m`` and compute its dominator and post-dominator trees."""
+        nodes = self.nodes = m.nodes
+        n = len(nodes)
+        idx = self.index = {nid: i for i, nid in enumerate(nodes)}
+        edges = self.edges = list(dict.fromkeys(m.edges))
+        labelled: list[list] = [[] for _ in range(n)]
+        succ: list[list[int]] = [[] for _ in range(n)]
+        for s, d, lab in edges:
+            i, j = idx[s], idx[d]
+            labelled[i].append((j, lab))
+            succ[i].append(j)
+        self.labelled, self.succ = labelled, succ
+        pred = self.pred = predecessors(succ)
+        rpo = self.rpo = reverse_postorder(succ, 0)
+        self.idom = immediate_dominators(succ, 0, pred, rpo)
+        exit_ = n - 1
+        self.ipdom = immediate_dominators(pred, exit_, succ, reverse_postorder(pred, exit_))
+
+    def exception_predecessors(self) -> list[list[int]]:
+        """``[i]``: the nodes with an ``exception`` edge to node ``i``."""
+        exc_pred: list[list[int]] = [[] for _ in self.nodes]
+        for i, outs in enumerate(self.labelled):
+            for j, lab in outs:
+                if lab == _EXC:
+                    exc_pred[j].append(i)
+        return exc_pred
+
+    def cyclomatic(self, unreachable: int) -> int:
+        """``E - N + 2`` over the reachable nodes.
+
+        ``E`` counts the non-exception edges plus one per node that only exceptions leave (a
+        raise ends a path).
+        """
+        idx, n = self.index, len(self.nodes)
+        normal_out = [0] * n
+        for s, _, lab in self.edges:
+            if lab != _EXC:
+                normal_out[idx[s]] += 1
+        idom = self.idom
+        e_count = 0
+        for i in range(n - 1):
+            if idom[i] >= 0:
+                e_count += normal_out[i] or 1
+        return e_count - (n - unreachable) + 2
+
+
 class ModuleBuild:
     """The raw result of building one module: node rows, edges, method rows.
 
-    Consumed by :func:`workbench.frontends.python.build_cpg`, which turns it into Arrow tables.
+    Consumed by :func:`workbench.frontends.python.build_cpg`, which turns it into Arrow tables
+    (:func:`workbench.frontends.python.arrow.to_tables`).
+
+    Attributes
+    ----------
+    rows : list of tuple
+        Node rows (layout: the ``R_*`` indices); a row's index is its node id.
+    reachable : list of bool
+        Per node: reached from its method's entry.
+    name_patch, full_name_patch, resolution_patch : dict of int to str
+        Values of the ``name``, ``full_name`` and ``resolution`` columns known only after the
+        row was written (node id -> value).
+    edges : EdgeBuffers
+        The edges of every kind but AST.
+    method_rows : list of MethodRow
     """
 
-    __slots__ = ("edges", "method_rows", "names", "reachable", "rows")
+    __slots__ = (
+        "edges",
+        "full_name_patch",
+        "method_rows",
+        "name_patch",
+        "reachable",
+        "resolution_patch",
+        "rows",
+    )
 
-    def __init__(self, rows, reachable, names, edges, method_rows):
+    def __init__(
+        self,
+        rows: list[tuple],
+        reachable: list[bool],
+        name_patch: dict[int, str],
+        full_name_patch: dict[int, str],
+        resolution_patch: dict[int, str],
+        edges: EdgeBuffers,
+        method_rows: list[MethodRow],
+    ):
+        """Hold the parts; see the attributes."""
         self.rows = rows
         self.reachable = reachable
-        self.names = names  # (name patches, full_name patches, resolution patches)
-        self.edges = edges  # list per EDGE_ORDER of (src list, dst list, label list)
+        self.name_patch = name_patch
+        self.full_name_patch = full_name_patch
+        self.resolution_patch = resolution_patch
+        self.edges = edges
         self.method_rows = method_rows
 
 
 class Builder:
-    """Builds the CPG rows of one module. Use :func:`build_module_rows`."""
+    """Builds the CPG rows of one module: call :meth:`build` once.
+
+    Parameters
+    ----------
+    text
+        The module's source (any newline convention).
+    module_name
+        Its dotted name, the prefix of full names.
+    is_package
+        The module is a package's ``__init__`` (relative imports start from it).
+    max_nodes
+        Raise :class:`TooManyNodes` beyond this many nodes.
+    """
 
     def __init__(self, text: str, module_name: str, is_package: bool, max_nodes: int):
+        """An empty build of ``text``; :meth:`build` fills it."""
         text = text.replace("\r\n", "\n").replace("\r", "\n")
         self.lines = text.split("\n")
         self.module_name = module_name
         self.is_package = is_package
         self.max_nodes = max_nodes
         self.rows: list[tuple] = []
-        self.edges = [([], [], []) for _ in EDGE_ORDER]
+        self.edges = EdgeBuffers()
         self.name_patch: dict[int, str] = {}
         self.full_patch: dict[int, str] = {}
         self.res_patch: dict[int, str] = {}
         self.unreachable_roots: list[int] = []
-        self.method_rows: list[list] = []
-        self.calls: list[tuple] = []
+        self.method_rows: list[MethodRow] = []
+        #: call sites: ``(CALL node, callee expression, scope, METHOD id)``
+        self.calls: list[tuple[int, ast.expr, Scope, int]] = []
         self.meth: _Method | None = None
         self.mid = 0
         self.events: list = []
@@ -214,24 +511,14 @@ class Builder:
         self.depth = 0
         self.prefix = ""  # qualname prefix for definitions in the current scope
         self.module_scope: Scope | None = None
-        sd = {}
-        for name in dir(self):
-            if name.startswith("_s_") and hasattr(ast, name[3:]):
-                sd[getattr(ast, name[3:])] = getattr(self, name)
-        self._sd = sd
-        xd = {}
-        for cls in GENERIC_EXPRS:
-            xd[cls] = self._x_generic
-        for name in dir(self):
-            if name.startswith("_x_") and hasattr(ast, name[3:]):
-                xd[getattr(ast, name[3:])] = getattr(self, name)
-        for cls in COMPREHENSIONS:
-            xd[cls] = self._x_comprehension
-        self._xd = xd
+        # the visitor tables with this builder's bound methods
+        self._sd = {cls: f.__get__(self) for cls, f in _STATEMENT_VISITORS.items()}
+        self._xd = {cls: f.__get__(self) for cls, f in _EXPRESSION_VISITORS.items()}
 
     # -- rows ---------------------------------------------------------------------------
 
     def _code(self, ln: int, c: int, el: int, ec: int) -> str:
+        """Source text between two ``ast`` positions (UTF-8 byte columns), cut at CODE_MAX."""
         lines = self.lines
         line = lines[ln - 1]
         if ln == el:
@@ -255,6 +542,7 @@ class Builder:
         return self._code(node.lineno, node.col_offset, first.lineno, first.col_offset).rstrip()
 
     def _add(self, kind, sub, at, name, node, parent, order, code=None) -> int:
+        """Append the row of a node that has a syntax node (its position and code); its id."""
         rows = self.rows
         nid = len(rows)
         ln = node.lineno
@@ -267,32 +555,21 @@ class Builder:
         return nid
 
     def _synth(self, kind, sub, parent, order, pos, name=None, at=None, code=None) -> int:
+        """Append the row of a synthetic node at ``pos`` (line, col, end line, end col)."""
         rows = self.rows
         nid = len(rows)
-        rows.append(
-            (
-                kind,
-                sub,
-                at,
-                name,
-                None,
-                code,
-                pos[0],
-                pos[1],
-                pos[2],
-                pos[3],
-                parent,
-                order,
-                self.mid,
-                None,
-            )
-        )
+        ln, c, el, ec = pos
+        rows.append((kind, sub, at, name, None, code, ln, c, el, ec, parent, order, self.mid, None))
         return nid
 
     # -- CFG plumbing ---------------------------------------------------------------------
 
-    def _cfg(self, nid: int, front, ev, may_raise: bool = True):
-        """Make ``nid`` the next CFG node after ``front``; return the new front."""
+    def _cfg(self, nid: int, front: Front, ev, may_raise: bool = True) -> Front:
+        """Make ``nid`` the next CFG node after ``front``; return the new front.
+
+        ``ev`` are the node's def/use events. Inside a ``try`` a node that ``may_raise`` also
+        gets an ``exception`` edge, routed as a raise.
+        """
         m = self.meth
         m.nodes.append(nid)
         if front:
@@ -303,37 +580,44 @@ class Builder:
             m.events[nid] = ev
         if may_raise and m.catch:
             m.raises = True
-            self._jump(_J_RAISE, [(nid, _EXC)])
+            self._jump(_RAISE, [(nid, _EXC)])
         return [(nid, None)]
 
-    def _connect(self, front, dst: int) -> None:
+    def _connect(self, front: Front, dst: int) -> None:
+        """Draw the edges of ``front`` into ``dst``."""
         e = self.meth.edges
         for s, lab in front:
             e.append((s, dst, lab))
 
-    def _jump(self, kind: int, front) -> None:
-        """Route a break/continue/return/raise through the frame stack."""
+    def _jump(self, jump: Jump, front: Front) -> None:
+        """Route a break/continue/return/raise through the frame stack.
+
+        The innermost frame that takes the jump gets ``front``: a loop takes ``break`` (out of
+        the loop) and ``continue`` (edges back to its head), an ``except`` takes raises and a
+        ``finally`` takes everything. Otherwise the jump leaves the method.
+        """
         m = self.meth
-        for fr in reversed(m.frames):
-            t = fr[0]
-            if t == _LOOP:
-                if kind == _J_BREAK:
-                    fr[2].extend(front)
+        for frame in reversed(m.frames):
+            cls = frame.__class__
+            if cls is LoopFrame:
+                if jump is _BREAK:
+                    frame.breaks.extend(front)
                     return
-                if kind == _J_CONTINUE:
-                    self._connect(front, fr[1])
+                if jump is _CONTINUE:
+                    self._connect(front, frame.head)
                     return
-            elif t == _EXCEPT:
-                if kind == _J_RAISE:
-                    fr[1].extend(front)
+            elif cls is ExceptFrame:
+                if jump is _RAISE:
+                    frame.raised.extend(front)
                     return
             else:
-                fr[1].extend(front)
-                fr[2].add(kind)
+                frame.entries.extend(front)
+                frame.jumps.add(jump)
                 return
         m.exits.extend(front)  # return, raise; a stray break/continue is a compile error
 
-    def _stmts(self, stmts: list[ast.stmt], parent: int, front):
+    def _stmts(self, stmts: list[ast.stmt], parent: int, front: Front) -> Front:
+        """Visit statements in sequence (orders 1, 2, ...); the front after the last."""
         self.meth.stmts += len(stmts)
         sd = self._sd
         for i, s in enumerate(stmts, 1):
@@ -341,7 +625,8 @@ class Builder:
             front = h(s, parent, i, front) if h else self._s_unknown(s, parent, i, front)
         return front
 
-    def _block(self, stmts, parent: int, order: int, sub: str, front):
+    def _block(self, stmts, parent: int, order: int, sub: str, front: Front) -> Front:
+        """A BLOCK node (subkind ``sub``: body, orelse...) holding ``stmts``; no CFG node."""
         if stmts:
             a, b = stmts[0], stmts[-1]
             pos = (a.lineno, a.col_offset, b.end_lineno, b.end_col_offset)
@@ -350,28 +635,50 @@ class Builder:
         bid = self._synth(_BLOCK, sub, parent, order, pos)
         return self._stmts(stmts, bid, front)
 
-    def _nested_block(self, stmts, parent, order, sub, front, deeper: bool = True):
+    def _deeper(self) -> None:
+        """Enter a compound statement's body: one level deeper (the method's ``nesting``)."""
+        self.depth += 1
+        if self.depth > self.meth.nesting:
+            self.meth.nesting = self.depth
+
+    def _nested_block(self, stmts, parent, order, sub, front: Front, deeper: bool = True):
+        """A :meth:`_block` one nesting level deeper (an ``elif`` chain is not ``deeper``)."""
         if deeper:
-            self.depth += 1
-            if self.depth > self.meth.nesting:
-                self.meth.nesting = self.depth
+            depth = self.depth = self.depth + 1  # as _deeper(), inlined: a hot path
+            if depth > self.meth.nesting:
+                self.meth.nesting = depth
             front = self._block(stmts, parent, order, sub, front)
             self.depth -= 1
             return front
         return self._block(stmts, parent, order, sub, front)
 
+    def _push_catch(self, frame: ExceptFrame | FinallyFrame):
+        """Push a frame that catches exceptions: nodes under it get ``exception`` edges."""
+        self.meth.frames.append(frame)
+        self.meth.catch += 1
+        return frame
+
+    def _pop_catch(self) -> None:
+        """Pop the frame pushed by :meth:`_push_catch`."""
+        self.meth.frames.pop()
+        self.meth.catch -= 1
+
     # -- expressions ------------------------------------------------------------------------
 
     def _expr(self, node: ast.AST, parent: int, order: int) -> int:
+        """Emit an expression's AST rows and def/use events (no CFG node); its id."""
         h = self._xd.get(node.__class__)
         if h is None:
             return self._x_unknown(node, parent, order)
         return h(node, parent, order)
 
     def _x_generic(self, node, parent, order):
+        """Operators, literals of containers, subscripts, f-strings...: a node per
+        :data:`~.kinds.GENERIC_EXPRS` entry, its child fields in order (a missing one keeps its
+        order number)."""
         cls = node.__class__
         kind, sub, name, fields = GENERIC_EXPRS[cls]
-        if name is None:
+        if name is None:  # named after its operator
             if cls is ast.BinOp:
                 name = BINOPS[node.op.__class__]
             elif cls is ast.Compare:
@@ -423,6 +730,7 @@ class Builder:
         return nid
 
     def _x_Name(self, node, parent, order):
+        """An IDENTIFIER: a use (load), a definition (store) or both (``del``: use, kill)."""
         rows = self.rows
         nid = len(rows)
         name = node.id
@@ -456,9 +764,12 @@ class Builder:
         return nid
 
     def _x_Constant(self, node, parent, order):
+        """A LITERAL whose subkind is the value's type name."""
         return self._add(_LITERAL, type(node.value).__name__, "Constant", None, node, parent, order)
 
     def _x_Attribute(self, node, parent, order):
+        """``value.attr``: a fieldAccess CALL over the value and a FIELD_IDENTIFIER; a dotted
+        path (``a.b.c``) is a variable of its own for def/use."""
         nid = self._add(_CALL, _OP, "Attribute", "<operator>.fieldAccess", node, parent, order)
         self._expr(node.value, nid, 1)
         attr = node.attr
@@ -480,6 +791,7 @@ class Builder:
         return nid
 
     def _x_NamedExpr(self, node, parent, order):
+        """``target := value``: an assignment CALL; the value is evaluated first."""
         nid = self._add(_CALL, _OP, "NamedExpr", "<operator>.assignment", node, parent, order)
         self._expr(node.value, nid, 2)
         self._expr(node.target, nid, 1)
@@ -487,14 +799,17 @@ class Builder:
         return nid
 
     def _x_Call(self, node, parent, order):
+        """A CALL with ARGUMENT edges (label: position or keyword), a RECEIVER edge for
+        ``obj.m(...)``; recorded as a call site, resolved at the end of the build."""
         nid = self._add(_CALL, None, "Call", None, node, parent, order)
         f = node.func
         fid = self._expr(f, nid, 1)
-        asrc, adst, alab = self.edges[_E[EdgeKind.ARGUMENT]]
+        edges = self.edges
+        asrc, adst, alab = edges.argument
         if f.__class__ is _Attribute:
-            rs, rd, rl = self.edges[_E[EdgeKind.RECEIVER]]
+            rs, rd, rl = edges.receiver
             rs.append(nid)
-            rd.append(fid + 1)
+            rd.append(fid + 1)  # the receiver: the fieldAccess's first child
             rl.append(None)
         o = 2
         for pos, a in enumerate(node.args, 1):
@@ -514,6 +829,7 @@ class Builder:
         return nid
 
     def _x_Lambda(self, node, parent, order):
+        """A METHOD_REF over the defaults; the body is a METHOD of its own."""
         ref = self._add(_REF, None, "Lambda", "<lambda>", node, parent, order)
         o = self._defaults(node.args, ref, 1)
         self._method(
@@ -522,6 +838,7 @@ class Builder:
         return ref
 
     def _x_comprehension(self, node, parent, order):
+        """A METHOD_REF over the first iterable (evaluated here); the rest is a METHOD."""
         sub, name = COMPREHENSIONS[node.__class__]
         ref = self._add(_REF, None, node.__class__.__name__, name, node, parent, order)
         self._expr(node.generators[0].iter, ref, 1)  # evaluated in the enclosing scope
@@ -531,17 +848,22 @@ class Builder:
     # -- statements ------------------------------------------------------------------------
 
     def _s_unknown(self, s, parent, order, front):
+        """A statement class newer than this builder: one UNKNOWN CFG node."""
         ev = self.events = []
         nid = self._x_unknown(s, parent, order)
         return self._cfg(nid, front, ev)
 
     def _s_Expr(self, s, parent, order, front):
+        """An expression statement: the expression is the CFG node (a constant, as a
+        docstring, cannot raise)."""
         ev = self.events = []
         v = s.value
         nid = self._expr(v, parent, order)
         return self._cfg(nid, front, ev, v.__class__ is not _Constant)
 
     def _s_Assign(self, s, parent, order, front):
+        """``a = b = value``: one assignment CALL node; the value's events precede the
+        targets'."""
         nid = self._add(_CALL, _OP, "Assign", "<operator>.assignment", s, parent, order)
         ev = self.events = []
         targets = s.targets
@@ -551,6 +873,8 @@ class Builder:
         return self._cfg(nid, front, ev)
 
     def _s_AugAssign(self, s, parent, order, front):
+        """``target op= value``: one CALL node (``<operator>.assignmentPlus``...); the target
+        is used before it is defined."""
         nid = self._add(_CALL, _OP, "AugAssign", AUGOPS[s.op.__class__], s, parent, order)
         ev = self.events = []
         self._expr(s.value, nid, 2)
@@ -566,8 +890,10 @@ class Builder:
         return self._cfg(nid, front, ev)
 
     def _s_AnnAssign(self, s, parent, order, front):
+        """``target: annotation = value``: an assignment CALL node; without a value a LOCAL
+        node (a declaration that binds nothing)."""
         ev = self.events = []
-        if s.value is None:  # a declaration: binds nothing
+        if s.value is None:
             name = s.target.id if s.target.__class__ is _Name else None
             nid = self._add(_LOCAL, Subkind.ANNOTATION, "AnnAssign", name, s, parent, order)
             self._expr(s.annotation, nid, 2)
@@ -584,15 +910,17 @@ class Builder:
         return self._cfg(nid, front, ev)
 
     def _s_Return(self, s, parent, order, front):
+        """``return value``: a RETURN node, then a return jump (through any ``finally``)."""
         nid = self._add(_RET, None, "Return", None, s, parent, order)
         ev = self.events = []
         if s.value is not None:
             self._expr(s.value, nid, 1)
         self._cfg(nid, front, ev, s.value is not None)
-        self._jump(_J_RETURN, [(nid, None)])
+        self._jump(_RETURN, [(nid, None)])
         return []
 
     def _s_Delete(self, s, parent, order, front):
+        """``del a, b``: one delete CALL node that uses and kills its targets."""
         nid = self._add(_CALL, _OP, "Delete", "<operator>.delete", s, parent, order)
         ev = self.events = []
         for i, t in enumerate(s.targets, 1):
@@ -600,22 +928,27 @@ class Builder:
         return self._cfg(nid, front, ev)
 
     def _s_Pass(self, s, parent, order, front):
+        """``pass``: a BLOCK node of subkind PASS in the flow."""
         nid = self._add(_BLOCK, Subkind.PASS, "Pass", None, s, parent, order)
         return self._cfg(nid, front, None, False)
 
     def _s_Break(self, s, parent, order, front):
+        """``break``: a node, then a break jump to after the innermost loop."""
         nid = self._add(_CS, Subkind.BREAK, "Break", None, s, parent, order)
         self._cfg(nid, front, None, False)
-        self._jump(_J_BREAK, [(nid, None)])
+        self._jump(_BREAK, [(nid, None)])
         return []
 
     def _s_Continue(self, s, parent, order, front):
+        """``continue``: a node, then a continue jump back to the innermost loop's head."""
         nid = self._add(_CS, Subkind.CONTINUE, "Continue", None, s, parent, order)
         self._cfg(nid, front, None, False)
-        self._jump(_J_CONTINUE, [(nid, None)])
+        self._jump(_CONTINUE, [(nid, None)])
         return []
 
     def _s_Raise(self, s, parent, order, front):
+        """``raise exc from cause``: a THROW node whose only way out is an ``exception``
+        edge (to a handler, a ``finally`` or the exit)."""
         nid = self._add(_CS, Subkind.THROW, "Raise", None, s, parent, order)
         ev = self.events = []
         if s.exc is not None:
@@ -624,10 +957,11 @@ class Builder:
             self._expr(s.cause, nid, 2)
         self._cfg(nid, front, ev, False)
         self.meth.raises = True
-        self._jump(_J_RAISE, [(nid, _EXC)])
+        self._jump(_RAISE, [(nid, _EXC)])
         return []
 
     def _s_Assert(self, s, parent, order, front):
+        """``assert test, msg``: an ASSERT node; ``true`` edge on, ``exception`` edge out."""
         nid = self._add(_CS, Subkind.ASSERT, "Assert", None, s, parent, order)
         ev = self.events = []
         self._expr(s.test, nid, 1)
@@ -635,19 +969,22 @@ class Builder:
             self._expr(s.msg, nid, 2)
         self._cfg(nid, front, ev, False)
         self.meth.raises = True
-        self._jump(_J_RAISE, [(nid, _EXC)])
+        self._jump(_RAISE, [(nid, _EXC)])
         return [(nid, _TRUE)]
 
     def _s_Global(self, s, parent, order, front):
+        """``global a, b``: a LOCAL node (subkind GLOBAL); the names resolve in the module."""
         nid = self._add(_LOCAL, Subkind.GLOBAL, "Global", ", ".join(s.names), s, parent, order)
         self.scope.globals.update(s.names)
         return self._cfg(nid, front, None, False)
 
     def _s_Nonlocal(self, s, parent, order, front):
+        """``nonlocal a, b``: a LOCAL node (subkind NONLOCAL)."""
         nid = self._add(_LOCAL, Subkind.NONLOCAL, "Nonlocal", ", ".join(s.names), s, parent, order)
         return self._cfg(nid, front, None, False)
 
     def _s_Import(self, s, parent, order, front):
+        """``import a.b as c``: an IMPORT node with an ALIAS child per name it binds."""
         nid = self._add(_IMPORT, Subkind.IMPORT, "Import", None, s, parent, order)
         ev = self.events = []
         for i, a in enumerate(s.names, 1):
@@ -656,6 +993,8 @@ class Builder:
         return self._cfg(nid, front, ev)
 
     def _s_ImportFrom(self, s, parent, order, front):
+        """``from .m import a as b``: an IMPORT node (full name: the absolute module) with an
+        ALIAS child per name (``*`` binds nothing)."""
         written = "." * s.level + (s.module or "")
         base = absolute_module(self.module_name, self.is_package, s.module, s.level)
         nid = self._add(_IMPORT, Subkind.IMPORT_FROM, "ImportFrom", written, s, parent, order)
@@ -670,6 +1009,7 @@ class Builder:
         return self._cfg(nid, front, ev)
 
     def _alias(self, a, parent, order, bound, target, ev):
+        """An ALIAS node that defines ``bound`` (full name: the imported ``target``)."""
         aid = self._add(_IMPORT, Subkind.ALIAS, "alias", bound, a, parent, order)
         self.full_patch[aid] = target
         ev.append((DEF, bound, aid))
@@ -687,6 +1027,8 @@ class Builder:
         return cs, t
 
     def _s_If(self, s, parent, order, front):
+        """``if test: body else: orelse`` -- the test node; ``true`` edge into the body,
+        ``false`` edge into the ``else`` (or on, without one); both ends continue after."""
         cs, t = self._condition_head(s, Subkind.IF, parent, order, front)
         out = self._nested_block(s.body, cs, 2, Subkind.BODY, [(t, _TRUE)])
         if s.orelse:
@@ -702,9 +1044,12 @@ class Builder:
         return out
 
     def _s_While(self, s, parent, order, front):
+        """``while test: body else: orelse`` -- the test node; ``true`` edge into the body,
+        whose end loops back to the test; ``false`` edge into the ``else`` (none for
+        ``while True``); ``break`` exits after the loop, ``continue`` goes to the test."""
         cs, t = self._condition_head(s, Subkind.WHILE, parent, order, front)
         m = self.meth
-        frame = (_LOOP, t, [])
+        frame = LoopFrame(t)
         m.frames.append(frame)
         body = self._nested_block(s.body, cs, 2, Subkind.BODY, [(t, _TRUE)])
         self._connect(body, t)
@@ -714,9 +1059,13 @@ class Builder:
         out = [] if forever else [(t, _FALSE)]
         if s.orelse:
             out = self._nested_block(s.orelse, cs, 3, Subkind.ORELSE, out)
-        return out + frame[2]
+        return out + frame.breaks
 
     def _s_For(self, s, parent, order, front):
+        """``for target in iter: body else: orelse`` -- the iter node (evaluated once), then
+        the header (the FOR node, which binds the target); ``true`` edge into the body, whose
+        end loops back to the header; ``false`` edge into the ``else``; ``break`` exits after
+        the loop, ``continue`` goes to the header."""
         cls = s.__class__
         if cls is ast.AsyncFor:
             self.meth.is_async = True
@@ -730,7 +1079,7 @@ class Builder:
         self._expr(s.target, cs, 1)
         self._cfg(cs, [(it, None)], ev)
         m = self.meth
-        frame = (_LOOP, cs, [])
+        frame = LoopFrame(cs)
         m.frames.append(frame)
         body = self._nested_block(s.body, cs, 3, Subkind.BODY, [(cs, _TRUE)])
         self._connect(body, cs)
@@ -738,11 +1087,13 @@ class Builder:
         out = [(cs, _FALSE)]
         if s.orelse:
             out = self._nested_block(s.orelse, cs, 4, Subkind.ORELSE, out)
-        return out + frame[2]
+        return out + frame.breaks
 
     _s_AsyncFor = _s_For
 
     def _s_With(self, s, parent, order, front):
+        """``with a as b: body`` -- the WITH node (evaluates the items, binds the targets),
+        then the body in sequence."""
         if s.__class__ is ast.AsyncWith:
             self.meth.is_async = True
         cs = self._add(
@@ -769,6 +1120,12 @@ class Builder:
     _s_AsyncWith = _s_With
 
     def _s_Try(self, s, parent, order, front):
+        """``try: body except E as e: handler else: orelse finally: final`` (and ``except*``)
+        -- a TRY node outside the flow; the body follows ``front``; each node of the body that
+        may raise has an ``exception`` edge to the first clause, whose ``false`` edge goes to
+        the next clause (the last one's re-raises); the ``else`` follows the body's end. With a
+        ``finally``, every way out of the rest enters it, and its end continues each of them.
+        """
         cs = self._add(
             _CS,
             Subkind.TRY,
@@ -779,51 +1136,45 @@ class Builder:
             order,
             code=self._header(s, s.body[0]),
         )
+        fin = self._push_catch(FinallyFrame()) if s.finalbody else None
+        exc = self._push_catch(ExceptFrame()) if s.handlers else None
+        self._deeper()
+        body = self._try_body(s, cs, front)
+        if exc is not None:
+            self._pop_catch()
+        normal, o = self._handlers(s, cs, exc.raised if exc is not None else [])
+        if s.orelse:
+            body = self._block(s.orelse, cs, o, Subkind.ORELSE, body)
+            o += 1
+        normal = body + normal
+        if fin is not None:
+            self._pop_catch()
+            normal = self._finally(s, cs, o, normal, fin)
+        self.depth -= 1
+        return normal
+
+    _s_TryStar = _s_Try
+
+    def _try_body(self, s, cs: int, front: Front) -> Front:
+        """The ``try`` body, recording its first CFG node as where the TRY is entered."""
         m = self.meth
-        fin = exc = None
-        if s.finalbody:
-            fin = (_FINALLY, [], set())
-            m.frames.append(fin)
-            m.catch += 1
-        if s.handlers:
-            exc = (_EXCEPT, [])
-            m.frames.append(exc)
-            m.catch += 1
-        self.depth += 1
-        if self.depth > m.nesting:
-            m.nesting = self.depth
         first = len(m.nodes)
         body = self._block(s.body, cs, 1, Subkind.BODY, front)
         if len(m.nodes) > first:
             m.stmt_entries.append((cs, m.nodes[first]))  # the try is entered there
-        if exc is not None:
-            m.frames.pop()
-            m.catch -= 1
+        return body
+
+    def _handlers(self, s, cs: int, raised: Front) -> tuple[Front, int]:
+        """The ``except`` clauses in turn, entered by ``raised``: ``(the front after them,
+        the next child order)``. An exception no clause matches is raised on."""
         star = s.__class__ is ast.TryStar
-        normal: list = []
-        pending = exc[1] if exc is not None else []
-        pending_body: list = []
+        normal: Front = []
+        pending = raised
+        pending_body: Front = []
         o = 2
         for h in s.handlers:
-            hid = self._add(
-                _CS,
-                Subkind.EXCEPT,
-                "ExceptHandler",
-                h.name,
-                h,
-                cs,
-                o,
-                code=self._header(h, h.body[0]),
-            )
+            hid, hbody = self._handler(h, cs, o, pending + pending_body)
             o += 1
-            ev = self.events = []
-            if h.type is not None:
-                self._expr(h.type, hid, 1)
-            if h.name:
-                ev.append((DEF, h.name, hid))
-                self.scope.locals.add(h.name)
-            self._cfg(hid, pending + pending_body, ev, False)
-            hbody = self._block(h.body, hid, 2, Subkind.BODY, [(hid, _TRUE)])
             if star:  # except*: the next clause still sees the rest of the group
                 pending_body = hbody
             else:
@@ -832,74 +1183,98 @@ class Builder:
         if star:
             normal.extend(pending_body)
         if pending:
-            self._jump(_J_RAISE, pending)
-        if s.orelse:
-            body = self._block(s.orelse, cs, o, Subkind.ORELSE, body)
-            o += 1
-        normal = body + normal
-        if fin is not None:
-            m.frames.pop()
-            m.catch -= 1
-            end = self._block(s.finalbody, cs, o, Subkind.FINALLY, normal + fin[1])
-            for kind in (_J_RETURN, _J_BREAK, _J_CONTINUE, _J_RAISE):
-                if kind in fin[2]:
-                    if kind == _J_RAISE:
-                        self._jump(kind, [(src, _EXC) for src, _ in end])
-                    else:
-                        self._jump(kind, end)
-            normal = end if normal else []
-        self.depth -= 1
-        return normal
+            self._jump(_RAISE, pending)
+        return normal, o
 
-    _s_TryStar = _s_Try
+    def _handler(self, h: ast.ExceptHandler, cs: int, order: int, front: Front):
+        """One ``except E as name:`` -- an EXCEPT node (binds ``name``) after ``front``;
+        ``true`` edge into its body. Returns the node and the front after the body."""
+        hid = self._add(
+            _CS,
+            Subkind.EXCEPT,
+            "ExceptHandler",
+            h.name,
+            h,
+            cs,
+            order,
+            code=self._header(h, h.body[0]),
+        )
+        ev = self.events = []
+        if h.type is not None:
+            self._expr(h.type, hid, 1)
+        if h.name:
+            ev.append((DEF, h.name, hid))
+            self.scope.locals.add(h.name)
+        self._cfg(hid, front, ev, False)
+        return hid, self._block(h.body, hid, 2, Subkind.BODY, [(hid, _TRUE)])
+
+    def _finally(self, s, cs: int, order: int, normal: Front, fin: FinallyFrame) -> Front:
+        """The ``finally`` body, entered by the normal flow and by every jump that ``fin``
+        caught; from its end each kind of jump goes on (a raise as an ``exception`` edge)."""
+        end = self._block(s.finalbody, cs, order, Subkind.FINALLY, normal + fin.entries)
+        for jump in (_RETURN, _BREAK, _CONTINUE, _RAISE):
+            if jump in fin.jumps:
+                if jump is _RAISE:
+                    self._jump(jump, [(src, _EXC) for src, _ in end])
+                else:
+                    self._jump(jump, end)
+        return end if normal else []
 
     def _s_Match(self, s, parent, order, front):
+        """``match subject: case ...`` -- the subject node, then each case in turn: its
+        pattern node (``true`` edge into the body, ``false`` to the next case), its guard
+        node if any (likewise); the bodies' ends and the last ``false`` continue after."""
         subject = s.subject
         header = self._code(s.lineno, s.col_offset, subject.end_lineno, subject.end_col_offset)
         cs = self._add(_CS, Subkind.MATCH, "Match", None, s, parent, order, code=header + ":")
         ev = self.events = []
         subj = self._expr(s.subject, cs, 1)
         self._cfg(subj, front, ev)
-        m = self.meth
-        m.stmt_entries.append((cs, subj))
-        self.depth += 1
-        if self.depth > m.nesting:
-            m.nesting = self.depth
+        self.meth.stmt_entries.append((cs, subj))
+        self._deeper()
         pending = [(subj, None)]
-        out: list = []
+        out: Front = []
         for k, case in enumerate(s.cases, 2):
-            p, last = case.pattern, case.body[-1]
-            code = "case " + self._code(p.lineno, p.col_offset, p.end_lineno, p.end_col_offset)
-            g = case.guard
-            if g is not None:
-                code += " if " + self._code(g.lineno, g.col_offset, g.end_lineno, g.end_col_offset)
-            cid = self._synth(
-                _CS,
-                Subkind.CASE,
-                cs,
-                k,
-                (p.lineno, p.col_offset, last.end_lineno, last.end_col_offset),
-                at="match_case",
-                code=code[:CODE_MAX],
-            )
-            ev = self.events = []
-            self._pattern(p, cid, 1)
-            self._cfg(cid, pending, ev)
-            entry = [(cid, _TRUE)]
-            pending = [] if (g is None and _irrefutable(p)) else [(cid, _FALSE)]
-            if g is not None:
-                if _irrefutable(p):
-                    pending = []
-                ev = self.events = []
-                gid = self._expr(g, cid, 2)
-                self._cfg(gid, entry, ev)
-                entry = [(gid, _TRUE)]
-                pending.append((gid, _FALSE))
-            out.extend(self._block(case.body, cid, 3, Subkind.BODY, entry))
+            body, pending = self._case(case, cs, k, pending)
+            out.extend(body)
         self.depth -= 1
         return out + pending
 
+    def _case(self, case: ast.match_case, cs: int, order: int, front: Front):
+        """One ``case pattern if guard: body`` after ``front``: ``(the front after the body,
+        the front to the next case)``. An irrefutable pattern has no ``false`` edge."""
+        p, last = case.pattern, case.body[-1]
+        code = "case " + self._code(p.lineno, p.col_offset, p.end_lineno, p.end_col_offset)
+        g = case.guard
+        if g is not None:
+            code += " if " + self._code(g.lineno, g.col_offset, g.end_lineno, g.end_col_offset)
+        cid = self._synth(
+            _CS,
+            Subkind.CASE,
+            cs,
+            order,
+            (p.lineno, p.col_offset, last.end_lineno, last.end_col_offset),
+            at="match_case",
+            code=code[:CODE_MAX],
+        )
+        ev = self.events = []
+        self._pattern(p, cid, 1)
+        self._cfg(cid, front, ev)
+        entry = [(cid, _TRUE)]
+        pending = [] if (g is None and _irrefutable(p)) else [(cid, _FALSE)]
+        if g is not None:
+            if _irrefutable(p):
+                pending = []
+            ev = self.events = []
+            gid = self._expr(g, cid, 2)
+            self._cfg(gid, entry, ev)
+            entry = [(gid, _TRUE)]
+            pending.append((gid, _FALSE))
+        return self._block(case.body, cid, 3, Subkind.BODY, entry), pending
+
     def _pattern(self, p, parent, order) -> int:
+        """A pattern's rows (no CFG node): a PATTERN CALL per sub-pattern, captures as
+        IDENTIFIERs that define their names; its id."""
         cls = p.__class__
         if cls is ast.MatchAs and p.pattern is None:
             if p.name is None:  # the wildcard `_`
@@ -916,6 +1291,11 @@ class Builder:
                 _LITERAL, type(p.value).__name__, "MatchSingleton", None, p, parent, order
             )
         nid = self._add(_CALL, Subkind.PATTERN, cls.__name__, PATTERNS.get(cls), p, parent, order)
+        self._pattern_children(p, cls, nid)
+        return nid
+
+    def _pattern_children(self, p, cls: type, nid: int) -> None:
+        """The children of a composite pattern, in source order."""
         o = 1
         if cls is ast.MatchValue:
             self._expr(p.value, nid, 1)
@@ -935,16 +1315,12 @@ class Builder:
         elif cls is ast.MatchClass:
             self._expr(p.cls, nid, o)
             o += 1
-            for sub in p.patterns:
-                self._pattern(sub, nid, o)
-                o += 1
-            for sub in p.kwd_patterns:
+            for sub in (*p.patterns, *p.kwd_patterns):
                 self._pattern(sub, nid, o)
                 o += 1
         elif cls is ast.MatchAs:  # `pattern as name`
             self._pattern(p.pattern, nid, 1)
             self._capture(p, p.name, nid, 2, None, at_end=True)
-        return nid
 
     def _capture(self, p, name, parent, order, at, at_end=False) -> int:
         """An IDENTIFIER that a pattern binds (synthetic when the name has no node)."""
@@ -960,7 +1336,8 @@ class Builder:
         return nid
 
     def _s_FunctionDef(self, s, parent, order, front):
-        is_async = s.__class__ is ast.AsyncFunctionDef
+        """``def name(args): body`` -- a METHOD_REF node in the flow that evaluates the
+        decorators, defaults and annotations and defines ``name``; the body is a METHOD."""
         header = self._header(s, s.body[0])
         ref = self._add(_REF, None, s.__class__.__name__, s.name, s, parent, order, code=header)
         ev = self.events = []
@@ -986,7 +1363,7 @@ class Builder:
             s.name,
             s.args,
             code=header,
-            is_async=is_async,
+            is_async=s.__class__ is ast.AsyncFunctionDef,
             static=static,
         )
         full = self.full_patch[mid]
@@ -999,6 +1376,8 @@ class Builder:
     _s_AsyncFunctionDef = _s_FunctionDef
 
     def _s_ClassDef(self, s, parent, order, front):
+        """``class name(bases): body`` -- a TYPE_DECL node in the flow that evaluates the
+        decorators, bases and keywords and defines ``name``; the body is a METHOD."""
         header = self._header(s, s.body[0])
         ref = self._add(_TYPE_DECL, None, "ClassDef", s.name, s, parent, order, code=header)
         ev = self.events = []
@@ -1023,6 +1402,7 @@ class Builder:
         return self._cfg(ref, front, ev)
 
     def _defaults(self, args: ast.arguments, parent: int, o: int) -> int:
+        """The default values of ``args`` as children from order ``o``; the next order."""
         for d in args.defaults:
             self._expr(d, parent, o)
             o += 1
@@ -1035,6 +1415,7 @@ class Builder:
     # -- methods ----------------------------------------------------------------------------
 
     def _full(self, qualname: str) -> str:
+        """The full name of a qualified name of this module."""
         return f"{self.module_name}.{qualname}" if self.module_name else qualname
 
     def _method(
@@ -1051,11 +1432,29 @@ class Builder:
         static=False,
         cls: ClassInfo | None = None,
     ) -> int:
-        """Emit a METHOD with its own CFG; return its id."""
-        outer = self.meth
-        saved = (outer, self.mid, self.events, self.scope, self.depth, self.prefix)
-        mid = len(self.rows)
-        self.mid = mid
+        """Emit a METHOD with its own CFG; return its id.
+
+        The METHOD node (child ``order`` of ``parent``), its parameters, the BLOCK of its body
+        and its METHOD_RETURN; the CFG runs from the METHOD through the body to the
+        METHOD_RETURN, which every ``return`` and uncaught raise reaches as well. The passes
+        then run over it (:meth:`_finish`). The enclosing method's state is restored after.
+        """
+        enclosing = _Enclosing(
+            self.meth, self.mid, self.events, self.scope, self.depth, self.prefix
+        )
+        m, pos = self._open_method(node, parent, order, sub, name, code, is_async)
+        scope = self._open_scope(sub, cls)
+        o = self._parameters(args, scope)
+        scope.bind_receiver(_receiver_name(sub, args), static=static)
+        front = self._method_body(node, sub, o, [(m.id, None)])
+        self._close_method(m, front, o + 1, pos)
+        (self.meth, self.mid, self.events, self.scope, self.depth, self.prefix) = enclosing
+        return m.id
+
+    def _open_method(self, node, parent, order, sub, name, code, is_async):
+        """Emit the METHOD node and make its :class:`_Method` the current one: ``(it, the
+        method's position)``."""
+        mid = self.mid = len(self.rows)
         if sub == Subkind.MODULE:
             qual = "<module>"
             prefix = ""
@@ -1077,23 +1476,33 @@ class Builder:
         m.subkind = str(sub)
         m.name = name
         m.full = full
-        m.parent = outer.id if outer is not None else None
-        m.line, m.end_line = pos[0], pos[2]
+        m.parent = self.meth.id if self.meth is not None else None
+        m.line, _, m.end_line, _ = pos
         m.is_async = is_async
         self.meth = m
-        parent_scope = self.scope
-        if sub == Subkind.MODULE:
-            scope = Scope(_SC_MODULE, None)
-            self.module_scope = scope
-        elif sub == Subkind.CLASS_BODY:
-            scope = Scope(_SC_CLASS, parent_scope, cls)
-        elif sub == Subkind.FUNCTION or sub == Subkind.LAMBDA:
-            scope = Scope(_SC_FUNCTION, parent_scope)
-        else:
-            scope = Scope(_SC_COMP, parent_scope)
-        self.scope = scope
         self.depth = 0
         self.prefix = prefix
+        return m, pos
+
+    def _open_scope(self, sub, cls: ClassInfo | None) -> Scope:
+        """Make a new scope of the kind of method ``sub`` the current one."""
+        parent_scope = self.scope
+        if sub == Subkind.MODULE:
+            scope = self.module_scope = Scope(ScopeKind.MODULE, None)
+        elif sub == Subkind.CLASS_BODY:
+            scope = Scope(ScopeKind.CLASS, parent_scope, cls)
+        elif sub == Subkind.FUNCTION or sub == Subkind.LAMBDA:
+            scope = Scope(ScopeKind.FUNCTION, parent_scope)
+        else:
+            scope = Scope(ScopeKind.COMPREHENSION, parent_scope)
+        self.scope = scope
+        return scope
+
+    def _parameters(self, args: ast.arguments | None, scope: Scope) -> int:
+        """A METHOD_PARAMETER_IN per parameter (children 1..n of the METHOD), which the
+        METHOD node defines; the next child order."""
+        m = self.meth
+        mid = m.id
         o = 1
         ev = self.events = []
         if args is not None:
@@ -1104,53 +1513,48 @@ class Builder:
                 scope.locals.add(a.arg)
             m.params = o - 1
         m.events[mid] = ev
-        # self/cls of methods (and their closures): calls on them resolve in the class
-        first = None
-        if sub == Subkind.FUNCTION:
-            positional = args.posonlyargs or args.args
-            if positional:
-                first = positional[0].arg
-        scope.bind_receiver(first, static=static)
-        front = [(mid, None)]
+        return o
+
+    def _method_body(self, node, sub, order: int, front: Front) -> Front:
+        """The body of a method after its entry ``front``: a BLOCK of statements, a lambda's
+        expression or a comprehension; the front after it. Scores the method's mccabe."""
+        m = self.meth
         if sub == Subkind.LAMBDA:
-            bid = self._synth(
-                _BLOCK,
-                Subkind.BODY,
-                mid,
-                o,
-                (
-                    node.body.lineno,
-                    node.body.col_offset,
-                    node.body.end_lineno,
-                    node.body.end_col_offset,
-                ),
-            )
+            body = node.body
+            pos = (body.lineno, body.col_offset, body.end_lineno, body.end_col_offset)
+            bid = self._synth(_BLOCK, Subkind.BODY, m.id, order, pos)
             ev = self.events = []
-            e = self._expr(node.body, bid, 1)
-            front = self._cfg(e, front, ev)
-        elif sub in _COMP_SUBKINDS:
-            front = self._comprehension_body(node, mid, o, front)
-        else:
-            front = self._block(node.body, mid, o, Subkind.BODY, front)
-            if sub == Subkind.FUNCTION:
-                m.mccabe = 1 + _mccabe(node.body)
-            elif sub == Subkind.MODULE or sub == Subkind.CLASS_BODY:
-                m.mccabe = 1 + _mccabe_module(node.body)
-        o += 1
-        ret = self._synth(_RETURN_NODE, None, mid, o, (pos[2], pos[3], pos[2], pos[3]))
+            e = self._expr(body, bid, 1)
+            return self._cfg(e, front, ev)
+        if sub in _COMP_SUBKINDS:
+            return self._comprehension_body(node, m.id, order, front)
+        front = self._block(node.body, m.id, order, Subkind.BODY, front)
+        if sub == Subkind.FUNCTION:
+            m.mccabe = 1 + _mccabe(node.body)
+        elif sub == Subkind.MODULE or sub == Subkind.CLASS_BODY:
+            m.mccabe = 1 + _mccabe_module(node.body)
+        return front
+
+    def _close_method(self, m: _Method, front: Front, order: int, pos) -> None:
+        """The METHOD_RETURN (at the method's end), entered by ``front`` and by every jump
+        that left the method; then the passes (:meth:`_finish`)."""
+        _, _, end_line, end_col = pos
+        ret = self._synth(_RETURN_NODE, None, m.id, order, (end_line, end_col, end_line, end_col))
         m.nodes.append(ret)
         self._connect(front, ret)
         self._connect(m.exits, ret)
-        if sub == Subkind.GENEXP:
+        if m.subkind == _GENEXP:
             m.is_generator = True
         if len(self.rows) > self.max_nodes:
             raise TooManyNodes(len(self.rows))
-        self._finish(m, ret)
-        (self.meth, self.mid, self.events, self.scope, self.depth, self.prefix) = saved
-        return mid
+        self._finish(m)
 
-    def _comprehension_body(self, node, mid, order, front):
-        gens = node.generators
+    def _comprehension_body(self, node, mid: int, order: int, front: Front) -> Front:
+        """``[elt for target in iter if cond ...]`` -- a BLOCK; per ``for``: its iter node
+        (but the first's, evaluated outside) and its header node (``true``: next item;
+        ``false``: exhausted, back to the enclosing header or out of the method), each ``if``
+        a node (``false`` back to the header); the element's node(s) loop back to the innermost
+        header. Returns ``[]``: control leaves through the first header's ``false`` edge."""
         bid = self._synth(
             _BLOCK,
             Subkind.BODY,
@@ -1158,49 +1562,10 @@ class Builder:
             order,
             (node.lineno, node.col_offset, node.end_lineno, node.end_col_offset),
         )
-        m = self.meth
         headers: list[int] = []
-        for k, g in enumerate(gens):
-            if g.is_async:
-                m.is_async = True
-            t, last = g.target, (g.ifs[-1] if g.ifs else g.iter)
-            code = (
-                ("async for " if g.is_async else "for ")
-                + self._code(t.lineno, t.col_offset, t.end_lineno, t.end_col_offset)
-                + " in "
-                + self._code(
-                    g.iter.lineno, g.iter.col_offset, g.iter.end_lineno, g.iter.end_col_offset
-                )
-            )
-            gid = self._synth(
-                _CS,
-                Subkind.FOR,
-                bid,
-                k + 1,
-                (t.lineno, t.col_offset, last.end_lineno, last.end_col_offset),
-                at="comprehension",
-                code=code[:CODE_MAX],
-            )
-            if k:
-                ev = self.events = []
-                it = self._expr(g.iter, gid, 2)
-                front = self._cfg(it, front, ev)
-            ev = self.events = []
-            self._expr(t, gid, 1)
-            self._cfg(gid, front, ev)
-            if k:
-                self._connect([(gid, _FALSE)], headers[-1])
-            else:
-                m.exits.append((gid, _FALSE))
-            front = [(gid, _TRUE)]
-            for j, cond in enumerate(g.ifs, 3):
-                ev = self.events = []
-                c = self._expr(cond, gid, j)
-                self._cfg(c, front, ev)
-                self._connect([(c, _FALSE)], gid)
-                front = [(c, _TRUE)]
-            headers.append(gid)
-        o = len(gens) + 1
+        for k, g in enumerate(node.generators):
+            front = self._comprehension_for(g, k, bid, front, headers)
+        o = len(node.generators) + 1
         if node.__class__ is ast.DictComp:
             ev = self.events = []
             k_ = self._expr(node.key, bid, o)
@@ -1215,33 +1580,98 @@ class Builder:
         self._connect(front, headers[-1])
         return []
 
-    def _finish(self, m: _Method, ret: int) -> None:
+    def _comprehension_for(self, g: ast.comprehension, k: int, bid: int, front, headers):
+        """The ``k``-th ``for ... in ... if ...`` of a comprehension, appended to ``headers``;
+        the front into what follows it."""
+        m = self.meth
+        if g.is_async:
+            m.is_async = True
+        t, last = g.target, (g.ifs[-1] if g.ifs else g.iter)
+        code = (
+            ("async for " if g.is_async else "for ")
+            + self._code(t.lineno, t.col_offset, t.end_lineno, t.end_col_offset)
+            + " in "
+            + self._code(g.iter.lineno, g.iter.col_offset, g.iter.end_lineno, g.iter.end_col_offset)
+        )
+        gid = self._synth(
+            _CS,
+            Subkind.FOR,
+            bid,
+            k + 1,
+            (t.lineno, t.col_offset, last.end_lineno, last.end_col_offset),
+            at="comprehension",
+            code=code[:CODE_MAX],
+        )
+        if k:
+            ev = self.events = []
+            it = self._expr(g.iter, gid, 2)
+            front = self._cfg(it, front, ev)
+        ev = self.events = []
+        self._expr(t, gid, 1)
+        self._cfg(gid, front, ev)
+        if k:
+            self._connect([(gid, _FALSE)], headers[-1])
+        else:
+            m.exits.append((gid, _FALSE))
+        front = [(gid, _TRUE)]
+        for j, cond in enumerate(g.ifs, 3):
+            ev = self.events = []
+            c = self._expr(cond, gid, j)
+            self._cfg(c, front, ev)
+            self._connect([(c, _FALSE)], gid)
+            front = [(c, _TRUE)]
+        headers.append(gid)
+        return front
+
+    # -- derived edges and metrics of a finished method -------------------------------------
+
+    def _finish(self, m: _Method) -> None:
         """Run the passes over a finished method and emit its derived edges and metrics."""
-        nodes = m.nodes
-        n = len(nodes)
-        idx = {nid: i for i, nid in enumerate(nodes)}
-        edges = list(dict.fromkeys(m.edges))
-        succ_l: list[list] = [[] for _ in range(n)]
-        succ: list[list[int]] = [[] for _ in range(n)]
-        for s, d, lab in edges:
-            i, j = idx[s], idx[d]
-            succ_l[i].append((j, lab))
-            succ[i].append(j)
-        pred = predecessors(succ)
-        rpo = reverse_postorder(succ, 0)
-        idom = immediate_dominators(succ, 0, pred, rpo)
-        exit_ = n - 1
-        ipdom = immediate_dominators(pred, exit_, succ, reverse_postorder(pred, exit_))
-        E = self.edges
-        cs, cd, cl = E[1]
-        for s, d, lab in edges:
+        g = _MethodCfg(m)
+        cs, cd, cl = self.edges.cfg
+        for s, d, lab in g.edges:
             cs.append(s)
             cd.append(d)
             cl.append(lab)
-        ds, dd, dl = E[2]
-        ps, pd, pl = E[3]
+        unreachable = self._emit_dominators(g)
+        self._emit_control_dependences(g)
+        if len(m.events) > 1 or m.params:
+            self._emit_reaching_definitions(m, g)
+        if unreachable:
+            index, idom = g.index, g.idom
+            for root, entry in m.stmt_entries:
+                if idom[index[entry]] < 0:
+                    self.unreachable_roots.append(root)
+        self.method_rows.append(
+            MethodRow(
+                id=m.id,
+                name=m.name,
+                full_name=m.full,
+                subkind=m.subkind,
+                parent_method=m.parent,
+                line=m.line,
+                end_line=m.end_line,
+                parameters=m.params,
+                statements=m.stmts,
+                cfg_nodes=len(g.nodes),
+                cfg_edges=len(g.edges),
+                unreachable=unreachable,
+                cyclomatic=g.cyclomatic(unreachable),
+                mccabe=m.mccabe,
+                nesting=m.nesting,
+                fan_out=0,  # known when the calls are resolved (_resolve_calls)
+                is_generator=m.is_generator,
+                is_async=m.is_async,
+            )
+        )
+
+    def _emit_dominators(self, g: _MethodCfg) -> int:
+        """DOMINATE and POST_DOMINATE edges; the CFG nodes no dominator reaches (unreachable
+        from the entry) become unreachable roots. Returns how many there are."""
+        nodes, idom, ipdom = g.nodes, g.idom, g.ipdom
+        ds, dd, dl = self.edges.dominate
         unreachable = 0
-        for i in range(1, n):
+        for i in range(1, len(nodes)):
             a = idom[i]
             if a >= 0:
                 ds.append(nodes[a])
@@ -1250,75 +1680,65 @@ class Builder:
             else:
                 unreachable += 1
                 self.unreachable_roots.append(nodes[i])
-        for i in range(n - 1):
+        ps, pd, pl = self.edges.post_dominate
+        for i in range(len(nodes) - 1):
             a = ipdom[i]
             if a >= 0:
                 ps.append(nodes[a])
                 pd.append(nodes[i])
                 pl.append(None)
-        gs, gd, gl = E[4]
-        for a, b, lab in control_dependences(succ_l, ipdom):
+        return unreachable
+
+    def _emit_control_dependences(self, g: _MethodCfg) -> None:
+        """CDG edges, labelled with the branch's CFG label."""
+        nodes = g.nodes
+        gs, gd, gl = self.edges.cdg
+        for a, b, lab in control_dependences(g.labelled, g.ipdom):
             gs.append(nodes[a])
             gd.append(nodes[b])
             gl.append(lab)
+
+    def _emit_reaching_definitions(self, m: _Method, g: _MethodCfg) -> None:
+        """REACHING_DEF edges from the CFG nodes' def/use events."""
         events = m.events
-        if len(events) > 1 or m.params:
-            evl = [events.get(nid) for nid in nodes]
-            exc_pred = None
-            if m.raises:
-                exc_pred = [[] for _ in range(n)]
-                for i, outs in enumerate(succ_l):
-                    for j, lab in outs:
-                        if lab == _EXC:
-                            exc_pred[j].append(i)
-            rs, rd, rl = E[5]
-            for dn, un, var in reaching_definitions(succ, evl, 0, pred, rpo, exc_pred):
-                rs.append(dn)
-                rd.append(un)
-                rl.append(var)
-        if unreachable:
-            for root, entry in m.stmt_entries:
-                if idom[idx[entry]] < 0:
-                    self.unreachable_roots.append(root)
-        # cyclomatic complexity: E - N + 2 over reachable nodes; E counts the non-exception
-        # edges plus one per node that only exceptions leave (a raise ends a path)
-        normal_out = [0] * n
-        for s, _, lab in edges:
-            if lab != _EXC:
-                normal_out[idx[s]] += 1
-        e_count = 0
-        for i in range(n - 1):
-            if idom[i] >= 0:
-                e_count += normal_out[i] or 1
-        cyclomatic = e_count - (n - unreachable) + 2
-        self.method_rows.append(
-            [
-                m.id,
-                m.name,
-                m.full,
-                m.subkind,
-                m.parent,
-                m.line,
-                m.end_line,
-                m.params,
-                m.stmts,
-                n,
-                len(edges),
-                unreachable,
-                cyclomatic,
-                m.mccabe,
-                m.nesting,
-                0,
-                m.is_generator,
-                m.is_async,
-            ]
-        )
+        evl = [events.get(nid) for nid in g.nodes]
+        exc_pred = g.exception_predecessors() if m.raises else None
+        rs, rd, rl = self.edges.reaching_def
+        for dn, un, var in reaching_definitions(g.succ, evl, 0, g.pred, g.rpo, exc_pred):
+            rs.append(dn)
+            rd.append(un)
+            rl.append(var)
 
     # -- module -----------------------------------------------------------------------------
 
     def build(self, tree: ast.Module) -> ModuleBuild:
+        """Build the module: its rows, edges and method rows.
+
+        Examples
+        --------
+        >>> import ast
+        >>> src = "def f(x):\\n    if x:\\n        return g(x)\\n"
+        >>> b = Builder(src, "m", False, 10**6).build(ast.parse(src))
+        >>> [r.full_name for r in b.method_rows]
+        ['m.f', 'm.<module>']
+        >>> b.edges.call.label, b.resolution_patch[len(b.rows) - 5]
+        ([], 'unresolved')
+        """
         self._method(tree, None, 1, Subkind.MODULE, "<module>", None, code=None)
         self._resolve_calls()
+        return ModuleBuild(
+            self.rows,
+            self._reachable(),
+            self.name_patch,
+            self.full_patch,
+            self.res_patch,
+            self.edges,
+            self.method_rows,
+        )
+
+    def _reachable(self) -> list[bool]:
+        """Per node: ``False`` under an unreachable root (rows are in pre-order, so a
+        subtree is the run of rows after its root whose parent is in it)."""
         n = len(self.rows)
         reachable = [True] * n
         parent = [r[R_PARENT] for r in self.rows] if self.unreachable_roots else None
@@ -1328,19 +1748,13 @@ class Builder:
             while j < n and parent[j] is not None and parent[j] >= root:
                 reachable[j] = False
                 j += 1
-        return ModuleBuild(
-            self.rows,
-            reachable,
-            (self.name_patch, self.full_patch, self.res_patch),
-            self.edges,
-            self.method_rows,
-        )
+        return reachable
 
     # -- call resolution --------------------------------------------------------------------
 
     def _resolve_calls(self) -> None:
         """Resolve every call site: full name, resolution, CALL edge, methods' fan-out."""
-        cs, cd, cl = self.edges[_E[EdgeKind.CALL]]
+        cs, cd, cl = self.edges.call
         fan: dict[int, set[str]] = {}
         full_patch, res_patch = self.full_patch, self.res_patch
         resolve = Resolver(self.module_scope).resolve_call
@@ -1354,13 +1768,35 @@ class Builder:
                 cd.append(target)
                 cl.append(res)
         if fan:
-            for row in self.method_rows:
-                callees = fan.get(row[0])
+            rows = self.method_rows
+            for i, row in enumerate(rows):
+                callees = fan.get(row.id)
                 if callees:
-                    row[15] = len(callees)
+                    rows[i] = row._replace(fan_out=len(callees))
 
 
 _COMP_SUBKINDS = frozenset(str(s) for s, _ in COMPREHENSIONS.values())
+
+
+def _visitors(prefix: str) -> dict[type, Callable]:
+    """``ast`` class -> the :class:`Builder` function ``<prefix><class name>``."""
+    table = {}
+    for name in dir(Builder):
+        if name.startswith(prefix) and hasattr(ast, name[len(prefix) :]):
+            table[getattr(ast, name[len(prefix) :])] = getattr(Builder, name)
+    return table
+
+
+#: ``ast`` statement class -> its visitor ``_s_<Class>``.
+_STATEMENT_VISITORS = _visitors("_s_")
+#: ``ast`` expression class -> its visitor: the generic one for the classes of
+#: :data:`~.kinds.GENERIC_EXPRS`, else ``_x_<Class>``, and one for every comprehension.
+_EXPRESSION_VISITORS = {
+    **dict.fromkeys(GENERIC_EXPRS, Builder._x_generic),
+    **_visitors("_x_"),
+    **dict.fromkeys(COMPREHENSIONS, Builder._x_comprehension),
+}
+_GENEXP = str(Subkind.GENEXP)
 
 
 def _bslice(line: str, start: int, end: int | None) -> str:
@@ -1369,6 +1805,7 @@ def _bslice(line: str, start: int, end: int | None) -> str:
 
 
 def _all_args(args: ast.arguments) -> Iterable[ast.arg]:
+    """Every parameter, in the order of the signature."""
     yield from args.posonlyargs
     yield from args.args
     if args.vararg:
@@ -1379,6 +1816,7 @@ def _all_args(args: ast.arguments) -> Iterable[ast.arg]:
 
 
 def _params(args: ast.arguments):
+    """Every parameter with its METHOD_PARAMETER_IN subkind, in the order of the signature."""
     for a in args.posonlyargs:
         yield a, Subkind.POSITIONAL_ONLY
     for a in args.args:
@@ -1391,7 +1829,17 @@ def _params(args: ast.arguments):
         yield args.kwarg, Subkind.KWARG
 
 
+def _receiver_name(sub, args: ast.arguments | None) -> str | None:
+    """The first positional parameter of a function (``self``/``cls`` in a method)."""
+    if sub == Subkind.FUNCTION:
+        positional = args.posonlyargs or args.args
+        if positional:
+            return positional[0].arg
+    return None
+
+
 def _irrefutable(p: ast.pattern) -> bool:
+    """The pattern matches every subject (``case x``, ``case _``, an or of such)."""
     cls = p.__class__
     if cls is ast.MatchAs:
         return p.pattern is None or _irrefutable(p.pattern)
@@ -1411,6 +1859,7 @@ _MC_LOOPS = (ast.If, ast.For, ast.AsyncFor, ast.While)
 
 
 def _mccabe(stmts: list[ast.stmt]) -> int:
+    """The decisions the mccabe package counts in ``stmts`` (rules above)."""
     total = 0
     for s in stmts:
         c = s.__class__

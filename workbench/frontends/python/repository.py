@@ -172,7 +172,8 @@ def _function_row(fn: ast.FunctionDef | ast.AsyncFunctionDef, qual: str, key: in
     }
 
 
-_STMT, _DECISION, _NESTS = 1, 2, 4
+_STMT, _DECISION, _NESTS, _COUNTS = 1, 2, 4, 8
+_COUNTED = (*_DECISIONS, ast.BoolOp, ast.comprehension, ast.Call)  # see _count
 _INFO: dict[type, tuple[int, tuple[str, ...]]] = {}
 _AST = ast.AST
 
@@ -185,6 +186,7 @@ def _info(cls: type) -> tuple[int, tuple[str, ...]]:
             (_STMT if issubclass(cls, ast.stmt) else 0)
             | (_DECISION if cls in _DECISIONS else 0)
             | (_NESTS if cls in _COMPOUND else 0)
+            | (_COUNTS if cls in _COUNTED else 0)
         )
         fields = tuple(f for f in cls._fields if f not in ("ctx", "op", "ops"))
         info = _INFO[cls] = (flags, fields)
@@ -201,22 +203,11 @@ def _scan(node: ast.AST, depth: int, st: _Stats, calls: set[str], elif_: bool = 
         for expr in _header(node):
             _scan(expr, depth, st, calls)
         return
-    if flags & _DECISION:
-        st.decisions += 1
-    elif cls is ast.BoolOp:
-        st.decisions += len(node.values) - 1
-    elif cls is ast.comprehension:
-        st.decisions += len(node.ifs)
-    elif cls is ast.Call:
-        calls.add(_callee(node.func))
+    if flags & _COUNTS:
+        _count(node, cls, flags, st, calls)
     chained = None
     if flags & _NESTS:
-        if not elif_:  # an elif is not deeper than its if
-            depth += 1
-        if depth > st.nesting:
-            st.nesting = depth
-        if cls is ast.If and _is_elif(node, node.orelse):
-            chained = node.orelse[0]
+        depth, chained = _nest(node, cls, depth, st, elif_)
     for f in fields:
         v = getattr(node, f)
         if v.__class__ is list:
@@ -225,6 +216,30 @@ def _scan(node: ast.AST, depth: int, st: _Stats, calls: set[str], elif_: bool = 
                     _scan(x, depth, st, calls, x is chained)
         elif isinstance(v, _AST):
             _scan(v, depth, st, calls)
+
+
+def _count(node: ast.AST, cls: type, flags: int, st: _Stats, calls: set[str]) -> None:
+    """The decisions a node adds (``and``/``or`` and comprehension ``if``: one per operand
+    after the first), or the callee of a call."""
+    if flags & _DECISION:
+        st.decisions += 1
+    elif cls is ast.BoolOp:
+        st.decisions += len(node.values) - 1
+    elif cls is ast.comprehension:
+        st.decisions += len(node.ifs)
+    elif cls is ast.Call:
+        calls.add(_callee(node.func))
+
+
+def _nest(node: ast.AST, cls: type, depth: int, st: _Stats, elif_: bool):
+    """A compound statement: ``(the depth of its body, the elif it chains or None)``; an
+    ``elif`` is not deeper than its ``if``."""
+    if not elif_:
+        depth += 1
+    if depth > st.nesting:
+        st.nesting = depth
+    chained = node.orelse[0] if cls is ast.If and _is_elif(node, node.orelse) else None
+    return depth, chained
 
 
 def _header(node: ast.AST) -> list[ast.AST]:

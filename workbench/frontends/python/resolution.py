@@ -379,44 +379,48 @@ class Resolver:
         if cls is _Name:
             return self.lookup(func.id, scope)
         if cls is _Attribute:
-            attr = func.attr
-            value = func.value
-            this = scope.self_class
-            if (
-                value.__class__ is _Call
-                and value.func.__class__ is _Name
-                and value.func.id == "super"
-                and this is not None
-            ):
-                for base in this.bases:
-                    found = self.class_member(self.class_of(base, this.scope), attr)
-                    if found:
-                        return (_METHOD, found[0], found[1])
-                return (_METHOD, f"{this.full_name}.{attr}", None)
-            path = attr_path(func)
-            if path is None:
-                return (_UNRESOLVED, _dotted_or_code(func), None)
-            head, _, rest = path.partition(".")
-            if scope.self_name is not None and head == scope.self_name and "." not in rest:
-                found = self.class_member(this, rest)
+            return self._resolve_attribute(func, scope)
+        return (_UNRESOLVED, _dotted_or_code(func), None)
+
+    def _resolve_attribute(self, func: ast.Attribute, scope: Scope) -> Resolved:
+        """``super().m``, ``self.m`` (``cls.m``), or ``a.b.m`` resolved from its head ``a``."""
+        attr = func.attr
+        value = func.value
+        this = scope.self_class
+        if (
+            value.__class__ is _Call
+            and value.func.__class__ is _Name
+            and value.func.id == "super"
+            and this is not None
+        ):
+            for base in this.bases:
+                found = self.class_member(self.class_of(base, this.scope), attr)
                 if found:
                     return (_METHOD, found[0], found[1])
-                return (_METHOD, f"{this.full_name}.{rest}", None)
-            res, full, _ = self.lookup(head, scope)
-            if res == _IMPORT:
-                return (res, f"{full}.{rest}", None)
-            if res == _CLASS:
-                info = self.class_of(head, scope)
-                if "." not in rest and info is not None:
-                    found = self.class_member(info, rest)
-                    if found:
-                        return (_METHOD, found[0], found[1])
-                base = info.full_name if info is not None else head
-                return (_METHOD, f"{base}.{rest}", None)
-            if res == _BUILTIN:
-                return (res, f"builtins.{path}", None)
-            return (_UNRESOLVED, path, None)
-        return (_UNRESOLVED, _dotted_or_code(func), None)
+            return (_METHOD, f"{this.full_name}.{attr}", None)
+        path = attr_path(func)
+        if path is None:
+            return (_UNRESOLVED, _dotted_or_code(func), None)
+        head, _, rest = path.partition(".")
+        if scope.self_name is not None and head == scope.self_name and "." not in rest:
+            found = self.class_member(this, rest)
+            if found:
+                return (_METHOD, found[0], found[1])
+            return (_METHOD, f"{this.full_name}.{rest}", None)
+        res, full, _ = self.lookup(head, scope)
+        if res == _IMPORT:
+            return (res, f"{full}.{rest}", None)
+        if res == _CLASS:
+            info = self.class_of(head, scope)
+            if "." not in rest and info is not None:
+                found = self.class_member(info, rest)
+                if found:
+                    return (_METHOD, found[0], found[1])
+            base = info.full_name if info is not None else head
+            return (_METHOD, f"{base}.{rest}", None)
+        if res == _BUILTIN:
+            return (res, f"builtins.{path}", None)
+        return (_UNRESOLVED, path, None)
 
     def lookup(self, name: str, scope: Scope) -> Resolved:
         """Resolve a called name, as :meth:`resolve_call` does for ``name(...)``.
