@@ -1,12 +1,14 @@
+import os
 import shutil
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from helpers import SAMPLE
+from helpers import SAMPLE, STDLIB, stdlib_files
 
 
 @pytest.fixture
@@ -34,3 +36,48 @@ def v2(v1):
 
     migrate(v1)
     return v1
+
+
+@dataclass(frozen=True)
+class StdlibBuild:
+    """What the slow stdlib tests need of one module's build (not the whole CPG)."""
+
+    path: str  # absolute
+    rel: str  # relative to the stdlib
+    error: Exception | None  # what build_cpg raised (a BuildError or a SourceError)
+    nodes: int = 0
+    kinds: frozenset[str] = frozenset()
+    module: str | None = None  # dotted module name
+    functions: tuple[tuple[str, str, int], ...] = ()  # (full name, subkind, mccabe)
+
+
+@pytest.fixture(scope="session")
+def stdlib_builds() -> list[StdlibBuild]:
+    """Every module of the standard library built once, shared by the slow tests
+    (``test_stdlib``, ``test_metrics``: give them one ``xdist_group``, "stdlib")."""
+    import workbench as wb
+    from workbench.errors import BuildError, SourceError
+
+    out = []
+    for path in stdlib_files():
+        with open(path, "rb") as fh:
+            data = fh.read()
+        rel = os.path.relpath(path, STDLIB)
+        try:
+            cpg = wb.build_cpg(data, rel)
+        except (BuildError, SourceError) as e:
+            out.append(StdlibBuild(path, rel, e))
+            continue
+        methods = cpg.methods.select(["full_name", "subkind", "mccabe"]).to_pylist()
+        out.append(
+            StdlibBuild(
+                path,
+                rel,
+                None,
+                nodes=cpg.nodes.num_rows,
+                kinds=frozenset(cpg.nodes["kind"].unique().to_pylist()),
+                module=cpg.module.name,
+                functions=tuple((m["full_name"], m["subkind"], m["mccabe"]) for m in methods),
+            )
+        )
+    return out

@@ -237,9 +237,12 @@ def test_incremental_run_equals_clean_rebuild(tmp_path_factory, edits):
     assert_same(snapshot(store), snapshot(clean))
 
 
-def test_dask_local_cluster(v2, src):
+def test_dask_local_cluster(v2, src, tmp_path):
     distributed = pytest.importorskip("distributed")
+    import dask
+
     with (
+        dask.config.set({"temporary-directory": str(tmp_path)}),  # its dask-scratch-space
         distributed.LocalCluster(
             n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
         ) as cluster,
