@@ -5,6 +5,8 @@ PY     := $(VENV)/bin/python
 SOURCE ?= data/sample_project
 OUT    ?= build/demo
 WORKERS ?= 2
+# pytest-xdist processes for the test suite (auto: one per core)
+JOBS   ?= auto
 
 .PHONY: demo test test-fast lint format bench mutate clean
 
@@ -26,14 +28,16 @@ demo: $(VENV)/.installed
 	  --no-progress-bar
 	@cat $(OUT)/phase1_metrics.json
 
-# The whole suite: lint, unit tests, doctests and the slow stdlib tests.
+# The whole suite: lint, unit tests, doctests, the notebook and the slow end-to-end tests, in
+# parallel; it fails if it leaves a process or a file behind (tests/leakguard.py).
 test: $(VENV)/.installed
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	$(PY) -m pytest
+	$(PY) -m pytest -n $(JOBS)
 
+# Quick feedback: everything but the tests marked slow.
 test-fast: $(VENV)/.installed
-	$(PY) -m pytest -m "not slow"
+	$(PY) -m pytest -n $(JOBS) -m "not slow"
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .

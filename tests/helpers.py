@@ -103,6 +103,21 @@ SAMPLE_BROKEN = 2
 SAMPLE_OK = SAMPLE_MODULES - SAMPLE_BROKEN
 
 
+#: The running interpreter's standard library (the slow tests build all of it).
+STDLIB = __import__("sysconfig").get_paths()["stdlib"]
+
+
+def stdlib_files() -> list[str]:
+    """Every ``.py`` file of the standard library (not site-packages), in a stable order."""
+    import os
+
+    out = []
+    for dirpath, dirs, files in os.walk(STDLIB):
+        dirs[:] = sorted(d for d in dirs if d not in ("site-packages", "__pycache__"))
+        out += [os.path.join(dirpath, f) for f in sorted(files) if f.endswith(".py")]
+    return out
+
+
 def run_python(code: str, crash: str | None = None, timeout: float = 120):
     """Run ``code`` (dedented) in a fresh interpreter; ``crash`` names the crash point where
     it kills itself (``WORKBENCH_CRASHPOINT``). Returns the CompletedProcess."""

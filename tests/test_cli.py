@@ -62,6 +62,7 @@ def test_schema_command():
     assert runner.invoke(app, ["schema", "nope"]).exit_code == 2
 
 
+@pytest.mark.slow
 def test_console_script_runs_in_a_fresh_process():
     exe = Path(sys.executable).parent / "workbench"
     for _ in range(3):
@@ -70,6 +71,7 @@ def test_console_script_runs_in_a_fresh_process():
         assert proc.stdout.startswith("cpg-workbench ")
 
 
+@pytest.mark.slow
 def test_store_commands_in_fresh_processes_exit_cleanly(tmp_path):
     """deltalake + pyarrow can abort at interpreter exit (docs/architecture.md, "Exit-safe
     reads"): every store command must still exit 0, several times over."""
@@ -150,6 +152,7 @@ def test_help_shows_flags_bare_and_what_defaults_mean():
     assert "default: 1" in option_line(help_of("ingest"), "--workers")
 
 
+@pytest.mark.slow
 def test_global_version_option():
     result = runner.invoke(app, ["--version"])
     assert result.exit_code == 0
@@ -179,6 +182,7 @@ def test_generate_refuses_impossible_limits(v2, args):
     assert open_store(v2.root).version == v2.version  # nothing was run
 
 
+@pytest.mark.slow
 def test_generate_refuses_impossible_limits_in_a_fresh_process(tmp_path):
     for args in (["--workers", "-1"], ["--timeout", "0"], ["--memory-budget-mb", "0"]):
         proc = fresh("generate", "--store", str(tmp_path / "none"), *args)
@@ -198,6 +202,7 @@ def test_ingest_refuses_zero_workers(tmp_path):
 # -- migrate / rollback with nothing to do ---------------------------------------------------
 
 
+@pytest.mark.slow
 def test_migrate_and_rollback_say_when_there_is_nothing_to_do(v1):
     store = str(v1.root)
     result = runner.invoke(app, ["rollback", "--store", store])

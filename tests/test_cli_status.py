@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import pandas as pd
+import pytest
 from helpers import SAMPLE_BROKEN, SAMPLE_MODULES, SAMPLE_OK
 from typer.testing import CliRunner
 
@@ -110,6 +111,7 @@ def test_status_of_a_v1_store_says_how_to_switch_cpg_on(v1):
     assert "no CPG support yet: `workbench migrate` adds it" in result.output
 
 
+@pytest.mark.slow
 def test_status_command_in_a_fresh_process(tmp_path):
     store = Store.create(tmp_path / "store")
     cmd = [sys.executable, "-m", "workbench.cli", "status", "--store"]

@@ -78,6 +78,7 @@ def test_generates_every_module_and_equals_the_project_build(v2, src):
     assert last.rate > 0
 
 
+@pytest.mark.slow
 def test_failures_are_isolated_to_their_module(v2, src):
     report = generate(v2, workers=2, timeout=3, builder=faulty_builder, quiet=True)
     by_path = {f["path"]: f for f in report.failures}
@@ -147,6 +148,7 @@ def test_most_accessed_modules_come_first(v2):
     assert order[2:] == sorted(order[2:])
 
 
+@pytest.mark.slow
 def test_resumes_after_kill_without_duplicates(v2, src, tmp_path):
     clean = Store.create(tmp_path / "clean")
     clean.ingest(src)
@@ -206,6 +208,7 @@ EDITS = st.lists(
 )
 
 
+@pytest.mark.slow
 @given(EDITS)
 @settings(max_examples=6, deadline=None, suppress_health_check=list(HealthCheck))
 def test_incremental_run_equals_clean_rebuild(tmp_path_factory, edits):
@@ -237,9 +240,13 @@ def test_incremental_run_equals_clean_rebuild(tmp_path_factory, edits):
     assert_same(snapshot(store), snapshot(clean))
 
 
-def test_dask_local_cluster(v2, src):
+@pytest.mark.slow
+def test_dask_local_cluster(v2, src, tmp_path):
     distributed = pytest.importorskip("distributed")
+    import dask
+
     with (
+        dask.config.set({"temporary-directory": str(tmp_path)}),  # its dask-scratch-space
         distributed.LocalCluster(
             n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
         ) as cluster,

@@ -34,15 +34,25 @@ def mccabe_scores(text: str) -> dict[str, int]:
 
 def disagreements(text: str, path: str) -> list[tuple[str, int, int]]:
     cpg = wb.build_cpg(text, path=path)
-    prefix = cpg.module.name + "."
-    ours: dict[str, dict] = {}
-    for r in cpg.methods.to_pylist():  # mccabe keeps the last of duplicate names
-        if r["subkind"] == "FUNCTION":
-            ours[r["full_name"].removeprefix(prefix)] = r
+    methods = cpg.methods.select(["full_name", "subkind", "mccabe"]).to_pylist()
+    functions = [(m["full_name"], m["subkind"], m["mccabe"]) for m in methods]
+    return compare_with_mccabe(text, path, cpg.module.name, functions)
+
+
+def compare_with_mccabe(
+    text: str, path: str, module: str, functions: list[tuple[str, str, int]]
+) -> list[tuple[str, int, int]]:
+    """(key, mccabe's score, ours) for each function of ``module`` (its methods as
+    ``(full_name, subkind, mccabe)``) that mccabe scores differently."""
+    prefix = module + "."
+    ours: dict[str, int] = {}
+    for full_name, subkind, score in functions:  # mccabe keeps the last of duplicate names
+        if subkind == "FUNCTION":
+            ours[full_name.removeprefix(prefix)] = score
     out = []
     for key, score in mccabe_scores(text).items():
-        if key in ours and ours[key]["mccabe"] != score:
-            out.append((key, score, ours[key]["mccabe"]))
+        if key in ours and ours[key] != score:
+            out.append((key, score, ours[key]))
         assert key in ours, f"{path}: mccabe reports {key!r}, which we do not know"
     return out
 
@@ -140,23 +150,22 @@ class TestMcCabeAgreement:
             assert disagreements(text, rel) == [], rel
 
     @pytest.mark.slow
-    def test_whole_stdlib(self):
+    @pytest.mark.xdist_group("stdlib")
+    def test_whole_stdlib(self, stdlib_builds):
         checked = 0
         bad = []
-        for dirpath, dirs, files in os.walk(STDLIB):
-            dirs[:] = [d for d in dirs if d not in ("site-packages", "__pycache__")]
-            for f in files:
-                if not f.endswith(".py"):
-                    continue
-                path = os.path.join(dirpath, f)
-                with open(path, "rb") as fh:
-                    data = fh.read()
-                try:
-                    wb.build_cpg(data, os.path.relpath(path, STDLIB))
-                    text = data.decode("utf-8")
-                except (SourceError, UnicodeDecodeError):
-                    continue
-                bad += disagreements(text, os.path.relpath(path, STDLIB))
-                checked += 1
+        for b in stdlib_builds:  # each module built once, shared with test_stdlib
+            if isinstance(b.error, SourceError):
+                continue
+            if b.error is not None:
+                raise b.error
+            with open(b.path, "rb") as fh:
+                data = fh.read()
+            try:
+                text = data.decode("utf-8")
+            except UnicodeDecodeError:
+                continue
+            bad += compare_with_mccabe(text, b.rel, b.module, b.functions)
+            checked += 1
         assert checked > 1500
         assert bad == []

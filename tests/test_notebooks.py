@@ -10,6 +10,8 @@ import pandas as pd
 import pytest
 from helpers import SAMPLE_BROKEN, SAMPLE_MODULES, SAMPLE_OK
 
+pytestmark = pytest.mark.slow  # a Jupyter kernel runs the whole rollout notebook
+
 ROOT = Path(__file__).parent.parent
 SAMPLE = ROOT / "data" / "sample_project"
 

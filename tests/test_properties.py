@@ -8,6 +8,7 @@ import textwrap
 
 import networkx as nx
 import pyarrow as pa
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -148,6 +149,7 @@ class Checked:
         return nid
 
 
+@pytest.mark.slow
 @given(programs())
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 def test_generated_programs(src):
@@ -188,6 +190,7 @@ def test_generated_programs(src):
         assert m["cyclomatic"] >= 1 and m["mccabe"] >= 1
 
 
+@pytest.mark.slow
 @given(programs())
 @settings(max_examples=30, deadline=None)
 def test_same_input_gives_byte_identical_tables(src):

@@ -3,24 +3,11 @@
 from __future__ import annotations
 
 import ast
-import os
-import sysconfig
 import warnings
 
 import pytest
 
-import workbench as wb
 from workbench.errors import BuildError, DecodeError, ParseError, SourceError
-
-STDLIB = sysconfig.get_paths()["stdlib"]
-
-
-def stdlib_files() -> list[str]:
-    out = []
-    for dirpath, dirs, files in os.walk(STDLIB):
-        dirs[:] = sorted(d for d in dirs if d not in ("site-packages", "__pycache__"))
-        out += [os.path.join(dirpath, f) for f in sorted(files) if f.endswith(".py")]
-    return out
 
 
 def _python_rejects(data: bytes) -> bool:
@@ -34,25 +21,23 @@ def _python_rejects(data: bytes) -> bool:
 
 
 @pytest.mark.slow
-def test_whole_stdlib_builds_without_crashes():
-    files = stdlib_files()
-    assert len(files) > 1000
+@pytest.mark.xdist_group("stdlib")
+def test_whole_stdlib_builds_without_crashes(stdlib_builds):
+    assert len(stdlib_builds) > 1000
     built = nodes = 0
-    for path in files:
-        with open(path, "rb") as fh:
-            data = fh.read()
-        rel = os.path.relpath(path, STDLIB)
-        try:
-            cpg = wb.build_cpg(data, rel)
-        except BuildError as e:  # a crash of ours
-            pytest.fail(f"crash on {rel}: {e}")
-        except SourceError as e:  # only real syntax errors, and only cleanly
-            assert isinstance(e, ParseError | DecodeError), (rel, e)
-            assert _python_rejects(data), f"{rel}: we reject what Python accepts: {e}"
+    for b in stdlib_builds:  # each module built once, shared with test_metrics
+        if isinstance(b.error, BuildError):  # a crash of ours
+            pytest.fail(f"crash on {b.rel}: {b.error}")
+        if b.error is not None:  # only real syntax errors, and only cleanly
+            e = b.error
+            assert isinstance(e, SourceError), (b.rel, e)
+            assert isinstance(e, ParseError | DecodeError), (b.rel, e)
+            with open(b.path, "rb") as fh:
+                assert _python_rejects(fh.read()), f"{b.rel}: we reject what Python accepts: {e}"
             assert e.line is not None
             continue
         built += 1
-        nodes += cpg.nodes.num_rows
-        assert "UNKNOWN" not in cpg.nodes["kind"].to_pylist()
-    assert built > 0.99 * len(files)
+        nodes += b.nodes
+        assert "UNKNOWN" not in b.kinds
+    assert built > 0.99 * len(stdlib_builds)
     assert nodes > 1_000_000

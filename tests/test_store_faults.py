@@ -17,6 +17,8 @@ import workbench as wb
 from workbench.store import Store, open_store
 from workbench.store.migrations import fingerprint, migrate, rollback
 
+pytestmark = pytest.mark.slow  # writers killed with kill -9, concurrent processes
+
 SAMPLE = Path(__file__).parent.parent / "data" / "sample_project"
 
 

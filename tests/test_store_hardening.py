@@ -36,13 +36,16 @@ run = run_python
 
 
 @pytest.fixture
-def full(v2, src):
-    """A v2 store with every module's CPG, written in several commits."""
-    proj = wb.build_project(src)
-    paths = sorted(proj.cpgs)
-    for i in range(0, len(paths), 8):
-        v2.write_cpg([proj.cpgs[p] for p in paths[i : i + 8]])
-    return v2, proj
+def src(shared_src):
+    """The sample, at the path ``full``'s store was ingested from."""
+    return shared_src
+
+
+@pytest.fixture
+def full(full_store):
+    """A v2 store with every module's CPG, written in several commits (8 modules each); a
+    copy of one built once."""
+    return full_store(8)
 
 
 def assert_cpgs_equal(store: Store, proj) -> None:
@@ -183,6 +186,7 @@ def test_repair_of_a_legacy_file_keeps_the_undamaged_cpg_and_is_one_version(full
     assert_cpgs_equal(store, proj)
 
 
+@pytest.mark.slow
 def test_a_killed_repair_changes_nothing_and_a_rerun_finishes(full):
     store, proj = full
     before = fingerprint(store)
@@ -220,6 +224,7 @@ def test_repair_without_source_says_what_it_cannot_restore_and_keeps_it(tmp_path
 # -- 4. vacuum respects the log and running operations -----------------------------------------
 
 
+@pytest.mark.slow
 def test_vacuum_after_a_killed_write_keeps_the_logged_version(full, src):
     store, proj = full
     kill_a_cpg_write(store, src)
@@ -239,6 +244,7 @@ def test_vacuum_never_takes_the_files_of_an_uncommitted_write(full):
     assert_cpgs_equal(store, proj)
 
 
+@pytest.mark.slow
 def test_uncommitted_files_of_a_dead_process_are_removed_by_the_next_writer(full):
     store, _ = full
     code = f"""
@@ -259,6 +265,7 @@ def test_uncommitted_files_of_a_dead_process_are_removed_by_the_next_writer(full
     assert not folder.exists()
 
 
+@pytest.mark.slow
 def test_a_crash_does_not_make_later_writes_restore_untouched_tables(full, src):
     store, _ = full
     kill_a_cpg_write(store, src)
@@ -293,6 +300,7 @@ def test_every_logged_version_reads_right_after_rollback_and_migrate(full, src):
     assert store.cpg("bookshop/pricing.py").equals(proj.cpgs["bookshop/pricing.py"])
 
 
+@pytest.mark.slow
 def test_an_open_store_reads_its_snapshot_across_a_rollback_elsewhere(full):
     store, proj = full
     reader = open_store(store.root)
@@ -321,6 +329,7 @@ def slow(data, path, limits):
 """
 
 
+@pytest.mark.slow
 def test_rollback_during_generation_stops_it_cleanly(v2, tmp_path):
     (tmp_path / "slowbuild.py").write_text(SLOW_BUILDER)
     code = f"""
@@ -430,6 +439,7 @@ def test_a_deleted_workbench_folder_is_refused_then_rebuilt(full):
     assert_cpgs_equal(store, proj)
 
 
+@pytest.mark.slow
 def test_a_store_killed_during_create_can_be_created_again(tmp_path, src):
     root = tmp_path / "s"
     code = f"from workbench.store import Store\nStore.create({str(root)!r})"

@@ -10,25 +10,25 @@ from pathlib import Path
 
 import pytest
 
-import workbench as wb
 from workbench.pipeline import repair
 from workbench.store import Store, open_store
 from workbench.store.maintenance import compact, vacuum, verify
-from workbench.store.migrations import fingerprint, migrate
+from workbench.store.migrations import fingerprint
 
 SAMPLE = Path(__file__).parent.parent / "data" / "sample_project"
 
 
 @pytest.fixture
-def full(tmp_path, src):
-    store = Store.create(tmp_path / "store")
-    store.ingest(src)
-    migrate(store)
-    proj = wb.build_project(src)
-    paths = sorted(proj.cpgs)
-    for i in range(0, len(paths), 4):  # several files per table
-        store.write_cpg([proj.cpgs[p] for p in paths[i : i + 4]])
-    return store, proj
+def src(shared_src):
+    """The sample, at the path ``full``'s store was ingested from."""
+    return shared_src
+
+
+@pytest.fixture
+def full(full_store):
+    """The sample's v2 store with every CPG, written 4 modules per commit (several files per
+    table); a copy of one built once."""
+    return full_store(4)
 
 
 def data_file(store: Store, table: str, index: int = 0) -> Path:
@@ -138,6 +138,7 @@ def test_compaction_keeps_content_and_sort_order(full):
     assert verify(store).empty
 
 
+@pytest.mark.slow
 def test_vacuum_removes_unneeded_files_but_waits_for_a_running_write(full, src):
     store, proj = full
     compact(store)

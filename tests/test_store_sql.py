@@ -349,6 +349,7 @@ def test_many_queries_add_one_version(v2):
     assert set(reads_of(store).values()) == {20}
 
 
+@pytest.mark.slow
 def test_counts_of_a_store_never_closed_persist(v2):
     code = f"""
         from workbench.store import open_store

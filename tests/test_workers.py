@@ -19,9 +19,12 @@ import pytest
 
 REPO = Path(__file__).parent.parent
 
-pytestmark = pytest.mark.skipif(
-    not Path("/proc/self/stat").exists(), reason="finds processes through /proc"
-)
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(
+        not Path("/proc/self/stat").exists(), reason="finds processes through /proc"
+    ),
+]
 
 #: Picklable work functions for the subprocesses (module ``work``, see :func:`proc_env`): each
 #: notes its worker (a file named by the pid holding the start time) in $WB_TEST_PIDS, then
