@@ -117,6 +117,7 @@ def _table_folders(root) -> set[str]:
     return {p.name for p in root.iterdir() if (p / "_delta_log").is_dir()}
 
 
+@pytest.mark.slow  # a fresh interpreter killed with kill -9
 def test_recovery_removes_table_folders_the_log_does_not_list(v1):
     before = _table_folders(v1.root)
     code = f"""
@@ -154,6 +155,7 @@ def test_recovery_keeps_what_is_not_an_orphan_table(v2):
     assert _table_folders(v2.root) == kept
 
 
+@pytest.mark.slow  # a fresh interpreter killed with kill -9
 def test_recovery_restores_tables_and_says_so_in_the_log(v2, src):
     code = f"""
         import workbench as wb
