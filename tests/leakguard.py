@@ -39,7 +39,8 @@ import pytest
 
 MARKER = "WORKBENCH_TEST_SESSION"
 
-#: Folders of the repository the walk skips: version control, virtualenvs, caches.
+#: Folders of the repository the walk skips: version control, virtualenvs, caches, and the
+#: work folder of ``make mutate`` (mutmut), which may run beside the suite.
 SKIP_DIRS = {
     ".git",
     ".venv",
@@ -50,6 +51,7 @@ SKIP_DIRS = {
     ".mypy_cache",
     ".hypothesis",
     ".ipynb_checkpoints",
+    "mutants",
 }
 
 #: Seconds the marked processes get to exit once the session is over (pool workers and
