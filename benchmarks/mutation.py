@@ -38,8 +38,8 @@ KILLED = {1, 3, 24, -24, 36, 152, 255, 37}  # a test failed, pytest errored, tim
 SURVIVED = {0, 5, 33}  # every test passed, or no test covers the function
 SKIPPED = {34}
 PRAGMA = re.compile(r"#\s*pragma:\s*no mutate\b[:\s]*(.*)$")
-#: The module whose mutants are run first, to collect the coverage map (a small one).
-WARM_UP = "workbench.passes.cdg"
+#: The mutant run first, to collect the coverage map.
+WARM_UP = "workbench.pipeline.scheduler.xǁGenerationReportǁto_pandas__mutmut_1"  # one test runs it
 #: Functions that run in child processes, by the function whose tests start those processes.
 #: mutmut learns which tests cover a function by tracing the test process only, so without
 #: this it would never run the generation tests against a mutant of the worker; the children
@@ -77,8 +77,8 @@ def module_name(path: Path) -> str:
 def run_mutmut(modules: list[str], max_children: int | None) -> float:
     """``mutmut run`` (all pending mutants, or every mutant of ``modules``); seconds taken.
 
-    A first run of the few mutants of one small module generates the mutants and collects
-    which tests cover which function; that map is completed with
+    A first run of one mutant generates the mutants and collects which tests cover which
+    function; that map is completed with
     :data:`CHILD_PROCESS_FUNCTIONS` before the run proper.
     """
     exe = str(Path(sys.executable).with_name("mutmut"))
@@ -86,7 +86,7 @@ def run_mutmut(modules: list[str], max_children: int | None) -> float:
     log = Path(tempfile.gettempdir()) / "workbench-mutmut.log"
     t0 = time.perf_counter()
     with open(log, "w") as fh:
-        _mutmut([exe, "run", *extra, f"{WARM_UP}.*"], fh, log)
+        _mutmut([exe, "run", *extra, WARM_UP], fh, log)
         add_child_process_coverage(ROOT / "mutants" / "mutmut-stats.json")
         _mutmut([exe, "run", *extra, *(f"{m}.*" for m in modules)], fh, log)
     return time.perf_counter() - t0

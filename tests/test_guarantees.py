@@ -16,6 +16,7 @@ import signal
 import time
 from concurrent.futures import Future
 from concurrent.futures.process import BrokenProcessPool
+from pathlib import Path
 from typing import ClassVar
 
 import pyarrow.compute as pc
@@ -573,3 +574,58 @@ def test_a_progress_bar_by_default(v2, capsys):
     assert f"failed={SAMPLE_BROKEN}" in err
     generate(v2, executor=_Spy(), workers=1, retry_failed=True, quiet=True)
     assert capsys.readouterr().err == ""
+
+
+# -- small things a run reports or relies on --------------------------------------------------
+
+
+def test_an_empty_report_and_plan_keep_their_columns(v2):
+    assert list(scheduler.GenerationReport().to_pandas().columns) == [
+        "path",
+        "status",
+        "error_type",
+        "error_message",
+    ]
+    migrate(v2)
+    assert list(mig.plan(v2).columns) == ["migration", "step", "object", "change"]
+
+
+def test_rollback_switches_the_flag_off(v2):
+    rollback(v2)
+    assert v2.flags["cpg"] is False and open_store(v2.root).flags["cpg"] is False
+
+
+def test_available_memory_is_read_in_bytes():
+    lines = Path("/proc/meminfo").read_text().splitlines()
+    info = dict(line.split(":", 1) for line in lines)
+    total = int(info["MemTotal"].split()[0]) * 1024
+    avail = scheduler._available_memory()
+    assert avail == int(info["MemAvailable"].split()[0]) * 1024 or 0 < avail <= total
+    assert avail % 1024 == 0 and 2**20 < avail <= total
+
+
+@pytest.mark.slow  # a fresh interpreter with its own fork server
+def test_pool_workers_started_by_a_fork_server_run():
+    code = """
+        import multiprocessing, os
+        multiprocessing.set_start_method("forkserver")
+        from workbench.pipeline.scheduler import process_pool
+        pool = process_pool(1)
+        print(pool.submit(os.getpid).result(timeout=60) != os.getpid())
+        pool.shutdown()
+    """
+    p = run_python(code)
+    assert (p.returncode, p.stdout.strip()) == (0, "True"), p.stderr
+
+
+def test_the_plan_spans_every_migration_up_to_the_target(v1, monkeypatch):
+    def noop(tx):
+        pass
+
+    step = {"step": "create table", "object": "later", "change": "3 columns, empty"}
+    later = mig.Migration(2, 3, "later", lambda store: [step], noop, noop)
+    monkeypatch.setattr(mig, "MIGRATIONS", [*mig.MIGRATIONS, later])
+    df = mig.plan(v1, target=3)
+    assert df.migration.tolist()[0] == "v1->v2 cpg" and df.migration.tolist()[-1] == "v2->v3 later"
+    assert df.iloc[-1][["step", "object", "change"]].tolist() == list(step.values())
+    assert set(mig.plan(v1, target=2).migration) == {"v1->v2 cpg"}

@@ -210,7 +210,7 @@ def migrate(store: Store, target: int = SCHEMA_VERSION) -> pd.DataFrame:
 
 def rollback(store: Store, target: int = 1) -> pd.DataFrame:
     """Undo migrations down to ``target`` (v1: no CPG); return the verification table."""
-    return _run(store, target, up=False)
+    return _run(store, target, up=False)  # pragma: no mutate: up=None is falsy too
 
 
 def _run(store: Store, target: int, up: bool) -> pd.DataFrame:
