@@ -58,6 +58,21 @@ CHILD_PROCESS_FUNCTIONS = {
 }
 
 
+#: Tests that run the pool machinery in a fresh interpreter (kill -9 of the parent, a fork
+#: server), by the functions they check: invisible to mutmut's tracing like the above.
+_POOL = [
+    "workbench.pipeline.scheduler.x_process_pool",
+    "workbench.pipeline.scheduler.x_die_with_parent",
+    "workbench.pipeline.scheduler.x__set_pdeathsig",
+    "workbench.pipeline.scheduler.x__watch_parent",
+    "workbench.pipeline.scheduler.x__die",
+]
+FRESH_INTERPRETER_TESTS = {
+    "tests/test_workers.py::": _POOL,
+    "tests/test_guarantees.py::test_pool_workers_started_by_a_fork_server_run": _POOL,
+}
+
+
 def scope() -> list[Path]:
     """The source files mutated, from ``[tool.mutmut] only_mutate``."""
     cfg = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["mutmut"]
@@ -102,12 +117,18 @@ def _mutmut(cmd: list[str], fh, log: Path) -> None:
 
 def add_child_process_coverage(stats_file: Path) -> None:
     """Credit the functions of :data:`CHILD_PROCESS_FUNCTIONS` with the tests of the function
-    that starts their processes."""
+    that starts their processes, and those of :data:`FRESH_INTERPRETER_TESTS` with those
+    tests."""
     stats = json.loads(stats_file.read_text())
     tests = stats["tests_by_mangled_function_name"]
     for parent, children in CHILD_PROCESS_FUNCTIONS.items():
         for child in children:
             tests[child] = sorted(set(tests.get(child, [])) | set(tests.get(parent, [])))
+    known = list(stats["duration_by_test"])
+    for prefix, functions in FRESH_INTERPRETER_TESTS.items():
+        chosen = {t for t in known if t.startswith(prefix)}
+        for f in functions:
+            tests[f] = sorted(set(tests.get(f, [])) | chosen)
     stats_file.write_text(json.dumps(stats, indent=4))
 
 
