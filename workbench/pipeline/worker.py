@@ -87,10 +87,9 @@ def build_batch(
             "pid": os.getpid(),
         }
         try:
-            # only a regular file is opened, and no more than the limit read
-            src = read_source(Path(source_root) / rel, rel, limits)  # pragma: no mutate: rel
-            # names the file only in str(error), which is not recorded; limits differ only in
-            # max_nodes, which reading does not use
+            # only a regular file is opened, and no more than the limit read (``rel`` names the
+            # file only in str(error), which is not recorded; reading uses no limit but max_bytes)
+            src = read_source(Path(source_root) / rel, rel, limits)  # pragma: no mutate: equivalent
             if src.content_hash != expected:
                 raise _SourceChanged("the source changed since it was ingested: run ingest")
             if src.error is not None:
