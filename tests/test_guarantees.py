@@ -211,6 +211,7 @@ class _Pool:
         pass
 
 
+@pytest.mark.slow  # whole generation runs
 def test_batches_lost_with_a_broken_pool_are_run_again_and_only_the_culprit_fails(v2, monkeypatch):
     culprit = "bookshop/pricing.py"
     _Pool.made = []
@@ -249,6 +250,7 @@ class _Executor:
         return fut
 
 
+@pytest.mark.slow  # whole generation runs
 def test_an_executor_that_loses_a_batch_fails_only_that_batchs_modules(v2):
     lost = "bookshop/pricing.py"
     executor = _Executor(lambda rels: KilledWorker("worker died 3 times") if lost in rels else None)
@@ -263,6 +265,7 @@ def test_an_executor_that_loses_a_batch_fails_only_that_batchs_modules(v2):
     assert open_store(v2.root).modules().set_index("path").cpg_status[lost] == "failed"
 
 
+@pytest.mark.slow  # whole generation runs
 def test_a_full_disk_stops_the_run_keeps_what_was_committed_and_a_rerun_resumes(v2):
     calls = []
 
@@ -288,6 +291,7 @@ def test_a_full_disk_stops_the_run_keeps_what_was_committed_and_a_rerun_resumes(
 # -- what makes a module due for a rebuild -----------------------------------------------------
 
 
+@pytest.mark.slow  # whole generation runs
 def test_a_new_generator_version_rebuilds_every_module(v2, monkeypatch):
     generate(v2, workers=1, quiet=True)
     assert plan(v2) == []
@@ -518,6 +522,7 @@ class _Spy(_Executor):
         self.batches: list[list[str]] = []
 
 
+@pytest.mark.slow  # whole generation runs
 @pytest.mark.parametrize(("workers", "batch"), [(1, 8), (2, 4), (8, 1)])
 def test_default_batches_keep_every_worker_busy(v2, workers, batch):
     spy = _Spy()
@@ -527,6 +532,7 @@ def test_default_batches_keep_every_worker_busy(v2, workers, batch):
     assert [len(b) for b in spy.batches] == [batch] * (SAMPLE_MODULES // batch)
 
 
+@pytest.mark.slow  # whole generation runs
 def test_commits_come_every_commit_every_modules_and_at_the_end(v2):
     events = []
     spy = _Spy()
@@ -567,6 +573,7 @@ def test_the_report_as_a_table(v2):
     assert report.superseded == 0
 
 
+@pytest.mark.slow  # whole generation runs
 def test_a_progress_bar_by_default(v2, capsys):
     generate(v2, executor=_Spy(), workers=1)
     err = capsys.readouterr().err
