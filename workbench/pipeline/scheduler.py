@@ -211,18 +211,18 @@ class _Run:
 
     def __init__(
         self,
-        store,
-        source,
-        tasks,
+        store: Store,
+        source: Path,
+        tasks: list[tuple[int, str, str]],
         *,
-        workers,
-        executor,
-        batch,
-        budget,
-        max_nodes,
-        timeout,
-        commit_every,
-        builder,
+        workers: int,
+        executor: Executor | None,
+        batch: int,
+        budget: int,
+        max_nodes: int,
+        timeout: float | None,
+        commit_every: int,
+        builder: str | Callable,
     ) -> None:
         self.store = store
         self.tasks = tasks
