@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from workbench.callgraph import CallGraph, ModuleSummary, analyze
 from workbench.cpg.graph import ALL_LAYERS, CPG
 from workbench.cpg.schema import (
     MODULES_V1,
@@ -40,7 +41,7 @@ from workbench.cpg.schema import (
     ParseStatus,
 )
 from workbench.errors import NotFoundError, SourceError
-from workbench.frontends.python import build_cpg
+from workbench.frontends.python import build_module
 from workbench.frontends.python.repository import module_row
 from workbench.frontends.python.source import DEFAULT_LIMITS, Limits, read_source
 from workbench.passes.linker import link
@@ -61,6 +62,8 @@ class Project:
     root : Path
     cpgs : dict of str to CPG
         Per module path, for the modules that built.
+    summaries : dict of str to ModuleSummary
+        Per module path, the value-flow summaries the call graph is solved from.
     modules : pyarrow.Table
         One row per file in the ``modules`` (v1) schema, failures included.
     skipped : list of Skipped
@@ -74,11 +77,14 @@ class Project:
         cpgs: dict[str, CPG],
         modules: pa.Table,
         skipped: Sequence[Skipped] = (),
+        summaries: dict[str, ModuleSummary] | None = None,
     ) -> None:
         self.root = root
         self.cpgs = cpgs
         self.modules = modules
         self.skipped = list(skipped)
+        self.summaries = summaries or {}
+        self._call_graph: CallGraph | None = None
 
     def __repr__(self) -> str:
         ok = sum(1 for s in self.modules["parse_status"].to_pylist() if s == ParseStatus.OK)
@@ -177,6 +183,16 @@ class Project:
             )
         return pd.concat(frames, ignore_index=True)
 
+    def call_graph(self) -> CallGraph:
+        """The project's call graph by value flow (:mod:`workbench.callgraph`), computed once.
+
+        ``.to_pandas()`` gives its edges with their call sites and kinds, ``.to_networkx()``
+        a caller -> callee :class:`networkx.DiGraph`.
+        """
+        if self._call_graph is None:
+            self._call_graph = analyze(self.summaries.values())
+        return self._call_graph
+
     def to_networkx(self, layers: Iterable[str] = ALL_LAYERS) -> nx.MultiDiGraph:
         """One graph of every module, nodes keyed ``(module key, id)``."""
         return self.cpg.to_networkx(layers)
@@ -215,13 +231,14 @@ def build_project(
     root = Path(root)
     found = discover(root, exclude, follow_symlinks=follow_symlinks)
     cpgs: dict[str, CPG] = {}
+    summaries: dict[str, ModuleSummary] = {}
     rows = []
     for rel in found.paths:
         src = read_source(root / rel, rel, limits)
         error = src.error
         if error is None:
             try:
-                cpgs[rel] = build_cpg(src.data, rel, limits=limits)
+                cpgs[rel], summaries[rel] = build_module(src.data, rel, limits=limits)
             except SourceError as e:
                 error = e
         row = module_row(rel, src, error)
@@ -229,4 +246,4 @@ def build_project(
         if on_module is not None:
             on_module(rel, row["error_type"])
     modules = pa.Table.from_pylist(rows, schema=MODULES_V1).sort_by("module")
-    return Project(root, link(cpgs), modules, found.skipped)
+    return Project(root, link(cpgs), modules, found.skipped, summaries)

@@ -5,6 +5,7 @@ The analysed code is parsed, never imported or executed.
 
 from __future__ import annotations
 
+from workbench.callgraph.summary import ModuleSummary, summarize
 from workbench.cpg.graph import CPG, ModuleInfo
 from workbench.cpg.ids import is_package, module_key, normalize_path
 from workbench.cpg.ids import module_name as dotted_name
@@ -18,7 +19,7 @@ from workbench.frontends.python.source import (
     parse_source,
 )
 
-__all__ = ["GENERATOR", "Limits", "build_cpg"]
+__all__ = ["GENERATOR", "Limits", "build_cpg", "build_module"]
 
 #: Identifies the code that produced a CPG; stored with every build so that a change of the
 #: generator invalidates cached graphs. Bump the revision when the output changes.
@@ -65,11 +66,43 @@ def build_cpg(
     >>> cpg.find(kind="CALL", name="<operator>.addition")
     [8]
     """
+    return _build(source, path, module_name, limits, with_summary=False)[0]
+
+
+def build_module(
+    source: str | bytes,
+    path: str | None = None,
+    *,
+    module_name: str | None = None,
+    limits: Limits = DEFAULT_LIMITS,
+) -> tuple[CPG, ModuleSummary]:
+    """:func:`build_cpg`, and the module's value-flow summary for the project call graph
+    (:mod:`workbench.callgraph`), from one parse.
+
+    Examples
+    --------
+    >>> cpg, summary = build_module("def f():\n    return len('x')\n", path="m.py")
+    >>> [f.name for f in summary.functions]
+    ['m.f']
+    """
+    cpg, summary = _build(source, path, module_name, limits, with_summary=True)
+    assert summary is not None
+    return cpg, summary
+
+
+def _build(
+    source: str | bytes,
+    path: str | None,
+    module_name: str | None,
+    limits: Limits,
+    with_summary: bool,
+) -> tuple[CPG, ModuleSummary | None]:
     data = source
     tree, text = parse_source(data, path, limits)
     rel = normalize_path(path) if path else None
     name = module_name or (dotted_name(rel) if rel else "__main__")
-    builder = Builder(text, name, bool(rel) and is_package(rel), limits.max_nodes)
+    package = bool(rel) and is_package(rel)
+    builder = Builder(text, name, package, limits.max_nodes)
     try:
         build = builder.build(tree)
     except TooManyNodes as e:
@@ -85,6 +118,16 @@ def build_cpg(
         ) from None
     except Exception as e:  # a bug in the builder: keep it to this module
         raise BuildError(path, f"{type(e).__name__}: {e}") from e
+    summary = None
+    if with_summary:
+        try:
+            summary = summarize(tree, name, package)
+        except RecursionError:
+            raise NestingTooDeepError(
+                path, "syntax tree nested too deeply to summarise (RecursionError)"
+            ) from None
+        except Exception as e:  # a bug in the summary: keep it to this module
+            raise BuildError(path, f"{type(e).__name__}: {e}") from e
     raw = source.encode("utf-8", "surrogatepass") if isinstance(source, str) else source
     key = module_key(rel) if rel else module_key(name)
     nodes, edges, methods = to_tables(build, key)
@@ -96,4 +139,4 @@ def build_cpg(
         size_bytes=len(raw),
         lines=len(builder.lines),
     )
-    return CPG(nodes, edges, methods, info)
+    return CPG(nodes, edges, methods, info), summary

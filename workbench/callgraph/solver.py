@@ -1,0 +1,921 @@
+"""The whole-project fixpoint: which objects each variable may hold, and the calls that follow.
+
+:class:`Solver` takes the :class:`~workbench.callgraph.summary.ModuleSummary` of every module
+of a project and propagates objects along the constraints until nothing changes (a worklist
+algorithm: a constraint is evaluated again only when a variable it read has grown). Calls are
+resolved on the way, since what a call binds to parameters and returns depends on the objects
+its callee may be, and the objects depend on the calls: a points-to analysis of the kind of
+PyCG (Salis et al., ICSE 2021), flow-insensitive and context-insensitive, with one abstract
+instance per class and one container per allocation site.
+
+What a call does, by the callee object: a function binds the arguments to its parameters and
+yields its return values (a generator function yields its generator object); a bound method
+also binds the receiver to the first parameter; a class makes an instance and calls the
+``__init__`` its MRO finds (C3 over project classes; an outside base ends the search with an
+edge to ``<base>.__init__``); an instance calls its class's ``__call__``; anything from outside
+the project is an edge to its dotted name, with the semantics of the builtins and ``functools``
+higher-order functions (``map``, ``sorted(key=)``, ``partial``, ...), the methods of lists,
+dicts and sets on the containers the analysis tracks, and the result types of builtin
+constructors and ``str`` methods.
+
+Every edge carries a *kind*: ``call`` for a call expression, and for the calls the interpreter
+makes without one ``decorator``, ``protocol`` (``for``, ``with``, operators, subscripts,
+``raise C``, ``__post_init__``), ``property``, ``class-body`` and ``module-body`` (an import
+runs the module).
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Iterable
+
+from workbench.callgraph.summary import (
+    ELEMENTS,
+    RETURN,
+    ClassInfo,
+    FunctionInfo,
+    ModuleSummary,
+    Site,
+)
+
+__all__ = ["Edge", "Solver"]
+
+#: ``(module, site, caller key, callee name, kind, callee key)`` of one call edge; the callee
+#: key is a function's key, a module's name (module bodies) or a class key (class bodies),
+#: None for callees outside the project.
+Edge = tuple[str, Site, str, str, str, "str | None"]
+
+_MAX_DOTS = 8  # outside names longer than this are not followed (``x = x.parent`` loops)
+_CONTAINERS = {"builtins.list", "builtins.tuple", "builtins.set", "builtins.frozenset", "builtins.dict"}
+_SCALARS = {
+    "builtins.str",
+    "builtins.bytes",
+    "builtins.bytearray",
+    "builtins.int",
+    "builtins.float",
+    "builtins.complex",
+    "builtins.bool",
+}
+_STR_TO_STR = (
+    "capitalize casefold center expandtabs format format_map join ljust lower lstrip replace "
+    "removeprefix removesuffix rjust rstrip strip swapcase title translate upper zfill"
+).split()
+#: Result types of methods of builtin types: ``xi:`` instance, or ``l:`` a list of the type.
+_RETURNS: dict[str, str] = {
+    **{f"builtins.str.{m}": "xi:builtins.str" for m in _STR_TO_STR},
+    **{f"builtins.bytes.{m}": "xi:builtins.bytes" for m in _STR_TO_STR if m != "format"},
+    "builtins.str.encode": "xi:builtins.bytes",
+    "builtins.bytes.decode": "xi:builtins.str",
+    "builtins.repr": "xi:builtins.str",
+    "builtins.format": "xi:builtins.str",
+    "builtins.chr": "xi:builtins.str",
+    "builtins.len": "xi:builtins.int",
+    "builtins.str.split": "list:xi:builtins.str",
+    "builtins.str.rsplit": "list:xi:builtins.str",
+    "builtins.str.splitlines": "list:xi:builtins.str",
+    "builtins.str.partition": "list:xi:builtins.str",
+    "builtins.str.rpartition": "list:xi:builtins.str",
+    "builtins.bytes.split": "list:xi:builtins.bytes",
+}
+#: Methods of lists, dicts and sets with an effect on the tracked elements.
+_ADD_ARG = {"append": -1, "add": -1, "insert": -1, "setdefault": -1, "appendleft": -1}
+_ADD_ELEMENTS = {"extend", "update", "extendleft"}
+_GET_ELEMENT = {"pop", "get", "setdefault", "popitem", "popleft", "__getitem__"}
+_SAME = {"copy", "values"}
+_MOVES = {"insert", "reverse", "sort", "pop", "remove", "appendleft", "extendleft", "rotate"}
+_IDENTITY_DECORATORS = {"builtins.property", "builtins.staticmethod", "builtins.classmethod"}
+
+
+def _split(obj: str) -> tuple[str, str]:
+    p, _, rest = obj.partition(":")
+    return p, rest
+
+
+class Solver:
+    """Solve the constraints of a project's summaries; :attr:`edges` holds the call graph.
+
+    Examples
+    --------
+    >>> import ast
+    >>> from workbench.callgraph.summary import summarize
+    >>> src = "def f():\\n    pass\\n\\ndef run(cb):\\n    cb()\\n\\nrun(f)\\n"
+    >>> s = Solver([summarize(ast.parse(src), "app")]).solve()
+    >>> sorted((caller, callee) for _, _, caller, callee, kind, _ in s.edges)
+    [('app.<module>', 'app.run'), ('app.run', 'app.f')]
+    """
+
+    def __init__(self, summaries: Iterable[ModuleSummary]) -> None:
+        self.summaries = sorted(summaries, key=lambda s: s.module)
+        self.modules = {s.module: s for s in self.summaries}
+        self.functions: dict[str, FunctionInfo] = {}
+        self.classes: dict[str, ClassInfo] = {}
+        self.constraints: list[tuple] = []
+        self.origin: list[str] = []  # module of each constraint
+        for s in self.summaries:
+            for f in s.functions:
+                self.functions[f.key] = f
+            for c in s.classes:
+                self.classes[c.key] = c
+            self.constraints.extend(s.constraints)
+            self.origin.extend([s.module] * len(s.constraints))
+        self.pts: dict[str, set[str]] = {}
+        self.readers: dict[str, set[int]] = {}
+        self.edges: set[Edge] = set()
+        self.resolved_sites: set[tuple[str, Site]] = set()
+        self._cur = -1
+        self._depth = 0
+        self._queued = [True] * len(self.constraints)
+        self._work: deque[int] = deque(range(len(self.constraints)))
+        self._mro: dict[str, tuple[tuple[str, ...], tuple[int, ...]]] = {}
+
+    # -- the points-to sets ------------------------------------------------------------
+    def get(self, var: str | None) -> set[str]:
+        """The objects of a variable; the constraint being evaluated now depends on it."""
+        if var is None:
+            return set()
+        r = self.readers.get(var)
+        if r is None:
+            r = self.readers[var] = set()
+        r.add(self._cur)
+        return self.pts.get(var) or set()
+
+    def add(self, var: str, objs: Iterable[str]) -> None:
+        s = self.pts.get(var)
+        if s is None:
+            s = self.pts[var] = set()
+        n = len(s)
+        s.update(objs)
+        if len(s) != n:
+            queued, work = self._queued, self._work
+            for r in self.readers.get(var, ()):
+                if r >= 0 and not queued[r]:
+                    queued[r] = True
+                    work.append(r)
+
+    def solve(self) -> Solver:
+        """Run to the fixpoint; returns self."""
+        while True:
+            self._run()
+            if not self._seed():
+                return self
+
+    def _run(self) -> None:
+        work, queued, cons = self._work, self._queued, self.constraints
+        while work:
+            cid = work.popleft()
+            queued[cid] = False
+            self._cur = cid
+            c = cons[cid]
+            getattr(self, "_c_" + c[0])(c, self.origin[cid])
+        self._cur = -1
+
+    def _seed(self) -> bool:
+        """Give the first parameter of each method that no call reaches with a receiver an
+        instance of its class (the class, for a classmethod), so that ``self.m()`` resolves in
+        methods the project never calls; whether any was given."""
+        seeded = False
+        for key in sorted(self.functions):
+            f = self.functions[key]
+            if f.klass is None or not f.params or "staticmethod" in f.decorators:
+                continue
+            if self.pts.get(f.params[0]):
+                continue
+            kind = "c" if "classmethod" in f.decorators else "i"
+            self.add(f.params[0], [f"{kind}:{f.klass}"])
+            seeded = True
+        return seeded
+
+    # -- constraints -------------------------------------------------------------------
+    def _c_obj(self, c: tuple, mod: str) -> None:
+        self.add(c[1], (c[2],))
+
+    def _c_copy(self, c: tuple, mod: str) -> None:
+        self.add(c[1], self.get(c[2]))
+
+    def _c_edge(self, c: tuple, mod: str) -> None:
+        _, caller, callee, site, kind, key = c
+        self._edge(mod, site, caller, callee, kind, key)
+
+    def _c_module(self, c: tuple, mod: str) -> None:
+        self.add(c[1], (self._module_obj(c[2]),))
+
+    def _module_obj(self, name: str) -> str:
+        return f"m:{name}" if name in self.modules else f"x:{name}"
+
+    def _c_import(self, c: tuple, mod: str) -> None:
+        caller, dotted, site = c[1], c[2], c[3]
+        if len(c) > 4:  # from base import name: runs base.name when it is a module
+            if dotted in self.modules:
+                self._edge(mod, site, caller, f"{dotted}.<module>", "module-body", dotted)
+            return
+        parts = dotted.split(".")
+        for i in range(1, len(parts) + 1):
+            name = ".".join(parts[:i])
+            # the packages holding the importing module have run already
+            if name in self.modules and name != mod and not mod.startswith(name + "."):
+                self._edge(mod, site, caller, f"{name}.<module>", "module-body", name)
+
+    def _c_from(self, c: tuple, mod: str) -> None:
+        _, dst, base, name = c
+        if base in self.modules:
+            objs = set(self.get(f"{base}:{name}"))
+            if f"{base}.{name}" in self.modules:
+                objs.add(f"m:{base}.{name}")
+            self.add(dst, objs)
+        else:
+            self.add(dst, (self._external(f"{base}.{name}"),))
+
+    def _c_star(self, c: tuple, mod: str) -> None:
+        _, into, base = c
+        if base not in self.modules:
+            return
+        for name in self.exports(base):
+            objs = set(self.get(f"{base}:{name}"))
+            if f"{base}.{name}" in self.modules:
+                objs.add(f"m:{base}.{name}")
+            self.add(f"{into}:{name}", objs)
+
+    def exports(self, module: str, seen: frozenset[str] = frozenset()) -> list[str]:
+        """The names ``from module import *`` binds: ``__all__``, else the public names,
+        including those the module itself star-imports."""
+        summary = self.modules[module]
+        if summary.explicit_all or module in seen:
+            return summary.exports
+        names = set(summary.exports)
+        for base in summary.star_imports:
+            if base in self.modules:
+                names.update(n for n in self.exports(base, seen | {module}) if n[:1] != "_")
+        return sorted(names)
+
+    def _c_load(self, c: tuple, mod: str) -> None:
+        _, dst, obj, attr, site, caller = c
+        out: set[str] = set()
+        for o in sorted(self.get(obj)):
+            out |= self._attr(o, attr, (mod, site, caller))
+        self.add(dst, out)
+
+    def _c_store(self, c: tuple, mod: str) -> None:
+        _, obj, attr, value, site, caller = c
+        values = self.get(value)
+        for o in sorted(self.get(obj)):
+            p, rest = _split(o)
+            if p == "i":
+                props = self._props(rest, attr)
+                if props:
+                    for pr in props:
+                        for setter in sorted(self.get(f"{pr}#fset")):
+                            self._call(setter, [{o}, values], {}, (), (), (mod, site, caller), "property")
+                    continue
+                self.add(f"{o}#{attr}", values)
+            elif p == "c":
+                self.add(f"{rest}:{attr}", values)
+            elif p == "m":
+                self.add(f"{rest}:{attr}", values)
+
+    def _c_delattr(self, c: tuple, mod: str) -> None:
+        _, obj, attr, site, caller = c
+        for o in sorted(self.get(obj)):
+            p, rest = _split(o)
+            if p == "i":
+                for pr in self._props(rest, attr):
+                    for d in sorted(self.get(f"{pr}#fdel")):
+                        self._call(d, [{o}], {}, (), (), (mod, site, caller), "property")
+
+    # Containers: ``#<e>`` holds every element, ``#[k]`` those stored under a constant key or
+    # index (``d["k"] = f``, ``[f, g]``), ``#<u>`` those stored otherwise; a read by constant
+    # key takes ``[k]`` and ``<u>``, unless ``#<moved>`` says elements changed places.
+    def _put(self, o: str, values: set[str], key: str | None = None) -> None:
+        if values:
+            self.add(f"{o}#{ELEMENTS}", values)
+            self.add(f"{o}#[{key}]" if key is not None else f"{o}#<u>", values)
+
+    def _take(self, o: str, key: str | None = None) -> set[str]:
+        if key is None or o[0] == "g" or self.get(f"{o}#<moved>"):
+            return self.get(f"{o}#{ELEMENTS}")
+        return self.get(f"{o}#[{key}]") | self.get(f"{o}#<u>")
+
+    def _c_setitem(self, c: tuple, mod: str) -> None:
+        _, obj, value, site, caller, key = c
+        values = self.get(value)
+        for o in sorted(self.get(obj)):
+            p, rest = _split(o)
+            if p == "l":
+                self._put(o, values, key)
+            elif p == "i" and site is not None:
+                self._dunder(o, rest, "__setitem__", [set(), values], (mod, site, caller))
+
+    def _c_delitem(self, c: tuple, mod: str) -> None:
+        _, obj, site, caller = c
+        for o in sorted(self.get(obj)):
+            p, rest = _split(o)
+            if p == "i":
+                self._dunder(o, rest, "__delitem__", [set()], (mod, site, caller))
+            elif p == "l":
+                self.add(f"{o}#<moved>", ("moved",))
+
+    def _c_getitem(self, c: tuple, mod: str) -> None:
+        _, dst, obj, site, caller, key = c
+        out: set[str] = set()
+        for o in sorted(self.get(obj)):
+            p, rest = _split(o)
+            if p == "l" or p == "g":
+                out |= self._take(o, key)
+            elif p == "i":
+                out |= self._dunder(o, rest, "__getitem__", [set()], (mod, site, caller))
+            elif p == "xi" and rest in ("builtins.str", "builtins.bytes"):
+                out.add(o)
+        self.add(dst, out)
+
+    def _c_slice(self, c: tuple, mod: str) -> None:
+        _, dst, obj, box = c
+        out: set[str] = set()
+        for o in sorted(self.get(obj)):
+            if o.startswith("l:"):
+                self._put(box, self.get(f"{o}#{ELEMENTS}"))
+                out.add(box)
+            elif o.startswith("xi:"):
+                out.add(o)
+        self.add(dst, out)
+
+    def _c_elem(self, c: tuple, mod: str) -> None:
+        out: set[str] = set()
+        for o in self.get(c[2]):
+            if o[0] in "lg" and o[1] == ":":
+                out |= self._take(o, c[3])
+        self.add(c[1], out)
+
+    def _c_unary(self, c: tuple, mod: str) -> None:
+        _, dst, obj, name, site, caller = c
+        out: set[str] = set()
+        for o in sorted(self.get(obj)):
+            p, rest = _split(o)
+            if p == "i":
+                out |= self._dunder(o, rest, name, [], (mod, site, caller))
+            elif p == "xi":
+                out.add(o)
+        self.add(dst, out)
+
+    def _c_truth(self, c: tuple, mod: str) -> None:
+        _, obj, site, caller = c
+        for o in sorted(self.get(obj)):
+            p, rest = _split(o)
+            if p == "i":
+                name = "__bool__" if self._has(rest, "__bool__") else "__len__"
+                self._dunder(o, rest, name, [], (mod, site, caller))
+
+    def _c_iter(self, c: tuple, mod: str) -> None:
+        _, dst, obj, site, caller, is_async = c
+        at = (mod, site, caller)
+        self.add(dst, self._iterate(self.get(obj), at, is_async))
+
+    def _iterate(self, objs: set[str], at: tuple, is_async: bool = False) -> set[str]:
+        out: set[str] = set()
+        first, second = ("__aiter__", "__anext__") if is_async else ("__iter__", "__next__")
+        for o in sorted(objs):
+            p, rest = _split(o)
+            if p in ("l", "g"):
+                out |= self.get(f"{o}#{ELEMENTS}")
+            elif p == "i":
+                for it in sorted(self._dunder(o, rest, first, [], at)):
+                    ip, irest = _split(it)
+                    if ip in ("l", "g"):
+                        out |= self.get(f"{it}#{ELEMENTS}")
+                    elif ip == "i":
+                        out |= self._dunder(it, irest, second, [], at)
+        return out
+
+    def _c_with(self, c: tuple, mod: str) -> None:
+        _, dst, obj, site, caller, is_async = c
+        at = (mod, site, caller)
+        enter, exit_ = ("__aenter__", "__aexit__") if is_async else ("__enter__", "__exit__")
+        out: set[str] = set()
+        for o in sorted(self.get(obj)):
+            p, rest = _split(o)
+            if p == "i":
+                out |= self._dunder(o, rest, enter, [], at)
+                self._dunder(o, rest, exit_, [set(), set(), set()], at)
+            elif p == "g":  # a generator-based context manager (contextlib.contextmanager)
+                out |= self.get(f"{o}#{ELEMENTS}")
+            elif p in ("xi", "x"):
+                out.add(o if p == "xi" else f"xi:{rest}")
+        self.add(dst, out)
+
+    def _c_binop(self, c: tuple, mod: str) -> None:
+        _, dst, left, right, op, inplace, site, caller = c
+        at = (mod, site, caller)
+        rights = self.get(right)
+        out: set[str] = set()
+        for o in sorted(self.get(left)):
+            p, rest = _split(o)
+            if p == "i" and op:
+                found = self._has(rest, f"__i{op}__") if inplace else False
+                name = f"__i{op}__" if found else f"__{op}__"
+                if self._has(rest, name):
+                    out |= self._dunder(o, rest, name, [rights], at)
+                    continue
+            elif p == "l":
+                out.add(o)
+                for r in rights:
+                    if r.startswith("l:"):
+                        self._put(f"{o}", self.get(f"{r}#{ELEMENTS}"))
+                continue
+            elif p == "xi" and rest in _SCALARS:
+                out.add(o)
+            for r in sorted(rights):  # the reflected method of the right operand
+                rp, rrest = _split(r)
+                if rp == "i" and op:
+                    out |= self._dunder(r, rrest, f"__r{op}__", [{o}], at)
+        if inplace and not self.get(left):
+            for r in sorted(rights):
+                if r.startswith("l:"):
+                    out.add(r)
+        self.add(dst, out)
+
+    def _c_compare(self, c: tuple, mod: str) -> None:
+        _, recv, arg, name, site, caller = c
+        args = self.get(arg)
+        for o in sorted(self.get(recv)):
+            p, rest = _split(o)
+            if p == "i":
+                self._dunder(o, rest, name, [args], (mod, site, caller))
+
+    def _c_raise(self, c: tuple, mod: str) -> None:
+        _, exc, site, caller = c
+        for o in sorted(self.get(exc)):
+            p, rest = _split(o)
+            if p == "c":
+                self._call(o, [], {}, (), (), (mod, site, caller), "protocol")
+
+    def _c_instance(self, c: tuple, mod: str) -> None:
+        out = set()
+        for o in self.get(c[2]):
+            p, rest = _split(o)
+            if p == "c":
+                out.add(f"i:{rest}")
+            elif p == "l":  # except (A, B) as e
+                out |= {f"i:{e[2:]}" for e in self.get(f"{o}#{ELEMENTS}") if e.startswith("c:")}
+        self.add(c[1], out)
+
+    def _c_super(self, c: tuple, mod: str) -> None:
+        _, dst, klass, self_var = c
+        self.add(dst, {f"s:{klass}|{r}" for r in self.get(self_var) if r[:2] in ("i:", "c:")})
+
+    def _c_decorate(self, c: tuple, mod: str) -> None:
+        _, dst, callee, value, site, caller = c
+        at = (mod, site, caller)
+        values = self.get(value)
+        out: set[str] = set()
+        callees = self.get(callee)
+        for o in sorted(callees):
+            p, rest = _split(o)
+            if p == "x":
+                self._edge(mod, site, caller, rest, "decorator", None)
+                out |= self._decorate_external(rest, values)
+            elif p == "ps":
+                prop, _, which = rest.partition("|")
+                method = {"fget": "getter", "fset": "setter", "fdel": "deleter"}[which]
+                self._edge(mod, site, caller, f"builtins.property.{method}", "decorator", None)
+                self.add(f"pr:{prop}#{which}", values)
+                out.add(f"pr:{prop}")
+            else:
+                out |= self._call(o, [values], {}, (), (), at, "decorator")
+        if not callees:  # an unknown decorator: assume it returns what it decorates
+            out |= values
+        self.add(dst, out)
+
+    def _decorate_external(self, name: str, values: set[str]) -> set[str]:
+        if name in ("builtins.property", "functools.cached_property"):
+            out = set()
+            for v in values:
+                if v.startswith("f:"):
+                    self.add(f"pr:{v[2:]}#fget", (v,))
+                    out.add(f"pr:{v[2:]}")
+            return out
+        if name == "builtins.staticmethod":
+            return {f"sm:{v[2:]}" if v.startswith("f:") else v for v in values}
+        if name == "builtins.classmethod":
+            return {f"cm:{v[2:]}" if v.startswith("f:") else v for v in values}
+        return set(values)
+
+    def _c_call(self, c: tuple, mod: str) -> None:
+        _, dst, callee, args, kwargs, star, dstar, site, caller, strings = c
+        at = (mod, site, caller)
+        argv = [self.get(a) for a in args]
+        kw = {k: self.get(v) for k, v in kwargs.items()}
+        stars = [self.get(s) for s in star]
+        dstars = [self.get(s) for s in dstar]
+        out: set[str] = set()
+        for o in sorted(self.get(callee)):
+            out |= self._call(o, argv, kw, stars, dstars, at, "call", strings)
+        self.add(dst, out)
+
+    # -- calls -------------------------------------------------------------------------
+    def _edge(self, mod: str, site: Site, caller: str, callee: str, kind: str, key: str | None):
+        self.edges.add((mod, site, caller, callee, kind, key))
+        if kind == "call":
+            self.resolved_sites.add((mod, site))
+
+    def _call(
+        self,
+        o: str,
+        args: list[set[str]],
+        kwargs: dict[str, set[str]],
+        star: Iterable[set[str]],
+        dstar: Iterable[set[str]],
+        at: tuple,
+        kind: str,
+        strings: tuple = (),
+    ) -> set[str]:
+        """Call object ``o``; the objects it returns."""
+        if self._depth > 4:  # higher-order calls of higher-order functions: map(map, ...)
+            return set()
+        self._depth += 1
+        try:
+            return self._call_one(o, args, kwargs, star, dstar, at, kind, strings)
+        finally:
+            self._depth -= 1
+
+    def _call_one(  # noqa: C901 - one branch per kind of callee
+        self,
+        o: str,
+        args: list[set[str]],
+        kwargs: dict[str, set[str]],
+        star: Iterable[set[str]],
+        dstar: Iterable[set[str]],
+        at: tuple,
+        kind: str,
+        strings: tuple,
+    ) -> set[str]:
+        mod, site, caller = at
+        p, rest = _split(o)
+        if p == "f":
+            fn = self.functions.get(rest)
+            if fn is None:
+                return set()
+            self._edge(mod, site, caller, fn.name, kind, fn.key)
+            return self._bind(fn, None, args, kwargs, star, dstar)
+        if p == "b":
+            key, _, recv = rest.partition("|")
+            fn = self.functions.get(key)
+            if fn is None:
+                return set()
+            self._edge(mod, site, caller, fn.name, kind, fn.key)
+            return self._bind(fn, recv, args, kwargs, star, dstar)
+        if p == "c":
+            return self._instantiate(rest, args, kwargs, star, dstar, at, kind)
+        if p == "i":
+            return self._dunder(o, rest, "__call__", args, at, kwargs, kind)
+        if p in ("sm", "cm"):
+            return self._call(f"f:{rest}", args, kwargs, star, dstar, at, kind)
+        if p == "p":
+            out: set[str] = set()
+            for f in sorted(self.get(f"{o}#fn")):
+                out |= self._call(f, args, kwargs, star, dstar, at, kind)
+            return out
+        if p == "x":
+            self._edge(mod, site, caller, rest, kind, None)
+            return self._external_call(rest, None, args, kwargs, at, strings)
+        if p == "xb":
+            name, _, recv = rest.partition("|")
+            self._edge(mod, site, caller, name, kind, None)
+            return self._external_call(name, recv, args, kwargs, at, strings)
+        return set()
+
+    def _bind(
+        self,
+        fn: FunctionInfo,
+        recv: str | None,
+        args: list[set[str]],
+        kwargs: dict[str, set[str]],
+        star: Iterable[set[str]],
+        dstar: Iterable[set[str]],
+    ) -> set[str]:
+        params = fn.params
+        pos: list[set[str]] = ([{recv}] if recv is not None else []) + list(args)
+        for i, a in enumerate(pos):
+            if i < len(params):
+                self.add(params[i], a)
+            elif fn.vararg:
+                self._put(f"l:tuple@{fn.key}:*", a)
+        spread: set[str] = set()
+        for s in star:
+            for o in s:
+                if o[0] in "lg" and o[1] == ":":
+                    spread |= self.get(f"{o}#{ELEMENTS}")
+        for d in dstar:
+            for o in d:
+                if o.startswith("l:"):
+                    spread |= self.get(f"{o}#{ELEMENTS}")
+        if spread:
+            for p in params[len(pos) :] + fn.kwonly:
+                self.add(p, spread)
+            if fn.vararg:
+                self._put(f"l:tuple@{fn.key}:*", spread)
+        by_name = {p.rpartition(":")[2]: p for p in (*params, *fn.kwonly)}
+        for k, v in kwargs.items():
+            p = by_name.get(k)
+            if p is not None:
+                self.add(p, v)
+            elif fn.kwarg:
+                self._put(f"l:dict@{fn.key}:**", v, repr(k))
+        if fn.generator:
+            return {f"g:{fn.key}"}
+        return set(self.get(f"{fn.key}:{RETURN}"))
+
+    def _instantiate(self, key, args, kwargs, star, dstar, at, kind) -> set[str]:
+        inst = f"i:{key}"
+        mod, site, caller = at
+        if kind == "call":  # resolved even when no class of the MRO defines __init__
+            self.resolved_sites.add((mod, site))
+        for o in sorted(self._lookup(key, "__init__")):
+            p, rest = _split(o)
+            if p == "f":
+                fn = self.functions.get(rest)
+                if fn is not None:
+                    self._edge(mod, site, caller, fn.name, kind, fn.key)
+                    self._bind(fn, inst, args, kwargs, star, dstar)
+            elif p == "x" and rest != "builtins.object.__init__":
+                self._edge(mod, site, caller, rest, kind, None)
+        if any("dataclass" in d for d in self.classes[key].decorators):
+            self._dunder(inst, key, "__post_init__", [], at, kind="protocol")
+        return {inst}
+
+    def _dunder(
+        self,
+        inst: str,
+        key: str,
+        name: str,
+        args: list[set[str]],
+        at: tuple,
+        kwargs: dict[str, set[str]] | None = None,
+        kind: str = "protocol",
+    ) -> set[str]:
+        """Call the special method ``name`` of an instance of class ``key``."""
+        out: set[str] = set()
+        mod, site, caller = at
+        for o in sorted(self._lookup(key, name)):
+            p, rest = _split(o)
+            if p == "f":
+                fn = self.functions.get(rest)
+                if fn is not None:
+                    self._edge(mod, site, caller, fn.name, kind, fn.key)
+                    out |= self._bind(fn, inst, args, kwargs or {}, (), ())
+            elif p == "x" and not rest.startswith("builtins.object."):
+                self._edge(mod, site, caller, rest, kind, None)
+        return out
+
+    def _has(self, key: str, name: str) -> bool:
+        return any(o.startswith("f:") for o in self._lookup(key, name))
+
+    # -- classes -----------------------------------------------------------------------
+    def mro(self, key: str) -> list[str]:
+        """The method resolution order of a class: ``c:`` project classes, ``x:`` outside
+        bases (where the search ends)."""
+        return self._linearize(key, ())
+
+    def _linearize(self, key: str, seen: tuple[str, ...]) -> list[str]:
+        info = self.classes.get(key)
+        if info is None or key in seen:
+            return [f"c:{key}"]
+        seqs: list[list[str]] = []
+        bases: list[str] = []
+        for b in info.bases:
+            for o in sorted(self.get(b)):
+                p, rest = _split(o)
+                if p == "c":
+                    bases.append(o)
+                    seqs.append(self._linearize(rest, (*seen, key)))
+                elif p == "x" and rest != "builtins.object":
+                    bases.append(o)
+                    seqs.append([o])
+        seqs.append(list(bases))
+        out = [f"c:{key}"]
+        while True:
+            seqs = [s for s in seqs if s]
+            if not seqs:
+                return out
+            for s in seqs:
+                head = s[0]
+                if not any(head in t[1:] for t in seqs):
+                    break
+            else:  # no consistent order (Python would raise TypeError): depth first
+                for s in seqs:
+                    out.extend(h for h in s if h not in out)
+                return out
+            out.append(head)
+            for s in seqs:
+                if s and s[0] == head:
+                    del s[0]
+
+    def _lookup(self, key: str, attr: str, after: str | None = None) -> set[str]:
+        """The class attribute ``attr`` of class ``key`` (first found in the MRO, after
+        class ``after`` for ``super()``): the objects of its variable, or ``x:`` names."""
+        order = self.mro(key)
+        if after is not None:
+            try:
+                order = order[order.index(f"c:{after}") + 1 :]
+            except ValueError:
+                return set()
+        for k in order:
+            p, rest = _split(k)
+            if p == "c":
+                objs = self.get(f"{rest}:{attr}")
+                if objs:
+                    return objs
+            else:
+                name = f"{rest}.{attr}"
+                return {f"x:{name}"} if name.count(".") <= _MAX_DOTS else set()
+        return set()
+
+    def _props(self, key: str, attr: str) -> list[str]:
+        return sorted(o for o in self._lookup(key, attr) if o.startswith("pr:"))
+
+    def _attr(self, o: str, attr: str, at: tuple) -> set[str]:  # noqa: C901
+        """The objects of ``o.attr`` (calling a property's getter)."""
+        p, rest = _split(o)
+        if p == "m":
+            objs = set(self.get(f"{rest}:{attr}"))
+            if f"{rest}.{attr}" in self.modules:
+                objs.add(f"m:{rest}.{attr}")
+            return objs
+        if p == "c":
+            return {self._bound(v, o, rest, at, cls_access=True) for v in self._lookup(rest, attr)} - {""}
+        if p == "i":
+            out = set(self.get(f"{o}#{attr}"))
+            for v in sorted(self._lookup(rest, attr)):
+                if v.startswith("pr:"):
+                    for getter in sorted(self.get(f"{v}#fget")):
+                        out |= self._call(getter, [{o}], {}, (), (), at, "property")
+                else:
+                    out.add(self._bound(v, o, rest, at))
+            return out - {""}
+        if p == "s":
+            klass, _, recv = rest.partition("|")
+            rp, rrest = _split(recv)
+            out = set()
+            for v in self._lookup(rrest, attr, after=klass):
+                out.add(self._bound(v, recv, rrest, at, cls_access=rp == "c"))
+            return out - {""}
+        if p == "x":
+            name = f"{rest}.{attr}"
+            return {f"x:{name}"} if name.count(".") <= _MAX_DOTS else set()
+        if p == "xi":
+            return {f"x:{rest}.{attr}"}
+        if p == "l":
+            kind = rest.partition("@")[0]
+            kind = {"genexp": "generator"}.get(kind, kind)
+            return {f"xb:builtins.{kind}.{attr}|{o}"}
+        if p == "pr" and attr in ("setter", "deleter", "getter"):
+            return {f"ps:{rest}|f{attr[:3]}"}
+        if p == "g":
+            return {f"x:builtins.generator.{attr}"}
+        return set()
+
+    def _bound(self, v: str, recv: str, key: str, at: tuple, cls_access: bool = False) -> str:
+        """A class attribute's object as seen through an instance (or the class)."""
+        p, rest = _split(v)
+        if p == "f":
+            return v if cls_access else f"b:{rest}|{recv}"
+        if p == "cm":
+            return f"b:{rest}|c:{key}" if recv.startswith("i:") else f"b:{rest}|{recv}"
+        if p == "sm":
+            return f"f:{rest}"
+        return v
+
+    # -- outside the project -----------------------------------------------------------
+    def _external(self, name: str) -> str:
+        return f"x:{name}"
+
+    def _external_call(  # noqa: C901 - one branch per modelled function
+        self,
+        name: str,
+        recv: str | None,
+        args: list[set[str]],
+        kwargs: dict[str, set[str]],
+        at: tuple,
+        strings: tuple,
+    ) -> set[str]:
+        """What calling an outside callable returns, and the calls it makes back."""
+        mod, site, caller = at
+
+        def elements(objs: set[str]) -> set[str]:
+            return self._iterate(objs, at) if objs else set()
+
+        def arg(i: int) -> set[str]:
+            return args[i] if i < len(args) else set()
+
+        if recv is not None:  # a method of a tracked list, dict or set
+            method = name.rpartition(".")[2]
+            out: set[str] = set()
+            if method in _MOVES:
+                self.add(f"{recv}#<moved>", ("moved",))
+            if method in _ADD_ARG and args:
+                self._put(f"{recv}", args[-1])
+            if method in _ADD_ELEMENTS:
+                for a in args:
+                    self._put(f"{recv}", elements(a))
+                for v in kwargs.values():
+                    self._put(f"{recv}", v)
+            if method in _GET_ELEMENT:
+                out |= self.get(f"{recv}#{ELEMENTS}")
+                if method == "get" and len(args) > 1:
+                    out |= args[1]
+            if method in _SAME:
+                out.add(recv)
+            if method == "items":
+                pair = f"l:tuple@items|{recv}"
+                self._put(f"{pair}", self.get(f"{recv}#{ELEMENTS}"))
+                box = f"l:list@items|{recv}"
+                self._put(f"{box}", {pair})
+                out.add(box)
+            if method == "sort" and "key" in kwargs:
+                for f in sorted(kwargs["key"]):
+                    self._call(f, [self.get(f"{recv}#{ELEMENTS}")], {}, (), (), at, "call")
+            return out
+        if name in _CONTAINERS:
+            kind = name.rpartition(".")[2].replace("frozenset", "set")
+            box = f"l:{kind}@{mod}:{site[1]}:{site[2]}"
+            if args:
+                src = arg(0)
+                self._put(f"{box}", elements(src) if kind != "dict" else set())
+                if kind == "dict":
+                    for o in src:
+                        if o.startswith("l:"):
+                            self._put(f"{box}", self.get(f"{o}#{ELEMENTS}"))
+            for v in kwargs.values():
+                self._put(f"{box}", v)
+            return {box}
+        if name in _SCALARS:
+            return {f"xi:{name}"}
+        if name in ("builtins.map", "builtins.filter"):
+            box = f"l:list@{mod}:{site[1]}:{site[2]}"
+            items = [elements(a) for a in args[1:]]
+            for f in sorted(arg(0)):
+                res = self._call(f, items or [set()], {}, (), (), at, "call")
+                if name == "builtins.map":
+                    self._put(f"{box}", res)
+            if name == "builtins.filter" and items:
+                self._put(f"{box}", items[0])
+            return {box}
+        if name in ("builtins.sorted", "builtins.min", "builtins.max", "builtins.reversed"):
+            items = set()
+            for a in args:
+                items |= elements(a)
+            for f in sorted(kwargs.get("key", ())):
+                self._call(f, [items], {}, (), (), at, "call")
+            if name == "builtins.sorted" or name == "builtins.reversed":
+                box = f"l:list@{mod}:{site[1]}:{site[2]}"
+                self._put(f"{box}", items)
+                return {box}
+            return items
+        if name in ("builtins.iter", "builtins.next"):
+            return set(arg(0)) if name == "builtins.iter" else elements(arg(0))
+        if name in ("builtins.enumerate", "builtins.zip"):
+            pair = f"l:tuple@{mod}:{site[1]}:{site[2]}"
+            for a in args:
+                self._put(f"{pair}", elements(a))
+            box = f"l:list@{mod}:{site[1]}:{site[2]}"
+            self._put(f"{box}", {pair})
+            return {box}
+        if name == "functools.reduce":
+            items = elements(arg(1)) | arg(2)
+            for f in sorted(arg(0)):
+                self._call(f, [items, items], {}, (), (), at, "call")
+            return set()
+        if name == "functools.partial":
+            box = f"p:{mod}:{site[1]}:{site[2]}"
+            self.add(f"{box}#fn", arg(0))
+            return {box}
+        if name in ("builtins.property", "functools.cached_property"):
+            box = f"pr:{mod}:{site[1]}:{site[2]}"
+            for i, part in enumerate(("fget", "fset", "fdel")):
+                self.add(f"{box}#{part}", arg(i) | kwargs.get(part, set()))
+            return {box}
+        if name in ("builtins.staticmethod", "builtins.classmethod"):
+            return self._decorate_external(name, arg(0))
+        if name == "builtins.type" and len(args) == 1:
+            return {f"c:{o[2:]}" for o in arg(0) if o.startswith("i:")}
+        if name in ("builtins.getattr", "builtins.setattr") and len(strings) > 1 and strings[1]:
+            attr = strings[1]
+            if name == "builtins.setattr":
+                for o in sorted(arg(0)):
+                    if o[:2] in ("i:", "c:", "m:"):
+                        p, rest = _split(o)
+                        var = f"{o}#{attr}" if p == "i" else f"{rest}:{attr}"
+                        self.add(var, arg(2))
+                return set()
+            out = set()
+            for o in sorted(arg(0)):
+                out |= self._attr(o, attr, at)
+            return out | (arg(2) if len(args) > 2 else set())
+        ret = _RETURNS.get(name)
+        if ret is not None:
+            if ret.startswith("list:"):
+                box = f"l:list@{mod}:{site[1]}:{site[2]}"
+                self._put(f"{box}", {ret[5:]})
+                return {box}
+            return {ret}
+        last = name.rpartition(".")[2]
+        if last[:1].isupper() and not last.isupper():  # an outside class: its instance
+            return {f"xi:{name}"}
+        return set()
