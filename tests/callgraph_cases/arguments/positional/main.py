@@ -1,0 +1,9 @@
+def hello():
+    return "hello"
+
+
+def call(fn):
+    return fn()
+
+
+call(hello)

@@ -1,0 +1,9 @@
+def shout(text):
+    return text.upper()
+
+
+class Formatter:
+    handler = shout
+
+
+Formatter.handler("x")

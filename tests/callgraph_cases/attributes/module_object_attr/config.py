@@ -1,0 +1,6 @@
+class Settings:
+    def load(self):
+        return {}
+
+
+settings = Settings()

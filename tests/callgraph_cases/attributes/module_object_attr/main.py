@@ -1,0 +1,3 @@
+import config
+
+config.settings.load()

@@ -1,0 +1,2 @@
+text = b"abc".decode("ascii")
+fields = b"a,b".split(b",")

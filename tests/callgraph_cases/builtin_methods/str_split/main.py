@@ -1,0 +1,5 @@
+def parts():
+    return "a b c".split(), "x".upper()
+
+
+parts()

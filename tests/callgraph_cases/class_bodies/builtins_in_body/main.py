@@ -1,0 +1,3 @@
+class Keys:
+    ALL = sorted(["b", "a"])
+    COUNT = len(ALL)

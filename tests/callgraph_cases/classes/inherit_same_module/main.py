@@ -1,0 +1,10 @@
+class Base:
+    def hello(self):
+        return "hello"
+
+
+class Child(Base):
+    pass
+
+
+Child().hello()

@@ -1,0 +1,6 @@
+def start():
+    return "go"
+
+
+handlers = dict(start=start)
+handlers["start"]()

@@ -1,0 +1,13 @@
+registry = {}
+
+
+def plugin():
+    return "plugin"
+
+
+def setup():
+    registry["p"] = plugin
+
+
+setup()
+registry["p"]()

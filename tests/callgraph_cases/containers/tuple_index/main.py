@@ -1,0 +1,16 @@
+def low():
+    return 0
+
+
+def high():
+    return 9
+
+
+LEVELS = (low, high)
+
+
+def level(i):
+    return LEVELS[i]()
+
+
+level(1)

@@ -1,0 +1,5 @@
+def traced(fn):
+    def wrapper():
+        return fn()
+
+    return wrapper

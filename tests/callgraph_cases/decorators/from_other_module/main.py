@@ -1,0 +1,9 @@
+from deco import traced
+
+
+@traced
+def work():
+    return 1
+
+
+work()

@@ -1,0 +1,9 @@
+import lib
+
+
+@lib.tag("fast")
+def compute():
+    return 2
+
+
+compute()

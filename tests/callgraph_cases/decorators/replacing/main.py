@@ -1,0 +1,14 @@
+def stub():
+    return "stub"
+
+
+def disabled(fn):
+    return stub
+
+
+@disabled
+def feature():
+    return "feature"
+
+
+feature()

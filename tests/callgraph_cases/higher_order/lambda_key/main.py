@@ -1,0 +1,6 @@
+def weight(item):
+    return item["w"]
+
+
+items = [{"w": 2}, {"w": 1}]
+sorted(items, key=lambda it: weight(it))

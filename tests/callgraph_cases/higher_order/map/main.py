@@ -1,0 +1,5 @@
+def square(x):
+    return x * x
+
+
+list(map(square, [1, 2]))

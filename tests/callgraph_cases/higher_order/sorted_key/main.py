@@ -1,0 +1,5 @@
+def by_length(s):
+    return len(s)
+
+
+sorted(["ccc", "a", "bb"], key=by_length)

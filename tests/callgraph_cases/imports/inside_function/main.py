@@ -1,0 +1,7 @@
+def lazy():
+    import lib
+
+    return lib.compute()
+
+
+lazy()

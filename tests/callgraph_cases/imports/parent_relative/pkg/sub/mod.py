@@ -1,0 +1,5 @@
+from ..util import f
+
+
+def go():
+    return f()

@@ -1,0 +1,1 @@
+line = "".join([" a", "b "]).strip().lower()

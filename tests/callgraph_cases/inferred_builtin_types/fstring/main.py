@@ -1,0 +1,6 @@
+def greet(name):
+    s = f"hello {name}"
+    return s.title()
+
+
+greet("bob")

@@ -1,0 +1,3 @@
+seen = set()
+seen.add(1)
+seen.discard(2)

@@ -1,0 +1,3 @@
+groups = {}
+for word in ["apple", "avocado", "bean"]:
+    groups.setdefault(word[0], []).append(word)

@@ -1,0 +1,7 @@
+def words(text):
+    ws = text.split()
+    ws.append("end")
+    return ws
+
+
+words("a b")

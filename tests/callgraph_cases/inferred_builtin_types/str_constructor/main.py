@@ -1,0 +1,2 @@
+n = str(3)
+padded = n.zfill(3)

@@ -1,0 +1,2 @@
+s = "x".upper()
+s.join(["a", "b"])

@@ -1,0 +1,9 @@
+def secret():
+    return 42
+
+
+def run():
+    return eval("secret()")
+
+
+run()

@@ -1,0 +1,5 @@
+def hook():
+    return "hook"
+
+
+exec("hook()", {"hook": hook})

@@ -1,0 +1,6 @@
+import lib
+
+lib.hello()
+import patch
+
+lib.hello()

@@ -1,0 +1,8 @@
+import lib
+
+
+def loud():
+    return "HI"
+
+
+lib.greet = loud

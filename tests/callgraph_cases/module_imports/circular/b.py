@@ -1,0 +1,5 @@
+import a
+
+
+def fb():
+    return a.fa()

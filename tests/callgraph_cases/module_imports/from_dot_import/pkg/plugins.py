@@ -1,0 +1,5 @@
+def load():
+    return []
+
+
+LOADED = load()

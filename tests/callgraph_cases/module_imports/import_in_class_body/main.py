@@ -1,0 +1,7 @@
+class Grid:
+    import consts
+
+    cells = consts.SIZE * consts.SIZE
+
+
+print(Grid.cells)

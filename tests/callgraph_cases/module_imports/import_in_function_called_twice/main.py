@@ -1,0 +1,8 @@
+def get():
+    import lib
+
+    return lib.value()
+
+
+get()
+get()

@@ -1,0 +1,4 @@
+import a
+import lib
+
+print(a.A + lib.VALUE)

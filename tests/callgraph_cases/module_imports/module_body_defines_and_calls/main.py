@@ -1,0 +1,3 @@
+from registry import DEFAULT
+
+print(DEFAULT.items)

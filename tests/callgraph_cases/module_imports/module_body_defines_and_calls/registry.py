@@ -1,0 +1,6 @@
+class Registry:
+    def __init__(self):
+        self.items = {}
+
+
+DEFAULT = Registry()

@@ -1,0 +1,3 @@
+import pkg.tools
+
+pkg.tools.tool()

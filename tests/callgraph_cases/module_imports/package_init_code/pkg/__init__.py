@@ -1,0 +1,5 @@
+def setup():
+    return "ready"
+
+
+STATE = setup()

@@ -1,0 +1,11 @@
+def handle():
+    return "handled"
+
+
+class Router:
+    @property
+    def handler(self):
+        return handle
+
+
+Router().handler()

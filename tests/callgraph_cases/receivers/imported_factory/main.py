@@ -1,0 +1,3 @@
+from shapes import make_box
+
+print(make_box(2).volume())

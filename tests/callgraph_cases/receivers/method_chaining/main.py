@@ -1,0 +1,9 @@
+class Builder:
+    def add(self):
+        return self
+
+    def build(self):
+        return "built"
+
+
+Builder().add().add().build()

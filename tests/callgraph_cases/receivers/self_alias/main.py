@@ -1,0 +1,10 @@
+class C:
+    def helper(self):
+        return 3
+
+    def run(self):
+        a = self
+        return a.helper()
+
+
+C().run()

@@ -1,0 +1,9 @@
+def inner():
+    return "inner"
+
+
+def get():
+    return inner
+
+
+get()()

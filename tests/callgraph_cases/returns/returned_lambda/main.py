@@ -1,0 +1,9 @@
+def helper(x):
+    return x + 1
+
+
+def make():
+    return lambda x: helper(x)
+
+
+make()(1)

@@ -1,0 +1,9 @@
+__all__ = ["_special"]
+
+
+def _special():
+    return "special"
+
+
+def normal():
+    return "lib normal"

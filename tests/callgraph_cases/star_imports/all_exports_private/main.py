@@ -1,0 +1,8 @@
+def normal():
+    return "main normal"
+
+
+from lib import *
+
+_special()
+normal()

@@ -1,0 +1,7 @@
+def run():
+    return "main"
+
+
+from lib import *
+
+run()

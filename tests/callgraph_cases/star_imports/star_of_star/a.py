@@ -1,0 +1,5 @@
+from b import *
+
+
+def shallow():
+    return "a"

@@ -1,0 +1,6 @@
+def visible():
+    return 1
+
+
+def _hidden():
+    return "lib"

@@ -1,0 +1,8 @@
+def _hidden():
+    return "main"
+
+
+from lib import *
+
+visible()
+_hidden()

@@ -1,0 +1,8 @@
+def helper():
+    return "main helper"
+
+
+from lib import *
+
+public()
+helper()

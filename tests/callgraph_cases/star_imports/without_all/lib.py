@@ -1,0 +1,6 @@
+def f():
+    return "f"
+
+
+def g():
+    return "g"

@@ -1,0 +1,7 @@
+def f():
+    return 1
+
+
+x = y = f
+x()
+y()

@@ -1,0 +1,10 @@
+def ping():
+    return "ping"
+
+
+def pong():
+    return "pong"
+
+
+for fn in (ping, pong):
+    fn()

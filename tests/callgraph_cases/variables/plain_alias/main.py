@@ -1,0 +1,10 @@
+def f():
+    return 1
+
+
+def run():
+    g = f
+    return g()
+
+
+run()
