@@ -45,8 +45,14 @@ __all__ = ["Edge", "Solver"]
 #: None for callees outside the project.
 Edge = tuple[str, Site, str, str, str, "str | None"]
 
-_MAX_DOTS = 8  # outside names longer than this are not followed (``x = x.parent`` loops)
-_CONTAINERS = {"builtins.list", "builtins.tuple", "builtins.set", "builtins.frozenset", "builtins.dict"}
+_MAX_DOTS = 5  # outside names longer than this are not followed (``x = x.parent`` loops)
+_CONTAINERS = {
+    "builtins.list",
+    "builtins.tuple",
+    "builtins.set",
+    "builtins.frozenset",
+    "builtins.dict",
+}
 _SCALARS = {
     "builtins.str",
     "builtins.bytes",
@@ -57,9 +63,28 @@ _SCALARS = {
     "builtins.bool",
 }
 _STR_TO_STR = (
-    "capitalize casefold center expandtabs format format_map join ljust lower lstrip replace "
-    "removeprefix removesuffix rjust rstrip strip swapcase title translate upper zfill"
-).split()
+    "capitalize",
+    "casefold",
+    "center",
+    "expandtabs",
+    "format",
+    "format_map",
+    "join",
+    "ljust",
+    "lower",
+    "lstrip",
+    "replace",
+    "removeprefix",
+    "removesuffix",
+    "rjust",
+    "rstrip",
+    "strip",
+    "swapcase",
+    "title",
+    "translate",
+    "upper",
+    "zfill",
+)
 #: Result types of methods of builtin types: ``xi:`` instance, or ``l:`` a list of the type.
 _RETURNS: dict[str, str] = {
     **{f"builtins.str.{m}": "xi:builtins.str" for m in _STR_TO_STR},
@@ -126,7 +151,9 @@ class Solver:
         self._depth = 0
         self._queued = [True] * len(self.constraints)
         self._work: deque[int] = deque(range(len(self.constraints)))
-        self._mro: dict[str, tuple[tuple[str, ...], tuple[int, ...]]] = {}
+        self._mro: dict[str, list[str]] = {}
+        self._mro_readers: set[int] = set()
+        self._base_vars = {b for c in self.classes.values() for b in c.bases}
 
     # -- the points-to sets ------------------------------------------------------------
     def get(self, var: str | None) -> set[str]:
@@ -147,6 +174,12 @@ class Solver:
         s.update(objs)
         if len(s) != n:
             queued, work = self._queued, self._work
+            if var in self._base_vars:
+                self._mro.clear()
+                for r in self._mro_readers:
+                    if not queued[r]:
+                        queued[r] = True
+                        work.append(r)
             for r in self.readers.get(var, ()):
                 if r >= 0 and not queued[r]:
                     queued[r] = True
@@ -248,10 +281,11 @@ class Solver:
         return sorted(names)
 
     def _c_load(self, c: tuple, mod: str) -> None:
-        _, dst, obj, attr, site, caller = c
+        _, dst, obj, attr, site, caller, path = c
         out: set[str] = set()
         for o in sorted(self.get(obj)):
-            out |= self._attr(o, attr, (mod, site, caller))
+            if path or o[:2] != "x:":  # outside values met elsewhere are not followed
+                out |= self._attr(o, attr, (mod, site, caller))
         self.add(dst, out)
 
     def _c_store(self, c: tuple, mod: str) -> None:
@@ -264,12 +298,12 @@ class Solver:
                 if props:
                     for pr in props:
                         for setter in sorted(self.get(f"{pr}#fset")):
-                            self._call(setter, [{o}, values], {}, (), (), (mod, site, caller), "property")
+                            self._call(
+                                setter, [{o}, values], {}, (), (), (mod, site, caller), "property"
+                            )
                     continue
                 self.add(f"{o}#{attr}", values)
-            elif p == "c":
-                self.add(f"{rest}:{attr}", values)
-            elif p == "m":
+            elif p == "c" or p == "m":
                 self.add(f"{rest}:{attr}", values)
 
     def _c_delattr(self, c: tuple, mod: str) -> None:
@@ -344,6 +378,20 @@ class Solver:
                 out |= self._take(o, c[3])
         self.add(c[1], out)
 
+    def _c_await(self, c: tuple, mod: str) -> None:
+        _, dst, obj, site, caller = c
+        out: set[str] = set()
+        for o in sorted(self.get(obj)):
+            p, rest = _split(o)
+            if p == "i":
+                self._dunder(o, rest, "__await__", [], (mod, site, caller))
+                for f in self._lookup(rest, "__await__"):
+                    if f.startswith("f:"):
+                        out |= self.get(f"{f[2:]}:{RETURN}")
+            else:  # a coroutine's value is what the async function returns
+                out.add(o)
+        self.add(dst, out)
+
     def _c_unary(self, c: tuple, mod: str) -> None:
         _, dst, obj, name, site, caller = c
         out: set[str] = set()
@@ -403,32 +451,35 @@ class Solver:
     def _c_binop(self, c: tuple, mod: str) -> None:
         _, dst, left, right, op, inplace, site, caller = c
         at = (mod, site, caller)
-        rights = self.get(right)
+        lefts, rights = self.get(left), self.get(right)
         out: set[str] = set()
-        for o in sorted(self.get(left)):
-            p, rest = _split(o)
-            if p == "i" and op:
-                found = self._has(rest, f"__i{op}__") if inplace else False
-                name = f"__i{op}__" if found else f"__{op}__"
-                if self._has(rest, name):
-                    out |= self._dunder(o, rest, name, [rights], at)
+        reflected = False
+        right_elements: set[str] | None = None
+        for o in sorted(lefts):
+            if o.startswith("i:") and op:
+                key = o[2:]
+                name = f"__i{op}__" if inplace and self._has(key, f"__i{op}__") else f"__{op}__"
+                if self._has(key, name):
+                    out |= self._dunder(o, key, name, [rights], at)
                     continue
-            elif p == "l":
+            elif o.startswith("l:"):  # list + list, list += iterable: one container
                 out.add(o)
-                for r in rights:
-                    if r.startswith("l:"):
-                        self._put(f"{o}", self.get(f"{r}#{ELEMENTS}"))
+                if right_elements is None:
+                    right_elements = set()
+                    for r in rights:
+                        if r.startswith("l:"):
+                            right_elements |= self.get(f"{r}#{ELEMENTS}")
+                self._put(o, right_elements)
                 continue
-            elif p == "xi" and rest in _SCALARS:
+            elif o.startswith("xi:") and o[3:] in _SCALARS:
                 out.add(o)
-            for r in sorted(rights):  # the reflected method of the right operand
-                rp, rrest = _split(r)
-                if rp == "i" and op:
-                    out |= self._dunder(r, rrest, f"__r{op}__", [{o}], at)
-        if inplace and not self.get(left):
+            reflected = True
+        if (reflected or not lefts) and op:  # the reflected method of the right operand
             for r in sorted(rights):
-                if r.startswith("l:"):
-                    out.add(r)
+                if r.startswith("i:"):
+                    out |= self._dunder(r, r[2:], f"__r{op}__", [lefts], at)
+        if inplace and not lefts:
+            out |= {r for r in rights if r.startswith("l:")}
         self.add(dst, out)
 
     def _c_compare(self, c: tuple, mod: str) -> None:
@@ -442,8 +493,7 @@ class Solver:
     def _c_raise(self, c: tuple, mod: str) -> None:
         _, exc, site, caller = c
         for o in sorted(self.get(exc)):
-            p, rest = _split(o)
-            if p == "c":
+            if o.startswith("c:"):
                 self._call(o, [], {}, (), (), (mod, site, caller), "protocol")
 
     def _c_instance(self, c: tuple, mod: str) -> None:
@@ -535,7 +585,7 @@ class Solver:
         finally:
             self._depth -= 1
 
-    def _call_one(  # noqa: C901 - one branch per kind of callee
+    def _call_one(
         self,
         o: str,
         args: list[set[str]],
@@ -637,8 +687,23 @@ class Solver:
             elif p == "x" and rest != "builtins.object.__init__":
                 self._edge(mod, site, caller, rest, kind, None)
         if any("dataclass" in d for d in self.classes[key].decorators):
+            self._dataclass_init(key, inst, args, kwargs)
             self._dunder(inst, key, "__post_init__", [], at, kind="protocol")
         return {inst}
+
+    def _dataclass_init(self, key, inst, args, kwargs) -> None:
+        """The generated ``__init__`` of a dataclass: arguments become the fields (those of
+        the bases first)."""
+        names: list[str] = []
+        for k in reversed(self.mro(key)):
+            info = self.classes.get(k[2:]) if k.startswith("c:") else None
+            if info is not None:
+                names.extend(f for f in info.fields if f not in names)
+        for name, values in zip(names, args, strict=False):
+            self.add(f"{inst}#{name}", values)
+        for name, values in kwargs.items():
+            if name in names:
+                self.add(f"{inst}#{name}", values)
 
     def _dunder(
         self,
@@ -670,8 +735,21 @@ class Solver:
     # -- classes -----------------------------------------------------------------------
     def mro(self, key: str) -> list[str]:
         """The method resolution order of a class: ``c:`` project classes, ``x:`` outside
-        bases (where the search ends)."""
-        return self._linearize(key, ())
+        bases (where the search ends).
+
+        Cached; when a variable holding a base grows, the cache is dropped and every
+        constraint that used an MRO is evaluated again.
+        """
+        if self._cur >= 0:
+            self._mro_readers.add(self._cur)
+        hit = self._mro.get(key)
+        if hit is None:
+            cur, self._cur = self._cur, -1  # base reads are tracked through _base_vars
+            try:
+                hit = self._mro[key] = self._linearize(key, ())
+            finally:
+                self._cur = cur
+        return hit
 
     def _linearize(self, key: str, seen: tuple[str, ...]) -> list[str]:
         info = self.classes.get(key)
@@ -730,7 +808,7 @@ class Solver:
     def _props(self, key: str, attr: str) -> list[str]:
         return sorted(o for o in self._lookup(key, attr) if o.startswith("pr:"))
 
-    def _attr(self, o: str, attr: str, at: tuple) -> set[str]:  # noqa: C901
+    def _attr(self, o: str, attr: str, at: tuple) -> set[str]:
         """The objects of ``o.attr`` (calling a property's getter)."""
         p, rest = _split(o)
         if p == "m":
@@ -739,7 +817,9 @@ class Solver:
                 objs.add(f"m:{rest}.{attr}")
             return objs
         if p == "c":
-            return {self._bound(v, o, rest, at, cls_access=True) for v in self._lookup(rest, attr)} - {""}
+            return {
+                self._bound(v, o, rest, at, cls_access=True) for v in self._lookup(rest, attr)
+            } - {""}
         if p == "i":
             out = set(self.get(f"{o}#{attr}"))
             for v in sorted(self._lookup(rest, attr)):
@@ -786,7 +866,7 @@ class Solver:
     def _external(self, name: str) -> str:
         return f"x:{name}"
 
-    def _external_call(  # noqa: C901 - one branch per modelled function
+    def _external_call(
         self,
         name: str,
         recv: str | None,
@@ -796,7 +876,7 @@ class Solver:
         strings: tuple,
     ) -> set[str]:
         """What calling an outside callable returns, and the calls it makes back."""
-        mod, site, caller = at
+        mod, site = at[0], at[1]
 
         def elements(objs: set[str]) -> set[str]:
             return self._iterate(objs, at) if objs else set()

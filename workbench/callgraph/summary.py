@@ -51,7 +51,7 @@ BUILTINS: frozenset[str] = frozenset(dir(builtins))
 ELEMENTS = "<e>"
 RETURN = "<ret>"
 
-_FUNCS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)
+
 _COMPS = (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
 #: Binary operators and their special methods (in-place, reflected).
 BINOPS: dict[type, str] = {
@@ -109,6 +109,7 @@ class ClassInfo:
     line: int
     bases: list[str]
     decorators: list[str] = field(default_factory=list)
+    fields: list[str] = field(default_factory=list)  #: annotated names of the body, in order
 
 
 @dataclass
@@ -132,7 +133,7 @@ class ModuleSummary:
 
 
 class _Scope:
-    __slots__ = ("ns", "kind", "parent", "bound", "globals", "nonlocals", "fn")
+    __slots__ = ("bound", "fn", "globals", "kind", "nonlocals", "ns", "parent")
 
     def __init__(self, ns: str, kind: str, parent: _Scope | None, fn: FunctionInfo | None = None):
         self.ns = ns
@@ -198,15 +199,11 @@ def _bindings(body: list[ast.AST], scope: _Scope) -> None:
                 if a.name != "*":
                     bound.add(a.asname or a.name.partition(".")[0])
             continue
-        elif t is ast.ExceptHandler:
+        elif t is ast.ExceptHandler or t in (ast.MatchAs, ast.MatchStar):
             if n.name:
                 bound.add(n.name)
-        elif t in (ast.MatchAs, ast.MatchStar):
-            if n.name:
-                bound.add(n.name)
-        elif t is ast.MatchMapping:
-            if n.rest:
-                bound.add(n.rest)
+        elif t is ast.MatchMapping and n.rest:
+            bound.add(n.rest)
         stack.extend(_scope_children(n))
 
 
@@ -240,6 +237,7 @@ class _Summarizer:
         self.keys: set[str] = set()
         self.all_names: list[str] | None = None
         self.class_names: dict[str, str] = {}
+        self.imported: set[str] = set()  # variables an import binds
 
     # -- variables ---------------------------------------------------------------------
     def new(self) -> str:
@@ -338,11 +336,9 @@ class _Summarizer:
                 self.flow(f"{key}:{p.arg}", self.expr(d, scope))
         if isinstance(node, ast.Lambda):
             _bindings([node.body], inner)
-            fn.generator = any(isinstance(n, (ast.Yield, ast.YieldFrom)) for n in ast.walk(node))
             self.flow(f"{key}:{RETURN}", self.expr(node.body, inner))
         else:
             _bindings(node.body, inner)  # type: ignore[attr-defined]
-            fn.generator = _is_generator(node)
             self.body(node.body, inner)  # type: ignore[attr-defined]
         return self.const(f"f:{key}")
 
@@ -362,7 +358,18 @@ class _Summarizer:
             self.expr(k.value, scope)
         self.class_names[key] = full
         self.s.classes.append(
-            ClassInfo(key, full, node.lineno, bases, [_decorator_name(d) for d in node.decorator_list])
+            ClassInfo(
+                key,
+                full,
+                node.lineno,
+                bases,
+                [_decorator_name(d) for d in node.decorator_list],
+                [
+                    st.target.id
+                    for st in node.body
+                    if isinstance(st, ast.AnnAssign) and isinstance(st.target, ast.Name)
+                ],
+            )
         )
         self.out.append(
             ("edge", self.caller(scope), f"{full}.<body>", _site(node), "class-body", key)
@@ -393,7 +400,7 @@ class _Summarizer:
         for st in stmts:
             self.stmt(st, scope)
 
-    def stmt(self, st: ast.stmt, scope: _Scope) -> None:  # noqa: C901 - one branch per statement
+    def stmt(self, st: ast.stmt, scope: _Scope) -> None:
         t = type(st)
         if t in (ast.FunctionDef, ast.AsyncFunctionDef):
             value = self.decorate(st.decorator_list, self.function(st, scope), scope)  # type: ignore[attr-defined]
@@ -435,7 +442,9 @@ class _Summarizer:
             for item in st.items:  # type: ignore[attr-defined]
                 ctx = self.expr(item.context_expr, scope)
                 out = self.new()
-                self.out.append(("with", out, ctx, _site(st), self.caller(scope), t is ast.AsyncWith))
+                self.out.append(
+                    ("with", out, ctx, _site(st), self.caller(scope), t is ast.AsyncWith)
+                )
                 if item.optional_vars is not None:
                     self.assign(item.optional_vars, out, None, scope)
             self.body(st.body, scope)  # type: ignore[attr-defined]
@@ -448,11 +457,9 @@ class _Summarizer:
         elif t is ast.Import:
             for a in st.names:  # type: ignore[attr-defined]
                 self.out.append(("import", self.caller(scope), a.name, _site(st)))
-                if a.asname:
-                    self.out.append(("module", self.target_var(a.asname, scope), a.name))
-                else:
-                    top = a.name.partition(".")[0]
-                    self.out.append(("module", self.target_var(top, scope), top))
+                var = self.target_var(a.asname or a.name.partition(".")[0], scope)
+                self.imported.add(var)
+                self.out.append(("module", var, a.name if a.asname else a.name.partition(".")[0]))
         elif t is ast.ImportFrom:
             base = self.absolute(st.module, st.level)  # type: ignore[attr-defined]
             if base is None:
@@ -465,12 +472,15 @@ class _Summarizer:
                     continue
                 self.out.append(("import", self.caller(scope), f"{base}.{a.name}", _site(st), True))
                 out = self.target_var(a.asname or a.name, scope)
+                self.imported.add(out)
                 self.out.append(("from", out, base, a.name))
         elif t is ast.Delete:
             for target in st.targets:  # type: ignore[attr-defined]
                 if isinstance(target, ast.Attribute):
                     obj = self.expr(target.value, scope)
-                    self.out.append(("delattr", obj, target.attr, _site(target), self.caller(scope)))
+                    self.out.append(
+                        ("delattr", obj, target.attr, _site(target), self.caller(scope))
+                    )
                 elif isinstance(target, ast.Subscript):
                     obj = self.expr(target.value, scope)
                     self.expr(target.slice, scope)
@@ -543,7 +553,9 @@ class _Summarizer:
             base.append(module)
         return ".".join(base) or None
 
-    def assign(self, target: ast.AST, value: str | None, node: ast.AST | None, scope: _Scope) -> None:
+    def assign(
+        self, target: ast.AST, value: str | None, node: ast.AST | None, scope: _Scope
+    ) -> None:
         t = type(target)
         if t is ast.Name:
             self.flow(self.target_var(target.id, scope), value)  # type: ignore[attr-defined]
@@ -575,7 +587,9 @@ class _Summarizer:
         elif t is ast.Starred:
             self.assign(target.value, value, None, scope)  # type: ignore[attr-defined]
 
-    def unpack_literal(self, elts: list[ast.expr], node: ast.Tuple | ast.List, scope: _Scope) -> bool:
+    def unpack_literal(
+        self, elts: list[ast.expr], node: ast.Tuple | ast.List, scope: _Scope
+    ) -> bool:
         """``a, *b, c = x, y, z, w``: each target gets its own values; False when the shapes
         do not match (the targets then take any element)."""
         values = node.elts
@@ -605,7 +619,7 @@ class _Summarizer:
         return True
 
     # -- expressions -------------------------------------------------------------------
-    def expr(self, e: ast.AST | None, scope: _Scope) -> str | None:  # noqa: C901
+    def expr(self, e: ast.AST | None, scope: _Scope) -> str | None:
         """Generate the constraints of an expression; the variable holding its value."""
         if e is None:
             return None
@@ -615,7 +629,8 @@ class _Summarizer:
         if t is ast.Attribute:
             obj = self.expr(e.value, scope)  # type: ignore[attr-defined]
             out = self.new()
-            self.out.append(("load", out, obj, e.attr, _site(e), self.caller(scope)))  # type: ignore[attr-defined]
+            path = self.is_name_path(e.value, scope)  # type: ignore[attr-defined]
+            self.out.append(("load", out, obj, e.attr, _site(e), self.caller(scope), path))  # type: ignore[attr-defined]
             return out
         if t is ast.Call:
             return self.call(e, scope)  # type: ignore[arg-type]
@@ -701,9 +716,13 @@ class _Summarizer:
             for op, comp in zip(e.ops, e.comparators, strict=True):  # type: ignore[attr-defined]
                 right = self.expr(comp, scope)
                 if type(op) in (ast.In, ast.NotIn):
-                    self.out.append(("compare", right, left, "__contains__", _site(e), self.caller(scope)))
+                    self.out.append(
+                        ("compare", right, left, "__contains__", _site(e), self.caller(scope))
+                    )
                 elif type(op) in COMPARE:
-                    self.out.append(("compare", left, right, COMPARE[type(op)], _site(e), self.caller(scope)))
+                    self.out.append(
+                        ("compare", left, right, COMPARE[type(op)], _site(e), self.caller(scope))
+                    )
                 left = right
             return None
         if t is ast.Subscript:
@@ -729,13 +748,18 @@ class _Summarizer:
         if t is ast.Starred:
             return self.expr(e.value, scope)  # type: ignore[attr-defined]
         if t is ast.Await:
-            return self.expr(e.value, scope)  # type: ignore[attr-defined]
+            value = self.expr(e.value, scope)  # type: ignore[attr-defined]
+            out = self.new()
+            self.out.append(("await", out, value, _site(e), self.caller(scope)))
+            return out
         if t in (ast.Yield, ast.YieldFrom):
             value = self.expr(e.value, scope)  # type: ignore[attr-defined]
             fn = scope.fn
+            if fn is not None:
+                fn.generator = True
             if fn is not None and value is not None:
                 if t is ast.YieldFrom:
-                    item = self.new()  # noqa: SIM108
+                    item = self.new()
                     self.out.append(("iter", item, value, _site(e), self.caller(scope), False))
                     value = item
                 self.flow(f"g:{fn.key}#{ELEMENTS}", value)
@@ -749,6 +773,16 @@ class _Summarizer:
         """A truth test of a value (``if x:``): ``__bool__`` (or ``__len__``) of objects."""
         if value is not None and not isinstance(node, (ast.Compare, ast.BoolOp, ast.Constant)):
             self.out.append(("truth", value, _site(node), self.caller(scope)))
+
+    def is_name_path(self, node: ast.AST, scope: _Scope) -> bool:
+        """A dotted name whose root is an imported name or a builtin (``os.path``): the
+        receivers whose outside attributes are followed by name (``os.path.join``)."""
+        while isinstance(node, ast.Attribute):
+            node = node.value
+        if not isinstance(node, ast.Name):
+            return False
+        var = self.resolve(node.id, scope)
+        return var is None or var in self.imported
 
     def union(self, values: list[str | None]) -> str | None:
         values = [v for v in values if v is not None]
@@ -798,17 +832,27 @@ class _Summarizer:
         ]
         out = self.new()
         self.out.append(
-            ("call", out, callee, tuple(args), kwargs, tuple(star), tuple(dstar), _site(e),
-             self.caller(scope), tuple(strings))
+            (
+                "call",
+                out,
+                callee,
+                tuple(args),
+                kwargs,
+                tuple(star),
+                tuple(dstar),
+                _site(e),
+                self.caller(scope),
+                tuple(strings),
+            )
         )
         return out
 
 
 def _key(node: ast.AST) -> str | None:
     """A constant subscript or dict key, as the name of its element (``'k'``, ``0``)."""
-    if isinstance(node, ast.Constant) and isinstance(node.value, (str, int)):
-        if not isinstance(node.value, bool) and not (isinstance(node.value, int) and node.value < 0):
-            return repr(node.value)
+    value = getattr(node, "value", None) if isinstance(node, ast.Constant) else None
+    if isinstance(value, str) or (type(value) is int and value >= 0):
+        return repr(value)
     return None
 
 
@@ -827,18 +871,6 @@ def _method_scope(scope: _Scope) -> tuple[_Scope | None, FunctionInfo | None]:
             return s.parent, s.fn
         s = s.parent
     return None, None
-
-
-def _is_generator(node: ast.AST) -> bool:
-    stack = list(ast.iter_child_nodes(node))
-    while stack:
-        n = stack.pop()
-        if isinstance(n, (ast.Yield, ast.YieldFrom)):
-            return True
-        if isinstance(n, (*_FUNCS, ast.ClassDef)):
-            continue
-        stack.extend(ast.iter_child_nodes(n))
-    return False
 
 
 def summarize(tree: ast.Module, module: str, is_package: bool = False) -> ModuleSummary:

@@ -81,7 +81,7 @@ def build_module(
 
     Examples
     --------
-    >>> cpg, summary = build_module("def f():\n    return len('x')\n", path="m.py")
+    >>> cpg, summary = build_module("def f():\\n    return 1\\n", path="m.py")
     >>> [f.name for f in summary.functions]
     ['m.f']
     """

@@ -13,4 +13,5 @@ def level(i):
     return LEVELS[i]()
 
 
+level(0)
 level(1)
