@@ -73,7 +73,7 @@ from workbench.frontends.python.resolution import (
 )
 from workbench.passes.cdg import control_dependences
 from workbench.passes.dominators import immediate_dominators, predecessors, reverse_postorder
-from workbench.passes.reaching_defs import DEF, KILL, USE, reaching_definitions
+from workbench.passes.reaching_defs import DEF, KILL, MAYDEF, USE, reaching_definitions
 
 # Node kinds and subkinds as local constants (plain str: cheaper to store than enum members).
 _METHOD = str(NodeKind.METHOD)
@@ -93,6 +93,7 @@ _IMPORT = str(NodeKind.IMPORT)
 _UNKNOWN = str(NodeKind.UNKNOWN)
 _OP = str(Subkind.OPERATOR)
 _TRUE, _FALSE, _EXC = str(CfgLabel.TRUE), str(CfgLabel.FALSE), str(CfgLabel.EXCEPTION)
+_WITH_EXIT, _UNBIND = str(Subkind.WITH_EXIT), str(Subkind.UNBIND)
 
 _Load, _Store = ast.Load, ast.Store
 _Name, _Attribute, _Constant = ast.Name, ast.Attribute, ast.Constant
@@ -252,6 +253,17 @@ class ExceptFrame:
 
 
 @dataclass(slots=True)
+class WithFrame:
+    """The body of a ``with``: what it raises leaves through the context manager's
+    ``__exit__``, which may suppress the exception.
+
+    ``raised`` collects the ``exception`` fronts.
+    """
+
+    raised: Front = field(default_factory=list)
+
+
+@dataclass(slots=True)
 class FinallyFrame:
     """A ``try`` with a ``finally`` (body, ``else`` and handlers): every jump runs it first.
 
@@ -263,7 +275,7 @@ class FinallyFrame:
     jumps: set[Jump] = field(default_factory=set)
 
 
-Frame = LoopFrame | ExceptFrame | FinallyFrame
+Frame = LoopFrame | ExceptFrame | WithFrame | FinallyFrame
 
 
 class TooManyNodes(Exception):
@@ -295,6 +307,8 @@ class _Method:
         node is.
     raises : bool
         The CFG has ``exception`` edges.
+    unbind : list of (str, int)
+        The ``except ... as name`` clauses being built: ``(name, frame stack depth)``.
     """
 
     __slots__ = (
@@ -319,6 +333,7 @@ class _Method:
         "stmt_entries",
         "stmts",
         "subkind",
+        "unbind",
     )
 
     def __init__(self, mid: int):
@@ -338,6 +353,7 @@ class _Method:
         self.params = 0
         self.mccabe = 1
         self.raises = False  # has exception edges
+        self.unbind: list[tuple[str, int]] = []
 
 
 class _Enclosing(NamedTuple):
@@ -511,6 +527,8 @@ class Builder:
         self.depth = 0
         self.prefix = ""  # qualname prefix for definitions in the current scope
         self.module_scope: Scope | None = None
+        #: walrus targets of the comprehension being built: ``(name, IDENTIFIER node)``
+        self.outward: list[tuple[str, int]] = []
         # the visitor tables with this builder's bound methods
         self._sd = {cls: f.__get__(self) for cls, f in _STATEMENT_VISITORS.items()}
         self._xd = {cls: f.__get__(self) for cls, f in _EXPRESSION_VISITORS.items()}
@@ -594,7 +612,8 @@ class Builder:
 
         The innermost frame that takes the jump gets ``front``: a loop takes ``break`` (out of
         the loop) and ``continue`` (edges back to its head), an ``except`` takes raises and a
-        ``finally`` takes everything. Otherwise the jump leaves the method.
+        ``finally`` takes everything, a ``with`` takes raises (its ``__exit__`` sees them).
+        Otherwise the jump leaves the method.
         """
         m = self.meth
         for frame in reversed(m.frames):
@@ -606,7 +625,7 @@ class Builder:
                 if jump is _CONTINUE:
                     self._connect(front, frame.head)
                     return
-            elif cls is ExceptFrame:
+            elif cls is ExceptFrame or cls is WithFrame:
                 if jump is _RAISE:
                     frame.raised.extend(front)
                     return
@@ -652,7 +671,7 @@ class Builder:
             return front
         return self._block(stmts, parent, order, sub, front)
 
-    def _push_catch(self, frame: ExceptFrame | FinallyFrame):
+    def _push_catch(self, frame: ExceptFrame | WithFrame | FinallyFrame):
         """Push a frame that catches exceptions: nodes under it get ``exception`` edges."""
         self.meth.frames.append(frame)
         self.meth.catch += 1
@@ -791,11 +810,15 @@ class Builder:
         return nid
 
     def _x_NamedExpr(self, node, parent, order):
-        """``target := value``: an assignment CALL; the value is evaluated first."""
+        """``target := value``: an assignment CALL; the value is evaluated first. In a
+        comprehension the target binds in the enclosing function (:meth:`_x_comprehension`)."""
         nid = self._add(_CALL, _OP, "NamedExpr", "<operator>.assignment", node, parent, order)
         self._expr(node.value, nid, 2)
-        self._expr(node.target, nid, 1)
-        self.scope.bind_named_expr(node.target.id)  # PEP 572: may bind in an outer scope
+        tid = self._expr(node.target, nid, 1)
+        scope = self.scope
+        scope.bind_named_expr(node.target.id)  # PEP 572: may bind in an outer scope
+        if scope.kind is _COMPREHENSION_SCOPE:
+            self.outward.append((node.target.id, tid))
         return nid
 
     def _x_Call(self, node, parent, order):
@@ -838,11 +861,19 @@ class Builder:
         return ref
 
     def _x_comprehension(self, node, parent, order):
-        """A METHOD_REF over the first iterable (evaluated here); the rest is a METHOD."""
+        """A METHOD_REF over the first iterable (evaluated here); the rest is a METHOD. The
+        walrus targets of the body (:meth:`_x_NamedExpr`) are may-definitions (``MAYDEF``) of
+        the enclosing statement."""
         sub, name = COMPREHENSIONS[node.__class__]
         ref = self._add(_REF, None, node.__class__.__name__, name, node, parent, order)
         self._expr(node.generators[0].iter, ref, 1)  # evaluated in the enclosing scope
+        outer, self.outward = self.outward, []
         self._method(node, ref, 2, sub, name, None, code=self.rows[ref][R_CODE])
+        inner, self.outward = self.outward, outer
+        if inner:  # walrus targets (PEP 572): may be defined here, when the body runs
+            self.events.extend((MAYDEF, var, tid) for var, tid in inner)
+            if self.scope.kind is _COMPREHENSION_SCOPE:
+                outer.extend(inner)
         return ref
 
     # -- statements ------------------------------------------------------------------------
@@ -915,6 +946,8 @@ class Builder:
         ev = self.events = []
         if s.value is not None:
             self._expr(s.value, nid, 1)
+        if self.meth.unbind:
+            self._unbind(ev, nid, False)
         self._cfg(nid, front, ev, s.value is not None)
         self._jump(_RETURN, [(nid, None)])
         return []
@@ -935,14 +968,20 @@ class Builder:
     def _s_Break(self, s, parent, order, front):
         """``break``: a node, then a break jump to after the innermost loop."""
         nid = self._add(_CS, Subkind.BREAK, "Break", None, s, parent, order)
-        self._cfg(nid, front, None, False)
+        ev = []
+        if self.meth.unbind:
+            self._unbind(ev, nid, True)
+        self._cfg(nid, front, ev, False)
         self._jump(_BREAK, [(nid, None)])
         return []
 
     def _s_Continue(self, s, parent, order, front):
         """``continue``: a node, then a continue jump back to the innermost loop's head."""
         nid = self._add(_CS, Subkind.CONTINUE, "Continue", None, s, parent, order)
-        self._cfg(nid, front, None, False)
+        ev = []
+        if self.meth.unbind:
+            self._unbind(ev, nid, True)
+        self._cfg(nid, front, ev, False)
         self._jump(_CONTINUE, [(nid, None)])
         return []
 
@@ -1093,7 +1132,9 @@ class Builder:
 
     def _s_With(self, s, parent, order, front):
         """``with a as b: body`` -- the WITH node (evaluates the items, binds the targets),
-        then the body in sequence."""
+        then the body in sequence. What the body raises has ``exception`` edges to a WITH_EXIT
+        node (the context manager's ``__exit__``, child after the body), which continues after
+        the ``with`` (the exception suppressed) and raises on (``exception`` edge)."""
         if s.__class__ is ast.AsyncWith:
             self.meth.is_async = True
         cs = self._add(
@@ -1115,7 +1156,16 @@ class Builder:
                 self._expr(item.optional_vars, cs, o)
                 o += 1
         front = self._cfg(cs, front, ev)
-        return self._nested_block(s.body, cs, o, Subkind.BODY, front)
+        frame = self._push_catch(WithFrame())
+        out = self._nested_block(s.body, cs, o, Subkind.BODY, front)
+        self._pop_catch()
+        if frame.raised:
+            end = (s.end_lineno, s.end_col_offset, s.end_lineno, s.end_col_offset)
+            xid = self._synth(_CS, _WITH_EXIT, cs, o + 1, end, name="__exit__")
+            self._cfg(xid, frame.raised, None, False)
+            self._jump(_RAISE, [(xid, _EXC)])  # not suppressed: raised on
+            out = [*out, (xid, None)]  # suppressed: on after the with
+        return out
 
     _s_AsyncWith = _s_With
 
@@ -1187,8 +1237,10 @@ class Builder:
         return normal, o
 
     def _handler(self, h: ast.ExceptHandler, cs: int, order: int, front: Front):
-        """One ``except E as name:`` -- an EXCEPT node (binds ``name``) after ``front``;
-        ``true`` edge into its body. Returns the node and the front after the body."""
+        """One ``except E as name:`` -- an EXCEPT node (binds ``name``; evaluating ``E`` may
+        raise) after ``front``; ``true`` edge into its body, after which an UNBIND node deletes
+        ``name`` (as do ``return``, ``break`` and ``continue`` leaving the clause). Returns the
+        node and the front after the clause."""
         hid = self._add(
             _CS,
             Subkind.EXCEPT,
@@ -1202,11 +1254,39 @@ class Builder:
         ev = self.events = []
         if h.type is not None:
             self._expr(h.type, hid, 1)
-        if h.name:
-            ev.append((DEF, h.name, hid))
-            self.scope.locals.add(h.name)
-        self._cfg(hid, front, ev, False)
-        return hid, self._block(h.body, hid, 2, Subkind.BODY, [(hid, _TRUE)])
+        name = h.name
+        if name:
+            ev.append((DEF, name, hid))
+            self.scope.locals.add(name)
+        self._cfg(hid, front, ev, h.type is not None)  # evaluating the type may raise
+        if not name:
+            return hid, self._block(h.body, hid, 2, Subkind.BODY, [(hid, _TRUE)])
+        m = self.meth
+        m.unbind.append((name, len(m.frames)))
+        body = self._block(h.body, hid, 2, Subkind.BODY, [(hid, _TRUE)])
+        m.unbind.pop()
+        if body:  # the end of the clause deletes the name
+            last = h.body[-1]
+            end = (last.end_lineno, last.end_col_offset, last.end_lineno, last.end_col_offset)
+            uid = self._synth(_LOCAL, _UNBIND, hid, 3, end, name=name)
+            body = self._cfg(uid, body, [(KILL, name, uid)], False)
+        return hid, body
+
+    def _unbind(self, ev: list, nid: int, loop: bool) -> None:
+        """Kill, in ``ev`` (the events of node ``nid``), the ``except ... as`` names whose
+        clauses a jump from ``nid`` leaves: all of them, or with ``loop`` (break, continue)
+        those of clauses inside the innermost loop."""
+        m = self.meth
+        depth = -1
+        if loop:
+            frames = m.frames
+            for k in range(len(frames) - 1, -1, -1):
+                if frames[k].__class__ is LoopFrame:
+                    depth = k
+                    break
+        for name, at in m.unbind:
+            if at > depth:
+                ev.append((KILL, name, nid))
 
     def _finally(self, s, cs: int, order: int, normal: Front, fin: FinallyFrame) -> Front:
         """The ``finally`` body, entered by the normal flow and by every jump that ``fin``
@@ -1797,6 +1877,7 @@ _EXPRESSION_VISITORS = {
     **dict.fromkeys(COMPREHENSIONS, Builder._x_comprehension),
 }
 _GENEXP = str(Subkind.GENEXP)
+_COMPREHENSION_SCOPE = ScopeKind.COMPREHENSION
 
 
 def _bslice(line: str, start: int, end: int | None) -> str:
