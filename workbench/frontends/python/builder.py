@@ -48,6 +48,14 @@ from enum import Enum
 from typing import NamedTuple
 
 from workbench.cpg.schema import CfgLabel, EdgeKind, NodeKind, Subkind
+from workbench.frontends.python.checks import (
+    InvalidSyntax,
+    check_future,
+    check_match,
+    check_nonlocals,
+    error,
+    future_imports,
+)
 from workbench.frontends.python.kinds import (
     AUGOPS,
     BINOPS,
@@ -309,10 +317,16 @@ class _Method:
         The CFG has ``exception`` edges.
     unbind : list of (str, int)
         The ``except ... as name`` clauses being built: ``(name, frame stack depth)``.
+    up, declared_async, coroutine, ret_value, star, annotated, declared
+        What the compile-time checks need (see ``__init__``).
     """
 
     __slots__ = (
+        "annotated",
         "catch",
+        "coroutine",
+        "declared",
+        "declared_async",
         "edges",
         "end_line",
         "events",
@@ -330,10 +344,13 @@ class _Method:
         "params",
         "parent",
         "raises",
+        "ret_value",
+        "star",
         "stmt_entries",
         "stmts",
         "subkind",
         "unbind",
+        "up",
     )
 
     def __init__(self, mid: int):
@@ -354,6 +371,15 @@ class _Method:
         self.mccabe = 1
         self.raises = False  # has exception edges
         self.unbind: list[tuple[str, int]] = []
+        # for the compile-time checks
+        self.up: _Method | None = None  # the enclosing method
+        self.declared_async = False  # an ``async def``
+        self.coroutine = False  # a comprehension that awaits
+        self.ret_value: ast.Return | None = None  # the first ``return value``
+        self.star: list[int] = []  # frame stack depths of the ``except*`` clauses being built
+        self.annotated: set[str] | None = None  # names annotated (``x: int``)
+        #: name -> ("global" or "nonlocal", the statement)
+        self.declared: dict[str, tuple[str, ast.stmt]] | None = None
 
 
 class _Enclosing(NamedTuple):
@@ -529,6 +555,11 @@ class Builder:
         self.module_scope: Scope | None = None
         #: walrus targets of the comprehension being built: ``(name, IDENTIFIER node)``
         self.outward: list[tuple[str, int]] = []
+        #: > 0 while a comprehension's iterable is built
+        self.comp_iter = 0
+        #: ``nonlocal`` statements and their scopes, checked at the end (checks.check_nonlocals)
+        self.nonlocals: list[tuple[ast.Nonlocal, Scope]] = []
+        self.future_ok: set[int] = set()
         # the visitor tables with this builder's bound methods
         self._sd = {cls: f.__get__(self) for cls, f in _STATEMENT_VISITORS.items()}
         self._xd = {cls: f.__get__(self) for cls, f in _EXPRESSION_VISITORS.items()}
@@ -707,9 +738,15 @@ class Builder:
             else:
                 name = BOOLOPS[node.op.__class__]
         elif cls is ast.Await:
-            self.meth.is_async = True
+            self._await(node)
         elif cls is ast.Yield or cls is ast.YieldFrom:
-            self.meth.is_generator = True
+            self._yield(node)
+        elif (
+            (cls is ast.Tuple or cls is ast.List)
+            and node.ctx.__class__ is _Store
+            and sum(e.__class__ is ast.Starred for e in node.elts) > 1
+        ):
+            raise error(node, "multiple starred expressions in assignment")
         nid = self._add(kind, sub, cls.__name__, name, node, parent, order)
         o = 1
         xd = self._xd
@@ -734,6 +771,30 @@ class Builder:
                     h(v, nid, o)
                 o += 1
         return nid
+
+    def _await(self, node: ast.Await) -> None:
+        """``await``: only in an async function or a comprehension (which then awaits)."""
+        m = self.meth
+        m.is_async = True
+        sub = m.subkind
+        if sub in _COMP_SUBKINDS:
+            m.coroutine = True
+        elif sub in (_MODULE_SUB, _CLASS_SUB):
+            raise error(node, "'await' outside function")
+        elif not m.declared_async:
+            raise error(node, "'await' outside async function")
+
+    def _yield(self, node: ast.Yield | ast.YieldFrom) -> None:
+        """``yield``: only in a function (a lambda too), ``yield from`` not in an async one."""
+        m = self.meth
+        m.is_generator = True
+        sub = m.subkind
+        if sub in _COMP_SUBKINDS:
+            raise error(node, f"'yield' inside {_COMP_NAMES[sub]}")
+        if sub in (_MODULE_SUB, _CLASS_SUB):
+            raise error(node, "'yield' outside function")
+        if m.declared_async and node.__class__ is ast.YieldFrom:
+            raise error(node, "'yield from' inside async function")
 
     def _x_unknown(self, node, parent, order):
         """A syntax class newer than this builder: kept as UNKNOWN with its children."""
@@ -777,9 +838,14 @@ class Builder:
         elif ctx is _Store:
             self.events.append((DEF, name, nid))
             self.scope.locals.add(name)
+            if name == "__debug__":
+                raise error(node, "cannot assign to __debug__")
         else:
             self.events.append((USE, name, nid))
             self.events.append((KILL, name, nid))
+            self.scope.locals.add(name)  # `del x` makes x local
+            if name == "__debug__":
+                raise error(node, "cannot delete __debug__")
         return nid
 
     def _x_Constant(self, node, parent, order):
@@ -804,6 +870,8 @@ class Builder:
                 self.events.append((USE, path, nid))
             elif ctx is _Store:
                 self.events.append((DEF, path, nid))
+                if attr == "__debug__":
+                    raise error(node, "cannot assign to __debug__")
             else:
                 self.events.append((USE, path, nid))
                 self.events.append((KILL, path, nid))
@@ -814,11 +882,33 @@ class Builder:
         comprehension the target binds in the enclosing function (:meth:`_x_comprehension`)."""
         nid = self._add(_CALL, _OP, "NamedExpr", "<operator>.assignment", node, parent, order)
         self._expr(node.value, nid, 2)
-        tid = self._expr(node.target, nid, 1)
         scope = self.scope
-        scope.bind_named_expr(node.target.id)  # PEP 572: may bind in an outer scope
-        if scope.kind is _COMPREHENSION_SCOPE:
-            self.outward.append((node.target.id, tid))
+        name = node.target.id
+        if self.comp_iter:
+            raise error(
+                node, "assignment expression cannot be used in a comprehension iterable expression"
+            )
+        in_comp = scope.kind is _COMPREHENSION_SCOPE
+        if in_comp:
+            sc = scope
+            while sc.kind is _COMPREHENSION_SCOPE:
+                if name in sc.locals:
+                    raise error(
+                        node,
+                        "assignment expression cannot rebind comprehension iteration variable "
+                        f"'{name}'",
+                    )
+                sc = sc.parent
+            if sc.kind == ScopeKind.CLASS:
+                raise error(
+                    node,
+                    "assignment expression within a comprehension cannot be used in a class body",
+                )
+        tid = self._expr(node.target, nid, 1)
+        if in_comp:
+            scope.locals.discard(name)  # bound in the enclosing function, not here
+            self.outward.append((name, tid))
+        scope.bind_named_expr(name)  # PEP 572: may bind in an outer scope
         return nid
 
     def _x_Call(self, node, parent, order):
@@ -841,7 +931,10 @@ class Builder:
             asrc.append(nid)
             adst.append(aid)
             alab.append(_ARG_LABELS[pos] if pos < 256 else str(pos))
-        for kw in node.keywords:
+        keywords = node.keywords
+        if len(keywords) > 1 or (keywords and keywords[0].arg == "__debug__"):
+            _check_keywords(keywords)
+        for kw in keywords:
             aid = self._expr(kw.value, nid, o)
             o += 1
             asrc.append(nid)
@@ -866,7 +959,9 @@ class Builder:
         the enclosing statement."""
         sub, name = COMPREHENSIONS[node.__class__]
         ref = self._add(_REF, None, node.__class__.__name__, name, node, parent, order)
+        self.comp_iter += 1
         self._expr(node.generators[0].iter, ref, 1)  # evaluated in the enclosing scope
+        self.comp_iter -= 1
         outer, self.outward = self.outward, []
         self._method(node, ref, 2, sub, name, None, code=self.rows[ref][R_CODE])
         inner, self.outward = self.outward, outer
@@ -898,8 +993,12 @@ class Builder:
         nid = self._add(_CALL, _OP, "Assign", "<operator>.assignment", s, parent, order)
         ev = self.events = []
         targets = s.targets
+        if s.value.__class__ is ast.Starred:
+            raise error(s.value, "can't use starred expression here")
         self._expr(s.value, nid, len(targets) + 1)
         for i, t in enumerate(targets, 1):
+            if t.__class__ is ast.Starred:
+                raise error(t, _STARRED_TARGET)
             self._expr(t, nid, i)
         return self._cfg(nid, front, ev)
 
@@ -924,6 +1023,14 @@ class Builder:
         """``target: annotation = value``: an assignment CALL node; without a value a LOCAL
         node (a declaration that binds nothing)."""
         ev = self.events = []
+        if s.simple:  # an annotated name cannot be declared global or nonlocal
+            name = s.target.id
+            m = self.meth
+            if m.declared and name in m.declared:
+                raise error(s, f"annotated name '{name}' can't be {m.declared[name][0]}")
+            if m.annotated is None:
+                m.annotated = set()
+            m.annotated.add(name)
         if s.value is None:
             name = s.target.id if s.target.__class__ is _Name else None
             nid = self._add(_LOCAL, Subkind.ANNOTATION, "AnnAssign", name, s, parent, order)
@@ -943,11 +1050,18 @@ class Builder:
     def _s_Return(self, s, parent, order, front):
         """``return value``: a RETURN node, then a return jump (through any ``finally``)."""
         nid = self._add(_RET, None, "Return", None, s, parent, order)
+        m = self.meth
+        if m.subkind == _MODULE_SUB or m.subkind == _CLASS_SUB:
+            raise error(s, "'return' outside function")
+        if m.star:
+            raise error(s, _STAR_JUMP)
         ev = self.events = []
         if s.value is not None:
             self._expr(s.value, nid, 1)
-        if self.meth.unbind:
-            self._unbind(ev, nid, False)
+            if m.ret_value is None:
+                m.ret_value = s
+        if m.unbind:
+            self._unbind(ev, nid, -1)
         self._cfg(nid, front, ev, s.value is not None)
         self._jump(_RETURN, [(nid, None)])
         return []
@@ -969,8 +1083,9 @@ class Builder:
         """``break``: a node, then a break jump to after the innermost loop."""
         nid = self._add(_CS, Subkind.BREAK, "Break", None, s, parent, order)
         ev = []
+        loop = self._loop(s, "'break' outside loop")
         if self.meth.unbind:
-            self._unbind(ev, nid, True)
+            self._unbind(ev, nid, loop)
         self._cfg(nid, front, ev, False)
         self._jump(_BREAK, [(nid, None)])
         return []
@@ -979,8 +1094,9 @@ class Builder:
         """``continue``: a node, then a continue jump back to the innermost loop's head."""
         nid = self._add(_CS, Subkind.CONTINUE, "Continue", None, s, parent, order)
         ev = []
+        loop = self._loop(s, "'continue' not properly in loop")
         if self.meth.unbind:
-            self._unbind(ev, nid, True)
+            self._unbind(ev, nid, loop)
         self._cfg(nid, front, ev, False)
         self._jump(_CONTINUE, [(nid, None)])
         return []
@@ -1014,13 +1130,47 @@ class Builder:
     def _s_Global(self, s, parent, order, front):
         """``global a, b``: a LOCAL node (subkind GLOBAL); the names resolve in the module."""
         nid = self._add(_LOCAL, Subkind.GLOBAL, "Global", ", ".join(s.names), s, parent, order)
+        self._declare(s, "global")
         self.scope.globals.update(s.names)
         return self._cfg(nid, front, None, False)
 
     def _s_Nonlocal(self, s, parent, order, front):
         """``nonlocal a, b``: a LOCAL node (subkind NONLOCAL)."""
         nid = self._add(_LOCAL, Subkind.NONLOCAL, "Nonlocal", ", ".join(s.names), s, parent, order)
+        if self.meth.subkind == _MODULE_SUB:
+            raise error(s, "nonlocal declaration not allowed at module level")
+        self._declare(s, "nonlocal")
+        self.nonlocals.append((s, self.scope))
         return self._cfg(nid, front, None, False)
+
+    def _declare(self, s: ast.Global | ast.Nonlocal, what: str) -> None:
+        """The checks of a ``global``/``nonlocal`` statement: no name of it is a parameter,
+        used, assigned or annotated earlier in the scope, or declared the other way."""
+        m = self.meth
+        names = set(s.names)
+        declared = m.declared
+        if declared is None:
+            declared = m.declared = {}
+        for name in s.names:
+            if name in declared and declared[name][0] != what:
+                raise error(declared[name][1], f"name '{name}' is nonlocal and global")
+            declared[name] = (what, s)
+        flags: dict[str, set[str]] = {}
+        for nid, ev in m.events.items():
+            for op, var, _ in ev:
+                if var in names:
+                    kind = "param" if nid == m.id else ("use" if op == USE else "def")
+                    flags.setdefault(var, set()).add(kind)
+        for name in s.names:
+            f = flags.get(name, ())
+            if "param" in f:
+                raise error(s, f"name '{name}' is parameter and {what}")
+            if "use" in f:
+                raise error(s, f"name '{name}' is used prior to {what} declaration")
+            if m.annotated and name in m.annotated:
+                raise error(s, f"annotated name '{name}' can't be {what}")
+            if "def" in f:
+                raise error(s, f"name '{name}' is assigned to before {what} declaration")
 
     def _s_Import(self, s, parent, order, front):
         """``import a.b as c``: an IMPORT node with an ALIAS child per name it binds."""
@@ -1039,8 +1189,12 @@ class Builder:
         nid = self._add(_IMPORT, Subkind.IMPORT_FROM, "ImportFrom", written, s, parent, order)
         self.full_patch[nid] = base
         ev = self.events = []
+        if s.module == "__future__" and s.level == 0:
+            check_future(s, self.future_ok)
         for i, a in enumerate(s.names, 1):
             if a.name == "*":
+                if self.meth.subkind != _MODULE_SUB:
+                    raise error(s, "import * only allowed at module level")
                 self._add(_IMPORT, Subkind.ALIAS, "alias", "*", a, nid, i)
                 continue
             bound, target = from_import_binding(base, a.name, a.asname)
@@ -1049,6 +1203,8 @@ class Builder:
 
     def _alias(self, a, parent, order, bound, target, ev):
         """An ALIAS node that defines ``bound`` (full name: the imported ``target``)."""
+        if bound == "__debug__":
+            raise error(a, "cannot assign to __debug__")
         aid = self._add(_IMPORT, Subkind.ALIAS, "alias", bound, a, parent, order)
         self.full_patch[aid] = target
         ev.append((DEF, bound, aid))
@@ -1108,6 +1264,10 @@ class Builder:
         cls = s.__class__
         if cls is ast.AsyncFor:
             self.meth.is_async = True
+            if not self.meth.declared_async:
+                raise error(s, "'async for' outside async function")
+        if s.target.__class__ is ast.Starred:
+            raise error(s.target, _STARRED_TARGET)
         cs = self._add(
             _CS, Subkind.FOR, cls.__name__, None, s, parent, order, code=self._header(s, s.body[0])
         )
@@ -1137,6 +1297,8 @@ class Builder:
         the ``with`` (the exception suppressed) and raises on (``exception`` edge)."""
         if s.__class__ is ast.AsyncWith:
             self.meth.is_async = True
+            if not self.meth.declared_async:
+                raise error(s, "'async with' outside async function")
         cs = self._add(
             _CS,
             Subkind.WITH,
@@ -1153,6 +1315,8 @@ class Builder:
             self._expr(item.context_expr, cs, o)
             o += 1
             if item.optional_vars is not None:
+                if item.optional_vars.__class__ is ast.Starred:
+                    raise error(item.optional_vars, _STARRED_TARGET)
                 self._expr(item.optional_vars, cs, o)
                 o += 1
         front = self._cfg(cs, front, ev)
@@ -1222,8 +1386,16 @@ class Builder:
         pending = raised
         pending_body: Front = []
         o = 2
+        m = self.meth
+        last = s.handlers[-1] if s.handlers else None
         for h in s.handlers:
+            if h.type is None and h is not last:
+                raise error(h, "default 'except:' must be last")
+            if star:
+                m.star.append(len(m.frames))
             hid, hbody = self._handler(h, cs, o, pending + pending_body)
+            if star:
+                m.star.pop()
             o += 1
             if star:  # except*: the next clause still sees the rest of the group
                 pending_body = hbody
@@ -1272,19 +1444,23 @@ class Builder:
             body = self._cfg(uid, body, [(KILL, name, uid)], False)
         return hid, body
 
-    def _unbind(self, ev: list, nid: int, loop: bool) -> None:
-        """Kill, in ``ev`` (the events of node ``nid``), the ``except ... as`` names whose
-        clauses a jump from ``nid`` leaves: all of them, or with ``loop`` (break, continue)
-        those of clauses inside the innermost loop."""
+    def _loop(self, s: ast.stmt, msg: str) -> int:
+        """The frame stack depth of the innermost loop, which ``s`` (break, continue) jumps
+        to; ``msg`` when there is none. A jump out of an ``except*`` clause is an error."""
         m = self.meth
-        depth = -1
-        if loop:
-            frames = m.frames
-            for k in range(len(frames) - 1, -1, -1):
-                if frames[k].__class__ is LoopFrame:
-                    depth = k
-                    break
-        for name, at in m.unbind:
+        frames = m.frames
+        for k in range(len(frames) - 1, -1, -1):
+            if frames[k].__class__ is LoopFrame:
+                if m.star and m.star[-1] > k:
+                    raise error(s, _STAR_JUMP)
+                return k
+        raise error(s, msg)
+
+    def _unbind(self, ev: list, nid: int, depth: int) -> None:
+        """Kill, in ``ev`` (the events of node ``nid``), the ``except ... as`` names whose
+        clauses a jump from ``nid`` leaves: those of the clauses entered deeper than frame
+        stack ``depth`` (-1 for a return: all of them)."""
+        for name, at in self.meth.unbind:
             if at > depth:
                 ev.append((KILL, name, nid))
 
@@ -1304,6 +1480,7 @@ class Builder:
         """``match subject: case ...`` -- the subject node, then each case in turn: its
         pattern node (``true`` edge into the body, ``false`` to the next case), its guard
         node if any (likewise); the bodies' ends and the last ``false`` continue after."""
+        check_match(s)
         subject = s.subject
         header = self._code(s.lineno, s.col_offset, subject.end_lineno, subject.end_col_offset)
         cs = self._add(_CS, Subkind.MATCH, "Match", None, s, parent, order, code=header + ":")
@@ -1558,7 +1735,8 @@ class Builder:
         m.full = full
         m.parent = self.meth.id if self.meth is not None else None
         m.line, _, m.end_line, _ = pos
-        m.is_async = is_async
+        m.is_async = m.declared_async = is_async
+        m.up = self.meth
         self.meth = m
         self.depth = 0
         self.prefix = prefix
@@ -1587,6 +1765,10 @@ class Builder:
         ev = self.events = []
         if args is not None:
             for a, psub in _params(args):
+                if a.arg in scope.locals:
+                    raise error(a, f"duplicate argument '{a.arg}' in function definition")
+                if a.arg == "__debug__":
+                    raise error(a, "cannot assign to __debug__")
                 pid = self._add(_PARAM, psub, "arg", a.arg, a, mid, o, code=a.arg)
                 o += 1
                 ev.append((DEF, a.arg, pid))
@@ -1625,6 +1807,19 @@ class Builder:
         self._connect(m.exits, ret)
         if m.subkind == _GENEXP:
             m.is_generator = True
+        elif m.coroutine and m.subkind in _COMP_SUBKINDS:  # an async comprehension
+            up = m.up
+            if up.subkind in _COMP_SUBKINDS:
+                up.coroutine = True
+            elif not up.declared_async:
+                row = self.rows[m.id]
+                raise InvalidSyntax(
+                    "asynchronous comprehension outside of an asynchronous function",
+                    row[R_LINE],
+                    row[R_COL],
+                )
+        if m.declared_async and m.is_generator and m.ret_value is not None:
+            raise error(m.ret_value, "'return' with value in async generator")
         if len(self.rows) > self.max_nodes:
             raise TooManyNodes(len(self.rows))
         self._finish(m)
@@ -1665,7 +1860,7 @@ class Builder:
         the front into what follows it."""
         m = self.meth
         if g.is_async:
-            m.is_async = True
+            m.is_async = m.coroutine = True
         t, last = g.target, (g.ifs[-1] if g.ifs else g.iter)
         code = (
             ("async for " if g.is_async else "for ")
@@ -1684,9 +1879,13 @@ class Builder:
         )
         if k:
             ev = self.events = []
+            self.comp_iter += 1
             it = self._expr(g.iter, gid, 2)
+            self.comp_iter -= 1
             front = self._cfg(it, front, ev)
         ev = self.events = []
+        if t.__class__ is ast.Starred:
+            raise error(t, _STARRED_TARGET)
         self._expr(t, gid, 1)
         self._cfg(gid, front, ev)
         if k:
@@ -1804,7 +2003,9 @@ class Builder:
         >>> b.edges.call.label, b.resolution_patch[len(b.rows) - 5]
         ([], 'unresolved')
         """
+        self.future_ok = future_imports(tree.body)
         self._method(tree, None, 1, Subkind.MODULE, "<module>", None, code=None)
+        check_nonlocals(self.nonlocals)
         self._resolve_calls()
         return ModuleBuild(
             self.rows,
@@ -1878,6 +2079,28 @@ _EXPRESSION_VISITORS = {
 }
 _GENEXP = str(Subkind.GENEXP)
 _COMPREHENSION_SCOPE = ScopeKind.COMPREHENSION
+_MODULE_SUB, _CLASS_SUB = str(Subkind.MODULE), str(Subkind.CLASS_BODY)
+_COMP_NAMES = {
+    str(Subkind.LISTCOMP): "list comprehension",
+    str(Subkind.SETCOMP): "set comprehension",
+    str(Subkind.DICTCOMP): "dict comprehension",
+    str(Subkind.GENEXP): "generator expression",
+}
+_STARRED_TARGET = "starred assignment target must be in a list or tuple"
+_STAR_JUMP = "'break', 'continue' and 'return' cannot appear in an except* block"
+
+
+def _check_keywords(keywords: list[ast.keyword]) -> None:
+    """A call names each keyword argument once."""
+    seen = set()
+    for kw in keywords:
+        arg = kw.arg
+        if arg is not None:
+            if arg in seen:
+                raise error(kw, f"keyword argument repeated: {arg}")
+            if arg == "__debug__":
+                raise error(kw, "cannot assign to __debug__")
+            seen.add(arg)
 
 
 def _bslice(line: str, start: int, end: int | None) -> str:
