@@ -129,6 +129,8 @@ class Subkind(StrEnum):
     ANNOTATION = "ANNOTATION"
     #: the end of ``except E as name:``, which deletes ``name`` (synthetic)
     UNBIND = "UNBIND"
+    #: a type parameter of a generic ``def``, ``class`` or ``type`` (PEP 695, Python 3.12+)
+    TYPE_PARAM = "TYPE_PARAM"
     # IMPORT
     IMPORT = "IMPORT"
     IMPORT_FROM = "IMPORT_FROM"

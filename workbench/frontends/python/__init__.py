@@ -23,7 +23,7 @@ __all__ = ["GENERATOR", "Limits", "build_cpg"]
 
 #: Identifies the code that produced a CPG; stored with every build so that a change of the
 #: generator invalidates cached graphs. Bump the revision when the output changes.
-GENERATOR = "workbench-python/1"
+GENERATOR = "workbench-python/2"
 
 
 def build_cpg(

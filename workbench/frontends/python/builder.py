@@ -102,6 +102,7 @@ _UNKNOWN = str(NodeKind.UNKNOWN)
 _OP = str(Subkind.OPERATOR)
 _TRUE, _FALSE, _EXC = str(CfgLabel.TRUE), str(CfgLabel.FALSE), str(CfgLabel.EXCEPTION)
 _WITH_EXIT, _UNBIND = str(Subkind.WITH_EXIT), str(Subkind.UNBIND)
+_TYPE_PARAM = str(Subkind.TYPE_PARAM)
 
 _Load, _Store = ast.Load, ast.Store
 _Name, _Attribute, _Constant = ast.Name, ast.Attribute, ast.Constant
@@ -1598,11 +1599,15 @@ class Builder:
         header = self._header(s, s.body[0])
         ref = self._add(_REF, None, s.__class__.__name__, s.name, s, parent, order, code=header)
         ev = self.events = []
+        sc = self.scope
         o = 1
         for d in s.decorator_list:
             self._expr(d, ref, o)
             o += 1
         o = self._defaults(s.args, ref, o)
+        type_params = getattr(s, "type_params", None)
+        if type_params:
+            o = self._type_params(type_params, ref, o)
         for a in _all_args(s.args):
             if a.annotation is not None:
                 self._expr(a.annotation, ref, o)
@@ -1610,7 +1615,6 @@ class Builder:
         if s.returns is not None:
             self._expr(s.returns, ref, o)
             o += 1
-        sc = self.scope
         static = any(isinstance(d, ast.Name) and d.id == "staticmethod" for d in s.decorator_list)
         mid = self._method(
             s,
@@ -1625,6 +1629,8 @@ class Builder:
         )
         full = self.full_patch[mid]
         self.full_patch[ref] = full
+        if type_params:
+            self._close_type_params(type_params, sc, ev)
         ev.append((DEF, s.name, ref))
         sc.define_function(s.name, full, mid)
         self.events = ev
@@ -1638,25 +1644,70 @@ class Builder:
         header = self._header(s, s.body[0])
         ref = self._add(_TYPE_DECL, None, "ClassDef", s.name, s, parent, order, code=header)
         ev = self.events = []
+        sc = self.scope
         o = 1
         for d in s.decorator_list:
             self._expr(d, ref, o)
             o += 1
+        type_params = getattr(s, "type_params", None)
+        if type_params:
+            o = self._type_params(type_params, ref, o)
         for b in s.bases:
             self._expr(b, ref, o)
             o += 1
         for kw in s.keywords:
             self._expr(kw.value, ref, o)
             o += 1
-        sc = self.scope
         full = self._full(self.prefix + s.name)
         info = ClassInfo(full, sc, [p for p in map(dotted, s.bases) if p])
         self.full_patch[ref] = full
         self._method(s, ref, o, Subkind.CLASS_BODY, s.name, None, code=None, cls=info)
+        if type_params:
+            self._close_type_params(type_params, sc, ev)
         ev.append((DEF, s.name, ref))
         sc.define_class(s.name, info)
         self.events = ev
         return self._cfg(ref, front, ev)
+
+    def _s_TypeAlias(self, s, parent, order, front):
+        """``type Name[T] = value`` (PEP 695): an assignment CALL node that defines ``Name``;
+        its type parameters and value are children (the value, evaluated lazily, is read as
+        uses of the statement)."""
+        nid = self._add(_CALL, _OP, "TypeAlias", "<operator>.assignment", s, parent, order)
+        ev = self.events = []
+        sc = self.scope
+        o = 2
+        if s.type_params:
+            o = self._type_params(s.type_params, nid, o)
+        self._expr(s.value, nid, o)
+        if s.type_params:
+            self._close_type_params(s.type_params, sc, ev)
+        self._expr(s.name, nid, 1)
+        return self._cfg(nid, front, ev)
+
+    def _type_params(self, params: list, parent: int, o: int) -> int:
+        """PEP 695 type parameters as children of ``parent`` from order ``o``: a LOCAL node
+        (subkind TYPE_PARAM) per parameter over its bound and default. They are bound in a new
+        TYPE_PARAMS scope, the current one until :meth:`_close_type_params`; the next order."""
+        scope = self.scope = Scope(ScopeKind.TYPE_PARAMS, self.scope)
+        for p in params:
+            pid = self._add(_LOCAL, _TYPE_PARAM, p.__class__.__name__, p.name, p, parent, o)
+            o += 1
+            scope.locals.add(p.name)
+            bound = getattr(p, "bound", None)
+            if bound is not None:
+                self._expr(bound, pid, 1)
+            default = getattr(p, "default_value", None)  # Python 3.13
+            if default is not None:
+                self._expr(default, pid, 2)
+        return o
+
+    def _close_type_params(self, params: list, outer: Scope, ev: list) -> None:
+        """Leave the TYPE_PARAMS scope for ``outer``; the type parameters' uses in ``ev``
+        (annotations, bases, bounds) refer to no definition of the enclosing method."""
+        self.scope = outer
+        names = {p.name for p in params}
+        ev[:] = [e for e in ev if e[1] not in names]
 
     def _defaults(self, args: ast.arguments, parent: int, o: int) -> int:
         """The default values of ``args`` as children from order ``o``; the next order."""
