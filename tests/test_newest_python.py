@@ -12,6 +12,7 @@ import pathlib
 import re
 import subprocess
 import sys
+import tempfile
 
 import pytest
 
@@ -46,7 +47,7 @@ def newest_interpreter() -> tuple[tuple[int, int], pathlib.Path] | None:
 
 
 @pytest.mark.slow
-def test_frontend_tests_pass_under_the_newest_interpreter(tmp_path):
+def test_frontend_tests_pass_under_the_newest_interpreter():
     newest = newest_interpreter()
     if newest is None or newest[0] <= sys.version_info[:2]:
         pytest.skip(f"no interpreter newer than {sys.version.split()[0]} under pyenv")
@@ -57,13 +58,15 @@ def test_frontend_tests_pass_under_the_newest_interpreter(tmp_path):
     env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1", "PYTHONPATH": str(ROOT)}
     env.pop("PYTEST_XDIST_WORKER", None)
     options = ["-q", "-p", "no:cacheprovider", "-p", "no:leakguard", "-m", "not slow"]
-    run = subprocess.run(
-        [str(venv / "bin" / "python"), "-m", "pytest", *options, "-o", "addopts=", *FRONTEND_TESTS],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
+    with tempfile.TemporaryDirectory() as tmp:  # the child's temporary files, removed
+        options += [f"--basetemp={tmp}/t", "-o", "addopts="]
+        run = subprocess.run(
+            [str(venv / "bin" / "python"), "-m", "pytest", *options, *FRONTEND_TESTS],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
     assert run.returncode == 0, run.stdout[-5000:] + run.stderr[-2000:]
     assert re.search(r"\d+ passed", run.stdout)
