@@ -8,12 +8,27 @@ WORKERS ?= 2
 # pytest-xdist processes for the test suite (auto: one per core)
 JOBS   ?= auto
 
-.PHONY: demo test test-fast lint format bench mutate clean
+# The newest interpreter pyenv has, when newer than 3.11: the frontend tests also run under it
+# (tests/test_newest_python.py), from a venv of its own. Empty when there is none.
+PYENV_VERSIONS ?= $(HOME)/.pyenv/versions
+NEWEST_PY ?= $(shell ls -d $(PYENV_VERSIONS)/3.1[2-9]*/bin/python 2>/dev/null | sort -V | tail -n1)
+NEWEST_VENV := .venv-$(shell $(NEWEST_PY) -c 'import sys; print("py%d%d" % sys.version_info[:2])' 2>/dev/null)
+
+.PHONY: demo test test-fast lint format bench mutate clean newest
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e ".[dev]"
+	touch $@
+
+# The venv of the newest interpreter: the package (editable) and pytest, nothing else.
+newest: $(if $(NEWEST_PY),$(NEWEST_VENV)/.installed)
+
+$(NEWEST_VENV)/.installed: pyproject.toml
+	$(NEWEST_PY) -m venv $(NEWEST_VENV)
+	$(NEWEST_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(NEWEST_VENV)/bin/python -m pip install --quiet -e . "pytest>=8,<10" "hypothesis>=6.100,<7"
 	touch $@
 
 # The main job on the bundled default code base: the phase-1 rollout notebook (ingest ->
@@ -30,13 +45,13 @@ demo: $(VENV)/.installed
 
 # The whole suite: lint, unit tests, doctests, the notebook and the slow end-to-end tests, in
 # parallel; it fails if it leaves a process or a file behind (tests/leakguard.py).
-test: $(VENV)/.installed
+test: $(VENV)/.installed newest
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(PY) -m pytest -n $(JOBS)
 
 # Quick feedback: everything but the tests marked slow.
-test-fast: $(VENV)/.installed
+test-fast: $(VENV)/.installed newest
 	$(PY) -m pytest -n $(JOBS) -m "not slow"
 
 lint: $(VENV)/.installed

@@ -75,7 +75,8 @@ class NodeKind(StrEnum):
     FIELD_IDENTIFIER = "FIELD_IDENTIFIER"  #: the attribute name of ``x.attr``
     RETURN = "RETURN"  #: a return statement
     CONTROL_STRUCTURE = "CONTROL_STRUCTURE"  #: if/while/for/try/with/match/... (see Subkind)
-    LOCAL = "LOCAL"  #: a declaration that binds nothing yet (global, nonlocal, ``x: int``)
+    #: a declaration that binds nothing yet (global, nonlocal, ``x: int``), or an unbinding
+    LOCAL = "LOCAL"
     IMPORT = "IMPORT"  #: an import statement (subkind IMPORT/IMPORT_FROM) or one alias (ALIAS)
     UNKNOWN = "UNKNOWN"  #: a syntax class this version does not know (never for Python 3.11)
 
@@ -105,6 +106,9 @@ class Subkind(StrEnum):
     TRY = "TRY"
     EXCEPT = "EXCEPT"
     WITH = "WITH"
+    #: the ``__exit__`` of a ``with`` that an exception left the body through: it may suppress
+    #: the exception (on to after the ``with``) or propagate it (synthetic)
+    WITH_EXIT = "WITH_EXIT"
     MATCH = "MATCH"
     CASE = "CASE"
     BREAK = "BREAK"
@@ -123,6 +127,10 @@ class Subkind(StrEnum):
     GLOBAL = "GLOBAL"
     NONLOCAL = "NONLOCAL"
     ANNOTATION = "ANNOTATION"
+    #: the end of ``except E as name:``, which deletes ``name`` (synthetic)
+    UNBIND = "UNBIND"
+    #: a type parameter of a generic ``def``, ``class`` or ``type`` (PEP 695, Python 3.12+)
+    TYPE_PARAM = "TYPE_PARAM"
     # IMPORT
     IMPORT = "IMPORT"
     IMPORT_FROM = "IMPORT_FROM"

@@ -1,7 +1,9 @@
 """Reaching definitions over a CFG, with Python ints as bit sets.
 
 Each CFG node carries its def/use *events* in evaluation order: ``(USE, var, node)``,
-``(DEF, var, node)`` or ``(KILL, var, node)`` (``del x``: removes every definition of ``x``).
+``(DEF, var, node)``, ``(KILL, var, node)`` (``del x``: removes every definition of ``x``) or
+``(MAYDEF, var, node)`` (a definition that may not happen, such as a walrus target inside a
+comprehension: it adds a definition and removes none).
 A use inside a node sees the definitions earlier in the same node first; otherwise the
 definitions reaching the node's entry. Along an *exceptional* edge the source statement may not
 have completed (``x = f()`` raising leaves ``x`` untouched), so such an edge carries the
@@ -30,9 +32,10 @@ from collections.abc import Sequence
 
 from workbench.passes.dominators import predecessors, reverse_postorder
 
-__all__ = ["DEF", "KILL", "USE", "reaching_definitions"]
+__all__ = ["DEF", "KILL", "MAYDEF", "USE", "reaching_definitions"]
 
-USE, DEF, KILL = 0, 1, 2
+#: Event kinds; the definitions (DEF, MAYDEF) are the odd ones.
+USE, DEF, KILL, MAYDEF = 0, 1, 2, 3
 
 Event = tuple[int, str, int]
 
@@ -96,7 +99,7 @@ class _Definitions:
         for ev in events:
             if ev:
                 for op, var, nid in ev:
-                    if op == DEF:
+                    if op & 1:  # DEF, MAYDEF
                         var_mask[var] = var_mask.get(var, 0) | (1 << len(node))
                         node.append(nid)
         self.node, self.var_mask = node, var_mask
@@ -114,12 +117,20 @@ def _gen_kill(
         if not ev:
             continue
         last: dict[str, int] = {}
+        may: dict[str, int] | None = None
         for op, var, _ in ev:
             if op == DEF:
                 last[var] = 1 << d
                 d += 1
             elif op == KILL:
                 last[var] = 0
+            elif op == MAYDEF:  # adds to what reaches, kills nothing
+                if var in last:
+                    last[var] |= 1 << d
+                else:
+                    may = may or {}
+                    may[var] = may.get(var, 0) | (1 << d)
+                d += 1
         if last:
             k = g = 0
             for var, bit in last.items():
@@ -127,6 +138,8 @@ def _gen_kill(
                 g |= bit
             kill[i] = k
             gen[i] = g
+        if may:  # a DEF or KILL after a MAYDEF of the same variable overrides it
+            gen[i] |= sum(bit for var, bit in may.items() if var not in last)
     return gen, kill
 
 
@@ -171,23 +184,22 @@ def _pairs(
     for i, ev in enumerate(events):
         if not ev:
             continue
-        local: dict[str, int] = {}
+        local: dict[str, int] = {}  # variable -> its definitions made earlier in the node
         reach = inn[i]
         for op, var, nid in ev:
             if op == USE:
-                if var in local:
-                    k = local[var]
-                    if k >= 0:
-                        pairs.append((def_node[k], nid, var))
-                    continue
-                m = reach & var_mask.get(var, 0)
+                m = local[var] if var in local else reach & var_mask.get(var, 0)
                 while m:
                     low = m & -m
                     pairs.append((def_node[low.bit_length() - 1], nid, var))
                     m ^= low
             elif op == DEF:
-                local[var] = d
+                local[var] = 1 << d
                 d += 1
-            else:
-                local[var] = -1
+            elif op == KILL:
+                local[var] = 0
+            else:  # MAYDEF
+                before = local[var] if var in local else reach & var_mask.get(var, 0)
+                local[var] = before | (1 << d)
+                d += 1
     return pairs

@@ -9,9 +9,10 @@ from workbench.callgraph.summary import ModuleSummary, summarize
 from workbench.cpg.graph import CPG, ModuleInfo
 from workbench.cpg.ids import is_package, module_key, normalize_path
 from workbench.cpg.ids import module_name as dotted_name
-from workbench.errors import BuildError, NestingTooDeepError, SourceTooLargeError
+from workbench.errors import BuildError, NestingTooDeepError, ParseError, SourceTooLargeError
 from workbench.frontends.python.arrow import to_tables
 from workbench.frontends.python.builder import Builder, TooManyNodes
+from workbench.frontends.python.checks import InvalidSyntax
 from workbench.frontends.python.source import (
     DEFAULT_LIMITS,
     Limits,
@@ -23,7 +24,7 @@ __all__ = ["GENERATOR", "Limits", "build_cpg", "build_module"]
 
 #: Identifies the code that produced a CPG; stored with every build so that a change of the
 #: generator invalidates cached graphs. Bump the revision when the output changes.
-GENERATOR = "workbench-python/1"
+GENERATOR = "workbench-python/2"
 
 
 def build_cpg(
@@ -112,6 +113,8 @@ def _build(
             size=e.args[0],
             limit=limits.max_nodes,
         ) from None
+    except InvalidSyntax as e:  # what the compiler rejects (see checks.py)
+        raise ParseError(path, e.msg, line=e.line, col=e.col) from None
     except RecursionError:
         raise NestingTooDeepError(
             path, "syntax tree nested too deeply to build (RecursionError)"

@@ -48,6 +48,14 @@ from enum import Enum
 from typing import NamedTuple
 
 from workbench.cpg.schema import CfgLabel, EdgeKind, NodeKind, Subkind
+from workbench.frontends.python.checks import (
+    InvalidSyntax,
+    check_future,
+    check_match,
+    check_nonlocals,
+    error,
+    future_imports,
+)
 from workbench.frontends.python.kinds import (
     AUGOPS,
     BINOPS,
@@ -73,7 +81,7 @@ from workbench.frontends.python.resolution import (
 )
 from workbench.passes.cdg import control_dependences
 from workbench.passes.dominators import immediate_dominators, predecessors, reverse_postorder
-from workbench.passes.reaching_defs import DEF, KILL, USE, reaching_definitions
+from workbench.passes.reaching_defs import DEF, KILL, MAYDEF, USE, reaching_definitions
 
 # Node kinds and subkinds as local constants (plain str: cheaper to store than enum members).
 _METHOD = str(NodeKind.METHOD)
@@ -93,6 +101,8 @@ _IMPORT = str(NodeKind.IMPORT)
 _UNKNOWN = str(NodeKind.UNKNOWN)
 _OP = str(Subkind.OPERATOR)
 _TRUE, _FALSE, _EXC = str(CfgLabel.TRUE), str(CfgLabel.FALSE), str(CfgLabel.EXCEPTION)
+_WITH_EXIT, _UNBIND = str(Subkind.WITH_EXIT), str(Subkind.UNBIND)
+_TYPE_PARAM = str(Subkind.TYPE_PARAM)
 
 _Load, _Store = ast.Load, ast.Store
 _Name, _Attribute, _Constant = ast.Name, ast.Attribute, ast.Constant
@@ -252,6 +262,17 @@ class ExceptFrame:
 
 
 @dataclass(slots=True)
+class WithFrame:
+    """The body of a ``with``: what it raises leaves through the context manager's
+    ``__exit__``, which may suppress the exception.
+
+    ``raised`` collects the ``exception`` fronts.
+    """
+
+    raised: Front = field(default_factory=list)
+
+
+@dataclass(slots=True)
 class FinallyFrame:
     """A ``try`` with a ``finally`` (body, ``else`` and handlers): every jump runs it first.
 
@@ -263,7 +284,7 @@ class FinallyFrame:
     jumps: set[Jump] = field(default_factory=set)
 
 
-Frame = LoopFrame | ExceptFrame | FinallyFrame
+Frame = LoopFrame | ExceptFrame | WithFrame | FinallyFrame
 
 
 class TooManyNodes(Exception):
@@ -295,10 +316,18 @@ class _Method:
         node is.
     raises : bool
         The CFG has ``exception`` edges.
+    unbind : list of (str, int)
+        The ``except ... as name`` clauses being built: ``(name, frame stack depth)``.
+    up, declared_async, coroutine, ret_value, star, annotated, declared
+        What the compile-time checks need (see ``__init__``).
     """
 
     __slots__ = (
+        "annotated",
         "catch",
+        "coroutine",
+        "declared",
+        "declared_async",
         "edges",
         "end_line",
         "events",
@@ -316,9 +345,13 @@ class _Method:
         "params",
         "parent",
         "raises",
+        "ret_value",
+        "star",
         "stmt_entries",
         "stmts",
         "subkind",
+        "unbind",
+        "up",
     )
 
     def __init__(self, mid: int):
@@ -338,6 +371,16 @@ class _Method:
         self.params = 0
         self.mccabe = 1
         self.raises = False  # has exception edges
+        self.unbind: list[tuple[str, int]] = []
+        # for the compile-time checks
+        self.up: _Method | None = None  # the enclosing method
+        self.declared_async = False  # an ``async def``
+        self.coroutine = False  # a comprehension that awaits
+        self.ret_value: ast.Return | None = None  # the first ``return value``
+        self.star: list[int] = []  # frame stack depths of the ``except*`` clauses being built
+        self.annotated: set[str] | None = None  # names annotated (``x: int``)
+        #: name -> ("global" or "nonlocal", the statement)
+        self.declared: dict[str, tuple[str, ast.stmt]] | None = None
 
 
 class _Enclosing(NamedTuple):
@@ -511,6 +554,13 @@ class Builder:
         self.depth = 0
         self.prefix = ""  # qualname prefix for definitions in the current scope
         self.module_scope: Scope | None = None
+        #: walrus targets of the comprehension being built: ``(name, IDENTIFIER node)``
+        self.outward: list[tuple[str, int]] = []
+        #: > 0 while a comprehension's iterable is built
+        self.comp_iter = 0
+        #: ``nonlocal`` statements and their scopes, checked at the end (checks.check_nonlocals)
+        self.nonlocals: list[tuple[ast.Nonlocal, Scope]] = []
+        self.future_ok: set[int] = set()
         # the visitor tables with this builder's bound methods
         self._sd = {cls: f.__get__(self) for cls, f in _STATEMENT_VISITORS.items()}
         self._xd = {cls: f.__get__(self) for cls, f in _EXPRESSION_VISITORS.items()}
@@ -594,7 +644,8 @@ class Builder:
 
         The innermost frame that takes the jump gets ``front``: a loop takes ``break`` (out of
         the loop) and ``continue`` (edges back to its head), an ``except`` takes raises and a
-        ``finally`` takes everything. Otherwise the jump leaves the method.
+        ``finally`` takes everything, a ``with`` takes raises (its ``__exit__`` sees them).
+        Otherwise the jump leaves the method.
         """
         m = self.meth
         for frame in reversed(m.frames):
@@ -606,7 +657,7 @@ class Builder:
                 if jump is _CONTINUE:
                     self._connect(front, frame.head)
                     return
-            elif cls is ExceptFrame:
+            elif cls is ExceptFrame or cls is WithFrame:
                 if jump is _RAISE:
                     frame.raised.extend(front)
                     return
@@ -652,7 +703,7 @@ class Builder:
             return front
         return self._block(stmts, parent, order, sub, front)
 
-    def _push_catch(self, frame: ExceptFrame | FinallyFrame):
+    def _push_catch(self, frame: ExceptFrame | WithFrame | FinallyFrame):
         """Push a frame that catches exceptions: nodes under it get ``exception`` edges."""
         self.meth.frames.append(frame)
         self.meth.catch += 1
@@ -688,9 +739,15 @@ class Builder:
             else:
                 name = BOOLOPS[node.op.__class__]
         elif cls is ast.Await:
-            self.meth.is_async = True
+            self._await(node)
         elif cls is ast.Yield or cls is ast.YieldFrom:
-            self.meth.is_generator = True
+            self._yield(node)
+        elif (
+            (cls is ast.Tuple or cls is ast.List)
+            and node.ctx.__class__ is _Store
+            and sum(e.__class__ is ast.Starred for e in node.elts) > 1
+        ):
+            raise error(node, "multiple starred expressions in assignment")
         nid = self._add(kind, sub, cls.__name__, name, node, parent, order)
         o = 1
         xd = self._xd
@@ -715,6 +772,30 @@ class Builder:
                     h(v, nid, o)
                 o += 1
         return nid
+
+    def _await(self, node: ast.Await) -> None:
+        """``await``: only in an async function or a comprehension (which then awaits)."""
+        m = self.meth
+        m.is_async = True
+        sub = m.subkind
+        if sub in _COMP_SUBKINDS:
+            m.coroutine = True
+        elif sub in (_MODULE_SUB, _CLASS_SUB):
+            raise error(node, "'await' outside function")
+        elif not m.declared_async:
+            raise error(node, "'await' outside async function")
+
+    def _yield(self, node: ast.Yield | ast.YieldFrom) -> None:
+        """``yield``: only in a function (a lambda too), ``yield from`` not in an async one."""
+        m = self.meth
+        m.is_generator = True
+        sub = m.subkind
+        if sub in _COMP_SUBKINDS:
+            raise error(node, f"'yield' inside {_COMP_NAMES[sub]}")
+        if sub in (_MODULE_SUB, _CLASS_SUB):
+            raise error(node, "'yield' outside function")
+        if m.declared_async and node.__class__ is ast.YieldFrom:
+            raise error(node, "'yield from' inside async function")
 
     def _x_unknown(self, node, parent, order):
         """A syntax class newer than this builder: kept as UNKNOWN with its children."""
@@ -758,9 +839,14 @@ class Builder:
         elif ctx is _Store:
             self.events.append((DEF, name, nid))
             self.scope.locals.add(name)
+            if name == "__debug__":
+                raise error(node, "cannot assign to __debug__")
         else:
             self.events.append((USE, name, nid))
             self.events.append((KILL, name, nid))
+            self.scope.locals.add(name)  # `del x` makes x local
+            if name == "__debug__":
+                raise error(node, "cannot delete __debug__")
         return nid
 
     def _x_Constant(self, node, parent, order):
@@ -785,17 +871,45 @@ class Builder:
                 self.events.append((USE, path, nid))
             elif ctx is _Store:
                 self.events.append((DEF, path, nid))
+                if attr == "__debug__":
+                    raise error(node, "cannot assign to __debug__")
             else:
                 self.events.append((USE, path, nid))
                 self.events.append((KILL, path, nid))
         return nid
 
     def _x_NamedExpr(self, node, parent, order):
-        """``target := value``: an assignment CALL; the value is evaluated first."""
+        """``target := value``: an assignment CALL; the value is evaluated first. In a
+        comprehension the target binds in the enclosing function (:meth:`_x_comprehension`)."""
         nid = self._add(_CALL, _OP, "NamedExpr", "<operator>.assignment", node, parent, order)
         self._expr(node.value, nid, 2)
-        self._expr(node.target, nid, 1)
-        self.scope.bind_named_expr(node.target.id)  # PEP 572: may bind in an outer scope
+        scope = self.scope
+        name = node.target.id
+        if self.comp_iter:
+            raise error(
+                node, "assignment expression cannot be used in a comprehension iterable expression"
+            )
+        in_comp = scope.kind is _COMPREHENSION_SCOPE
+        if in_comp:
+            sc = scope
+            while sc.kind is _COMPREHENSION_SCOPE:
+                if name in sc.locals:
+                    raise error(
+                        node,
+                        "assignment expression cannot rebind comprehension iteration variable "
+                        f"'{name}'",
+                    )
+                sc = sc.parent
+            if sc.kind == ScopeKind.CLASS:
+                raise error(
+                    node,
+                    "assignment expression within a comprehension cannot be used in a class body",
+                )
+        tid = self._expr(node.target, nid, 1)
+        if in_comp:
+            scope.locals.discard(name)  # bound in the enclosing function, not here
+            self.outward.append((name, tid))
+        scope.bind_named_expr(name)  # PEP 572: may bind in an outer scope
         return nid
 
     def _x_Call(self, node, parent, order):
@@ -818,7 +932,10 @@ class Builder:
             asrc.append(nid)
             adst.append(aid)
             alab.append(_ARG_LABELS[pos] if pos < 256 else str(pos))
-        for kw in node.keywords:
+        keywords = node.keywords
+        if len(keywords) > 1 or (keywords and keywords[0].arg == "__debug__"):
+            _check_keywords(keywords)
+        for kw in keywords:
             aid = self._expr(kw.value, nid, o)
             o += 1
             asrc.append(nid)
@@ -838,11 +955,21 @@ class Builder:
         return ref
 
     def _x_comprehension(self, node, parent, order):
-        """A METHOD_REF over the first iterable (evaluated here); the rest is a METHOD."""
+        """A METHOD_REF over the first iterable (evaluated here); the rest is a METHOD. The
+        walrus targets of the body (:meth:`_x_NamedExpr`) are may-definitions (``MAYDEF``) of
+        the enclosing statement."""
         sub, name = COMPREHENSIONS[node.__class__]
         ref = self._add(_REF, None, node.__class__.__name__, name, node, parent, order)
+        self.comp_iter += 1
         self._expr(node.generators[0].iter, ref, 1)  # evaluated in the enclosing scope
+        self.comp_iter -= 1
+        outer, self.outward = self.outward, []
         self._method(node, ref, 2, sub, name, None, code=self.rows[ref][R_CODE])
+        inner, self.outward = self.outward, outer
+        if inner:  # walrus targets (PEP 572): may be defined here, when the body runs
+            self.events.extend((MAYDEF, var, tid) for var, tid in inner)
+            if self.scope.kind is _COMPREHENSION_SCOPE:
+                outer.extend(inner)
         return ref
 
     # -- statements ------------------------------------------------------------------------
@@ -867,8 +994,12 @@ class Builder:
         nid = self._add(_CALL, _OP, "Assign", "<operator>.assignment", s, parent, order)
         ev = self.events = []
         targets = s.targets
+        if s.value.__class__ is ast.Starred:
+            raise error(s.value, "can't use starred expression here")
         self._expr(s.value, nid, len(targets) + 1)
         for i, t in enumerate(targets, 1):
+            if t.__class__ is ast.Starred:
+                raise error(t, _STARRED_TARGET)
             self._expr(t, nid, i)
         return self._cfg(nid, front, ev)
 
@@ -893,6 +1024,14 @@ class Builder:
         """``target: annotation = value``: an assignment CALL node; without a value a LOCAL
         node (a declaration that binds nothing)."""
         ev = self.events = []
+        if s.simple:  # an annotated name cannot be declared global or nonlocal
+            name = s.target.id
+            m = self.meth
+            if m.declared and name in m.declared:
+                raise error(s, f"annotated name '{name}' can't be {m.declared[name][0]}")
+            if m.annotated is None:
+                m.annotated = set()
+            m.annotated.add(name)
         if s.value is None:
             name = s.target.id if s.target.__class__ is _Name else None
             nid = self._add(_LOCAL, Subkind.ANNOTATION, "AnnAssign", name, s, parent, order)
@@ -912,9 +1051,18 @@ class Builder:
     def _s_Return(self, s, parent, order, front):
         """``return value``: a RETURN node, then a return jump (through any ``finally``)."""
         nid = self._add(_RET, None, "Return", None, s, parent, order)
+        m = self.meth
+        if m.subkind == _MODULE_SUB or m.subkind == _CLASS_SUB:
+            raise error(s, "'return' outside function")
+        if m.star:
+            raise error(s, _STAR_JUMP)
         ev = self.events = []
         if s.value is not None:
             self._expr(s.value, nid, 1)
+            if m.ret_value is None:
+                m.ret_value = s
+        if m.unbind:
+            self._unbind(ev, nid, -1)
         self._cfg(nid, front, ev, s.value is not None)
         self._jump(_RETURN, [(nid, None)])
         return []
@@ -935,14 +1083,22 @@ class Builder:
     def _s_Break(self, s, parent, order, front):
         """``break``: a node, then a break jump to after the innermost loop."""
         nid = self._add(_CS, Subkind.BREAK, "Break", None, s, parent, order)
-        self._cfg(nid, front, None, False)
+        ev = []
+        loop = self._loop(s, "'break' outside loop")
+        if self.meth.unbind:
+            self._unbind(ev, nid, loop)
+        self._cfg(nid, front, ev, False)
         self._jump(_BREAK, [(nid, None)])
         return []
 
     def _s_Continue(self, s, parent, order, front):
         """``continue``: a node, then a continue jump back to the innermost loop's head."""
         nid = self._add(_CS, Subkind.CONTINUE, "Continue", None, s, parent, order)
-        self._cfg(nid, front, None, False)
+        ev = []
+        loop = self._loop(s, "'continue' not properly in loop")
+        if self.meth.unbind:
+            self._unbind(ev, nid, loop)
+        self._cfg(nid, front, ev, False)
         self._jump(_CONTINUE, [(nid, None)])
         return []
 
@@ -975,13 +1131,47 @@ class Builder:
     def _s_Global(self, s, parent, order, front):
         """``global a, b``: a LOCAL node (subkind GLOBAL); the names resolve in the module."""
         nid = self._add(_LOCAL, Subkind.GLOBAL, "Global", ", ".join(s.names), s, parent, order)
+        self._declare(s, "global")
         self.scope.globals.update(s.names)
         return self._cfg(nid, front, None, False)
 
     def _s_Nonlocal(self, s, parent, order, front):
         """``nonlocal a, b``: a LOCAL node (subkind NONLOCAL)."""
         nid = self._add(_LOCAL, Subkind.NONLOCAL, "Nonlocal", ", ".join(s.names), s, parent, order)
+        if self.meth.subkind == _MODULE_SUB:
+            raise error(s, "nonlocal declaration not allowed at module level")
+        self._declare(s, "nonlocal")
+        self.nonlocals.append((s, self.scope))
         return self._cfg(nid, front, None, False)
+
+    def _declare(self, s: ast.Global | ast.Nonlocal, what: str) -> None:
+        """The checks of a ``global``/``nonlocal`` statement: no name of it is a parameter,
+        used, assigned or annotated earlier in the scope, or declared the other way."""
+        m = self.meth
+        names = set(s.names)
+        declared = m.declared
+        if declared is None:
+            declared = m.declared = {}
+        for name in s.names:
+            if name in declared and declared[name][0] != what:
+                raise error(declared[name][1], f"name '{name}' is nonlocal and global")
+            declared[name] = (what, s)
+        flags: dict[str, set[str]] = {}
+        for nid, ev in m.events.items():
+            for op, var, _ in ev:
+                if var in names:
+                    kind = "param" if nid == m.id else ("use" if op == USE else "def")
+                    flags.setdefault(var, set()).add(kind)
+        for name in s.names:
+            f = flags.get(name, ())
+            if "param" in f:
+                raise error(s, f"name '{name}' is parameter and {what}")
+            if "use" in f:
+                raise error(s, f"name '{name}' is used prior to {what} declaration")
+            if m.annotated and name in m.annotated:
+                raise error(s, f"annotated name '{name}' can't be {what}")
+            if "def" in f:
+                raise error(s, f"name '{name}' is assigned to before {what} declaration")
 
     def _s_Import(self, s, parent, order, front):
         """``import a.b as c``: an IMPORT node with an ALIAS child per name it binds."""
@@ -1000,8 +1190,12 @@ class Builder:
         nid = self._add(_IMPORT, Subkind.IMPORT_FROM, "ImportFrom", written, s, parent, order)
         self.full_patch[nid] = base
         ev = self.events = []
+        if s.module == "__future__" and s.level == 0:
+            check_future(s, self.future_ok)
         for i, a in enumerate(s.names, 1):
             if a.name == "*":
+                if self.meth.subkind != _MODULE_SUB:
+                    raise error(s, "import * only allowed at module level")
                 self._add(_IMPORT, Subkind.ALIAS, "alias", "*", a, nid, i)
                 continue
             bound, target = from_import_binding(base, a.name, a.asname)
@@ -1010,6 +1204,8 @@ class Builder:
 
     def _alias(self, a, parent, order, bound, target, ev):
         """An ALIAS node that defines ``bound`` (full name: the imported ``target``)."""
+        if bound == "__debug__":
+            raise error(a, "cannot assign to __debug__")
         aid = self._add(_IMPORT, Subkind.ALIAS, "alias", bound, a, parent, order)
         self.full_patch[aid] = target
         ev.append((DEF, bound, aid))
@@ -1069,6 +1265,10 @@ class Builder:
         cls = s.__class__
         if cls is ast.AsyncFor:
             self.meth.is_async = True
+            if not self.meth.declared_async:
+                raise error(s, "'async for' outside async function")
+        if s.target.__class__ is ast.Starred:
+            raise error(s.target, _STARRED_TARGET)
         cs = self._add(
             _CS, Subkind.FOR, cls.__name__, None, s, parent, order, code=self._header(s, s.body[0])
         )
@@ -1093,9 +1293,13 @@ class Builder:
 
     def _s_With(self, s, parent, order, front):
         """``with a as b: body`` -- the WITH node (evaluates the items, binds the targets),
-        then the body in sequence."""
+        then the body in sequence. What the body raises has ``exception`` edges to a WITH_EXIT
+        node (the context manager's ``__exit__``, child after the body), which continues after
+        the ``with`` (the exception suppressed) and raises on (``exception`` edge)."""
         if s.__class__ is ast.AsyncWith:
             self.meth.is_async = True
+            if not self.meth.declared_async:
+                raise error(s, "'async with' outside async function")
         cs = self._add(
             _CS,
             Subkind.WITH,
@@ -1112,10 +1316,21 @@ class Builder:
             self._expr(item.context_expr, cs, o)
             o += 1
             if item.optional_vars is not None:
+                if item.optional_vars.__class__ is ast.Starred:
+                    raise error(item.optional_vars, _STARRED_TARGET)
                 self._expr(item.optional_vars, cs, o)
                 o += 1
         front = self._cfg(cs, front, ev)
-        return self._nested_block(s.body, cs, o, Subkind.BODY, front)
+        frame = self._push_catch(WithFrame())
+        out = self._nested_block(s.body, cs, o, Subkind.BODY, front)
+        self._pop_catch()
+        if frame.raised:
+            end = (s.end_lineno, s.end_col_offset, s.end_lineno, s.end_col_offset)
+            xid = self._synth(_CS, _WITH_EXIT, cs, o + 1, end, name="__exit__")
+            self._cfg(xid, frame.raised, None, False)
+            self._jump(_RAISE, [(xid, _EXC)])  # not suppressed: raised on
+            out = [*out, (xid, None)]  # suppressed: on after the with
+        return out
 
     _s_AsyncWith = _s_With
 
@@ -1172,8 +1387,16 @@ class Builder:
         pending = raised
         pending_body: Front = []
         o = 2
+        m = self.meth
+        last = s.handlers[-1] if s.handlers else None
         for h in s.handlers:
+            if h.type is None and h is not last:
+                raise error(h, "default 'except:' must be last")
+            if star:
+                m.star.append(len(m.frames))
             hid, hbody = self._handler(h, cs, o, pending + pending_body)
+            if star:
+                m.star.pop()
             o += 1
             if star:  # except*: the next clause still sees the rest of the group
                 pending_body = hbody
@@ -1187,8 +1410,10 @@ class Builder:
         return normal, o
 
     def _handler(self, h: ast.ExceptHandler, cs: int, order: int, front: Front):
-        """One ``except E as name:`` -- an EXCEPT node (binds ``name``) after ``front``;
-        ``true`` edge into its body. Returns the node and the front after the body."""
+        """One ``except E as name:`` -- an EXCEPT node (binds ``name``; evaluating ``E`` may
+        raise) after ``front``; ``true`` edge into its body, after which an UNBIND node deletes
+        ``name`` (as do ``return``, ``break`` and ``continue`` leaving the clause). Returns the
+        node and the front after the clause."""
         hid = self._add(
             _CS,
             Subkind.EXCEPT,
@@ -1202,11 +1427,43 @@ class Builder:
         ev = self.events = []
         if h.type is not None:
             self._expr(h.type, hid, 1)
-        if h.name:
-            ev.append((DEF, h.name, hid))
-            self.scope.locals.add(h.name)
-        self._cfg(hid, front, ev, False)
-        return hid, self._block(h.body, hid, 2, Subkind.BODY, [(hid, _TRUE)])
+        name = h.name
+        if name:
+            ev.append((DEF, name, hid))
+            self.scope.locals.add(name)
+        self._cfg(hid, front, ev, h.type is not None)  # evaluating the type may raise
+        if not name:
+            return hid, self._block(h.body, hid, 2, Subkind.BODY, [(hid, _TRUE)])
+        m = self.meth
+        m.unbind.append((name, len(m.frames)))
+        body = self._block(h.body, hid, 2, Subkind.BODY, [(hid, _TRUE)])
+        m.unbind.pop()
+        if body:  # the end of the clause deletes the name
+            last = h.body[-1]
+            end = (last.end_lineno, last.end_col_offset, last.end_lineno, last.end_col_offset)
+            uid = self._synth(_LOCAL, _UNBIND, hid, 3, end, name=name)
+            body = self._cfg(uid, body, [(KILL, name, uid)], False)
+        return hid, body
+
+    def _loop(self, s: ast.stmt, msg: str) -> int:
+        """The frame stack depth of the innermost loop, which ``s`` (break, continue) jumps
+        to; ``msg`` when there is none. A jump out of an ``except*`` clause is an error."""
+        m = self.meth
+        frames = m.frames
+        for k in range(len(frames) - 1, -1, -1):
+            if frames[k].__class__ is LoopFrame:
+                if m.star and m.star[-1] > k:
+                    raise error(s, _STAR_JUMP)
+                return k
+        raise error(s, msg)
+
+    def _unbind(self, ev: list, nid: int, depth: int) -> None:
+        """Kill, in ``ev`` (the events of node ``nid``), the ``except ... as`` names whose
+        clauses a jump from ``nid`` leaves: those of the clauses entered deeper than frame
+        stack ``depth`` (-1 for a return: all of them)."""
+        for name, at in self.meth.unbind:
+            if at > depth:
+                ev.append((KILL, name, nid))
 
     def _finally(self, s, cs: int, order: int, normal: Front, fin: FinallyFrame) -> Front:
         """The ``finally`` body, entered by the normal flow and by every jump that ``fin``
@@ -1224,6 +1481,7 @@ class Builder:
         """``match subject: case ...`` -- the subject node, then each case in turn: its
         pattern node (``true`` edge into the body, ``false`` to the next case), its guard
         node if any (likewise); the bodies' ends and the last ``false`` continue after."""
+        check_match(s)
         subject = s.subject
         header = self._code(s.lineno, s.col_offset, subject.end_lineno, subject.end_col_offset)
         cs = self._add(_CS, Subkind.MATCH, "Match", None, s, parent, order, code=header + ":")
@@ -1341,11 +1599,15 @@ class Builder:
         header = self._header(s, s.body[0])
         ref = self._add(_REF, None, s.__class__.__name__, s.name, s, parent, order, code=header)
         ev = self.events = []
+        sc = self.scope
         o = 1
         for d in s.decorator_list:
             self._expr(d, ref, o)
             o += 1
         o = self._defaults(s.args, ref, o)
+        type_params = getattr(s, "type_params", None)
+        if type_params:
+            o = self._type_params(type_params, ref, o)
         for a in _all_args(s.args):
             if a.annotation is not None:
                 self._expr(a.annotation, ref, o)
@@ -1353,7 +1615,6 @@ class Builder:
         if s.returns is not None:
             self._expr(s.returns, ref, o)
             o += 1
-        sc = self.scope
         static = any(isinstance(d, ast.Name) and d.id == "staticmethod" for d in s.decorator_list)
         mid = self._method(
             s,
@@ -1368,6 +1629,8 @@ class Builder:
         )
         full = self.full_patch[mid]
         self.full_patch[ref] = full
+        if type_params:
+            self._close_type_params(type_params, sc, ev)
         ev.append((DEF, s.name, ref))
         sc.define_function(s.name, full, mid)
         self.events = ev
@@ -1381,25 +1644,70 @@ class Builder:
         header = self._header(s, s.body[0])
         ref = self._add(_TYPE_DECL, None, "ClassDef", s.name, s, parent, order, code=header)
         ev = self.events = []
+        sc = self.scope
         o = 1
         for d in s.decorator_list:
             self._expr(d, ref, o)
             o += 1
+        type_params = getattr(s, "type_params", None)
+        if type_params:
+            o = self._type_params(type_params, ref, o)
         for b in s.bases:
             self._expr(b, ref, o)
             o += 1
         for kw in s.keywords:
             self._expr(kw.value, ref, o)
             o += 1
-        sc = self.scope
         full = self._full(self.prefix + s.name)
         info = ClassInfo(full, sc, [p for p in map(dotted, s.bases) if p])
         self.full_patch[ref] = full
         self._method(s, ref, o, Subkind.CLASS_BODY, s.name, None, code=None, cls=info)
+        if type_params:
+            self._close_type_params(type_params, sc, ev)
         ev.append((DEF, s.name, ref))
         sc.define_class(s.name, info)
         self.events = ev
         return self._cfg(ref, front, ev)
+
+    def _s_TypeAlias(self, s, parent, order, front):
+        """``type Name[T] = value`` (PEP 695): an assignment CALL node that defines ``Name``;
+        its type parameters and value are children (the value, evaluated lazily, is read as
+        uses of the statement)."""
+        nid = self._add(_CALL, _OP, "TypeAlias", "<operator>.assignment", s, parent, order)
+        ev = self.events = []
+        sc = self.scope
+        o = 2
+        if s.type_params:
+            o = self._type_params(s.type_params, nid, o)
+        self._expr(s.value, nid, o)
+        if s.type_params:
+            self._close_type_params(s.type_params, sc, ev)
+        self._expr(s.name, nid, 1)
+        return self._cfg(nid, front, ev)
+
+    def _type_params(self, params: list, parent: int, o: int) -> int:
+        """PEP 695 type parameters as children of ``parent`` from order ``o``: a LOCAL node
+        (subkind TYPE_PARAM) per parameter over its bound and default. They are bound in a new
+        TYPE_PARAMS scope, the current one until :meth:`_close_type_params`; the next order."""
+        scope = self.scope = Scope(ScopeKind.TYPE_PARAMS, self.scope)
+        for p in params:
+            pid = self._add(_LOCAL, _TYPE_PARAM, p.__class__.__name__, p.name, p, parent, o)
+            o += 1
+            scope.locals.add(p.name)
+            bound = getattr(p, "bound", None)
+            if bound is not None:
+                self._expr(bound, pid, 1)
+            default = getattr(p, "default_value", None)  # Python 3.13
+            if default is not None:
+                self._expr(default, pid, 2)
+        return o
+
+    def _close_type_params(self, params: list, outer: Scope, ev: list) -> None:
+        """Leave the TYPE_PARAMS scope for ``outer``; the type parameters' uses in ``ev``
+        (annotations, bases, bounds) refer to no definition of the enclosing method."""
+        self.scope = outer
+        names = {p.name for p in params}
+        ev[:] = [e for e in ev if e[1] not in names]
 
     def _defaults(self, args: ast.arguments, parent: int, o: int) -> int:
         """The default values of ``args`` as children from order ``o``; the next order."""
@@ -1478,7 +1786,8 @@ class Builder:
         m.full = full
         m.parent = self.meth.id if self.meth is not None else None
         m.line, _, m.end_line, _ = pos
-        m.is_async = is_async
+        m.is_async = m.declared_async = is_async
+        m.up = self.meth
         self.meth = m
         self.depth = 0
         self.prefix = prefix
@@ -1507,6 +1816,10 @@ class Builder:
         ev = self.events = []
         if args is not None:
             for a, psub in _params(args):
+                if a.arg in scope.locals:
+                    raise error(a, f"duplicate argument '{a.arg}' in function definition")
+                if a.arg == "__debug__":
+                    raise error(a, "cannot assign to __debug__")
                 pid = self._add(_PARAM, psub, "arg", a.arg, a, mid, o, code=a.arg)
                 o += 1
                 ev.append((DEF, a.arg, pid))
@@ -1545,6 +1858,19 @@ class Builder:
         self._connect(m.exits, ret)
         if m.subkind == _GENEXP:
             m.is_generator = True
+        elif m.coroutine and m.subkind in _COMP_SUBKINDS:  # an async comprehension
+            up = m.up
+            if up.subkind in _COMP_SUBKINDS:
+                up.coroutine = True
+            elif not up.declared_async:
+                row = self.rows[m.id]
+                raise InvalidSyntax(
+                    "asynchronous comprehension outside of an asynchronous function",
+                    row[R_LINE],
+                    row[R_COL],
+                )
+        if m.declared_async and m.is_generator and m.ret_value is not None:
+            raise error(m.ret_value, "'return' with value in async generator")
         if len(self.rows) > self.max_nodes:
             raise TooManyNodes(len(self.rows))
         self._finish(m)
@@ -1585,7 +1911,7 @@ class Builder:
         the front into what follows it."""
         m = self.meth
         if g.is_async:
-            m.is_async = True
+            m.is_async = m.coroutine = True
         t, last = g.target, (g.ifs[-1] if g.ifs else g.iter)
         code = (
             ("async for " if g.is_async else "for ")
@@ -1604,9 +1930,13 @@ class Builder:
         )
         if k:
             ev = self.events = []
+            self.comp_iter += 1
             it = self._expr(g.iter, gid, 2)
+            self.comp_iter -= 1
             front = self._cfg(it, front, ev)
         ev = self.events = []
+        if t.__class__ is ast.Starred:
+            raise error(t, _STARRED_TARGET)
         self._expr(t, gid, 1)
         self._cfg(gid, front, ev)
         if k:
@@ -1724,7 +2054,9 @@ class Builder:
         >>> b.edges.call.label, b.resolution_patch[len(b.rows) - 5]
         ([], 'unresolved')
         """
+        self.future_ok = future_imports(tree.body)
         self._method(tree, None, 1, Subkind.MODULE, "<module>", None, code=None)
+        check_nonlocals(self.nonlocals)
         self._resolve_calls()
         return ModuleBuild(
             self.rows,
@@ -1797,6 +2129,29 @@ _EXPRESSION_VISITORS = {
     **dict.fromkeys(COMPREHENSIONS, Builder._x_comprehension),
 }
 _GENEXP = str(Subkind.GENEXP)
+_COMPREHENSION_SCOPE = ScopeKind.COMPREHENSION
+_MODULE_SUB, _CLASS_SUB = str(Subkind.MODULE), str(Subkind.CLASS_BODY)
+_COMP_NAMES = {
+    str(Subkind.LISTCOMP): "list comprehension",
+    str(Subkind.SETCOMP): "set comprehension",
+    str(Subkind.DICTCOMP): "dict comprehension",
+    str(Subkind.GENEXP): "generator expression",
+}
+_STARRED_TARGET = "starred assignment target must be in a list or tuple"
+_STAR_JUMP = "'break', 'continue' and 'return' cannot appear in an except* block"
+
+
+def _check_keywords(keywords: list[ast.keyword]) -> None:
+    """A call names each keyword argument once."""
+    seen = set()
+    for kw in keywords:
+        arg = kw.arg
+        if arg is not None:
+            if arg in seen:
+                raise error(kw, f"keyword argument repeated: {arg}")
+            if arg == "__debug__":
+                raise error(kw, "cannot assign to __debug__")
+            seen.add(arg)
 
 
 def _bslice(line: str, start: int, end: int | None) -> str:

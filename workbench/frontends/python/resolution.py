@@ -106,6 +106,9 @@ class ScopeKind(IntEnum):
     FUNCTION = 1  #: a ``def`` or a ``lambda``
     CLASS = 2  #: a class body
     COMPREHENSION = 3  #: a list, set or dict comprehension or a generator expression
+    #: the annotation scope of a generic ``def``, ``class`` or ``type`` (PEP 695): it binds
+    #: the type parameters, between the enclosing scope and the function or class
+    TYPE_PARAMS = 4
 
 
 class DefKind(IntEnum):
@@ -269,6 +272,8 @@ class Scope:
         'self'
         """
         parent = self.parent
+        while parent is not None and parent.kind == ScopeKind.TYPE_PARAMS:
+            parent = parent.parent  # a generic method is still a method of its class
         if parent is None:
             return
         if parent.kind == ScopeKind.CLASS:
