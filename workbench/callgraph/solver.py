@@ -581,55 +581,42 @@ class Solver:
             return set()
         self._depth += 1
         try:
-            return self._call_one(o, args, kwargs, star, dstar, at, kind, strings)
+            mod, site, caller = at
+            p, rest = _split(o)
+            if p == "f":
+                fn = self.functions.get(rest)
+                if fn is None:
+                    return set()
+                self._edge(mod, site, caller, fn.name, kind, fn.key)
+                return self._bind(fn, None, args, kwargs, star, dstar)
+            if p == "b":
+                key, _, recv = rest.partition("|")
+                fn = self.functions.get(key)
+                if fn is None:
+                    return set()
+                self._edge(mod, site, caller, fn.name, kind, fn.key)
+                return self._bind(fn, recv, args, kwargs, star, dstar)
+            if p == "c":
+                return self._instantiate(rest, args, kwargs, star, dstar, at, kind)
+            if p == "i":
+                return self._dunder(o, rest, "__call__", args, at, kwargs, kind)
+            if p in ("sm", "cm"):
+                return self._call(f"f:{rest}", args, kwargs, star, dstar, at, kind)
+            if p == "p":
+                out: set[str] = set()
+                for f in sorted(self.get(f"{o}#fn")):
+                    out |= self._call(f, args, kwargs, star, dstar, at, kind)
+                return out
+            if p == "x":
+                self._edge(mod, site, caller, rest, kind, None)
+                return self._external_call(rest, None, args, kwargs, at, strings)
+            if p == "xb":
+                name, _, recv = rest.partition("|")
+                self._edge(mod, site, caller, name, kind, None)
+                return self._external_call(name, recv, args, kwargs, at, strings)
+            return set()
         finally:
             self._depth -= 1
-
-    def _call_one(
-        self,
-        o: str,
-        args: list[set[str]],
-        kwargs: dict[str, set[str]],
-        star: Iterable[set[str]],
-        dstar: Iterable[set[str]],
-        at: tuple,
-        kind: str,
-        strings: tuple,
-    ) -> set[str]:
-        mod, site, caller = at
-        p, rest = _split(o)
-        if p == "f":
-            fn = self.functions.get(rest)
-            if fn is None:
-                return set()
-            self._edge(mod, site, caller, fn.name, kind, fn.key)
-            return self._bind(fn, None, args, kwargs, star, dstar)
-        if p == "b":
-            key, _, recv = rest.partition("|")
-            fn = self.functions.get(key)
-            if fn is None:
-                return set()
-            self._edge(mod, site, caller, fn.name, kind, fn.key)
-            return self._bind(fn, recv, args, kwargs, star, dstar)
-        if p == "c":
-            return self._instantiate(rest, args, kwargs, star, dstar, at, kind)
-        if p == "i":
-            return self._dunder(o, rest, "__call__", args, at, kwargs, kind)
-        if p in ("sm", "cm"):
-            return self._call(f"f:{rest}", args, kwargs, star, dstar, at, kind)
-        if p == "p":
-            out: set[str] = set()
-            for f in sorted(self.get(f"{o}#fn")):
-                out |= self._call(f, args, kwargs, star, dstar, at, kind)
-            return out
-        if p == "x":
-            self._edge(mod, site, caller, rest, kind, None)
-            return self._external_call(rest, None, args, kwargs, at, strings)
-        if p == "xb":
-            name, _, recv = rest.partition("|")
-            self._edge(mod, site, caller, name, kind, None)
-            return self._external_call(name, recv, args, kwargs, at, strings)
-        return set()
 
     def _bind(
         self,
