@@ -30,9 +30,10 @@ sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 
 from build_stdlib import parse_pass, stdlib_files
 
-from workbench.callgraph import CallGraph, summarize
+from workbench.callgraph import CallGraph
 from workbench.callgraph.evaluate import Score, found, read_expected, score
 from workbench.callgraph.solver import Solver
+from workbench.frontends.python.flows import summarize
 from workbench.pipeline.project import build_project
 
 CASES = Path(__file__).resolve().parent.parent / "tests" / "callgraph_cases"

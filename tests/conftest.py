@@ -10,6 +10,10 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 from helpers import SAMPLE, STDLIB, stdlib_files
 
+#: The call-graph cases are programs, not tests (tests/test_callgraph.py reads them as data);
+#: their trace.py would be imported as the standard library's ``trace``.
+collect_ignore = ["callgraph_cases"]
+
 
 @pytest.fixture
 def src(tmp_path) -> Path:

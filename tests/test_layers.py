@@ -1,8 +1,8 @@
 """Dependencies between the package's layers point one way only (docs/architecture.md).
 
-model (cpg, errors) <- passes <- frontends <- pipeline <- analysis <- faces (cli, widgets, the
-package root), and model <- store <- pipeline: the store is storage only. Telemetry is called
-from every layer and imports none of them.
+model (cpg, errors) <- passes, callgraph <- frontends <- pipeline <- analysis <- faces (cli,
+widgets, the package root), and model <- store <- pipeline: the store is storage only.
+Telemetry is called from every layer and imports none of them.
 Every import counts, also those inside functions and under ``TYPE_CHECKING``.
 """
 
@@ -18,7 +18,7 @@ import workbench
 PACKAGE = Path(workbench.__file__).parent
 
 _MODEL = {"cpg", "errors"}
-_BUILD = _MODEL | {"passes", "frontends"}
+_BUILD = _MODEL | {"passes", "callgraph", "frontends"}
 #: What each top-level part of the package may import besides itself. The store is storage
 #: only: it knows the model, never how source is parsed or graphs are built. Telemetry is
 #: imported by every layer and imports none of them.
@@ -26,7 +26,8 @@ ALLOWED: dict[str, set[str]] = {
     "errors": set(),
     "cpg": {"errors"},
     "passes": _MODEL,
-    "frontends": _MODEL | {"passes"},
+    "callgraph": _MODEL,  # language-neutral: solves the summaries a frontend makes
+    "frontends": _MODEL | {"passes", "callgraph"},
     "store": _MODEL | {"telemetry"},
     "pipeline": _BUILD | {"store", "telemetry"},
     "analysis": _BUILD | {"store", "pipeline", "telemetry"},

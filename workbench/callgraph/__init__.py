@@ -1,14 +1,15 @@
 """Whole-project call graphs by value flow (points-to analysis).
 
-:func:`summarize` turns one module's syntax tree into a :class:`ModuleSummary` of value-flow
-constraints; :func:`analyze` solves the summaries of a whole project together and returns the
-:class:`CallGraph`: every caller -> callee edge with its call site and its *kind* (a call
-expression, or a call the interpreter makes without one: ``decorator``, ``protocol``,
-``property``, ``class-body``, ``module-body``).
+:func:`workbench.frontends.python.flows.summarize` turns a Python module's syntax tree into a
+:class:`ModuleSummary` of value-flow constraints; :func:`analyze` solves the summaries of a
+whole project together and returns the :class:`CallGraph`: every caller -> callee edge with
+its call site and its *kind* (a call expression, or a call the interpreter makes without one:
+``decorator``, ``protocol``, ``property``, ``class-body``, ``module-body``).
 
 Examples
 --------
 >>> import ast
+>>> from workbench.frontends.python.flows import summarize
 >>> src = '''
 ... class Greeter:
 ...     def hello(self):
@@ -35,14 +36,14 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
+from workbench.callgraph.model import ModuleSummary, Site
 from workbench.callgraph.solver import Edge, Solver
-from workbench.callgraph.summary import ModuleSummary, Site, summarize
 
 if TYPE_CHECKING:
     import networkx as nx
     import pandas as pd
 
-__all__ = ["IMPLICIT", "CallGraph", "Edge", "ModuleSummary", "Site", "analyze", "summarize"]
+__all__ = ["IMPLICIT", "CallGraph", "Edge", "ModuleSummary", "Site", "analyze"]
 
 #: Edge kinds of calls made without a call expression.
 IMPLICIT = ("decorator", "protocol", "property", "class-body", "module-body")

@@ -1,6 +1,6 @@
 """The whole-project fixpoint: which objects each variable may hold, and the calls that follow.
 
-:class:`Solver` takes the :class:`~workbench.callgraph.summary.ModuleSummary` of every module
+:class:`Solver` takes the :class:`~workbench.callgraph.model.ModuleSummary` of every module
 of a project and propagates objects along the constraints until nothing changes (a worklist
 algorithm: a constraint is evaluated again only when a variable it read has grown). Calls are
 resolved on the way, since what a call binds to parameters and returns depends on the objects
@@ -29,7 +29,7 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Iterable
 
-from workbench.callgraph.summary import (
+from workbench.callgraph.model import (
     ELEMENTS,
     RETURN,
     ClassInfo,
@@ -122,7 +122,7 @@ class Solver:
     Examples
     --------
     >>> import ast
-    >>> from workbench.callgraph.summary import summarize
+    >>> from workbench.frontends.python.flows import summarize
     >>> src = "def f():\\n    pass\\n\\ndef run(cb):\\n    cb()\\n\\nrun(f)\\n"
     >>> s = Solver([summarize(ast.parse(src), "app")]).solve()
     >>> sorted((caller, callee) for _, _, caller, callee, kind, _ in s.edges)
@@ -150,7 +150,15 @@ class Solver:
         self._cur = -1
         self._depth = 0
         self._queued = [True] * len(self.constraints)
-        self._work: deque[int] = deque(range(len(self.constraints)))
+        # copy constraints are edges along which objects flow as they arrive
+        self._succ: dict[str, list[str]] = {}
+        for c in self.constraints:
+            if c[0] == "copy":
+                self._succ.setdefault(c[2], []).append(c[1])
+        self._work: deque[int] = deque(i for i, c in enumerate(self.constraints) if c[0] != "copy")
+        for i, c in enumerate(self.constraints):
+            if c[0] == "copy":
+                self._queued[i] = False
         self._mro: dict[str, list[str]] = {}
         self._mro_readers: set[int] = set()
         self._base_vars = {b for c in self.classes.values() for b in c.bases}
@@ -167,23 +175,32 @@ class Solver:
         return self.pts.get(var) or set()
 
     def add(self, var: str, objs: Iterable[str]) -> None:
-        s = self.pts.get(var)
-        if s is None:
-            s = self.pts[var] = set()
-        n = len(s)
-        s.update(objs)
-        if len(s) != n:
-            queued, work = self._queued, self._work
-            if var in self._base_vars:
+        """Add objects to a variable; what is new flows on along the copy edges out of it
+        (difference propagation), and the constraints that read it are queued again."""
+        pts, succ, readers = self.pts, self._succ, self.readers
+        queued, work = self._queued, self._work
+        stack = [(var, objs)]
+        while stack:
+            v, o = stack.pop()
+            s = pts.get(v)
+            if s is None:
+                s = pts[v] = set()
+            new = set(o).difference(s)
+            if not new:
+                continue
+            s |= new
+            if v in self._base_vars:
                 self._mro.clear()
                 for r in self._mro_readers:
                     if not queued[r]:
                         queued[r] = True
                         work.append(r)
-            for r in self.readers.get(var, ()):
+            for r in readers.get(v, ()):
                 if r >= 0 and not queued[r]:
                     queued[r] = True
                     work.append(r)
+            for d in succ.get(v, ()):
+                stack.append((d, new))
 
     def solve(self) -> Solver:
         """Run to the fixpoint; returns self."""
@@ -221,9 +238,6 @@ class Solver:
     # -- constraints -------------------------------------------------------------------
     def _c_obj(self, c: tuple, mod: str) -> None:
         self.add(c[1], (c[2],))
-
-    def _c_copy(self, c: tuple, mod: str) -> None:
-        self.add(c[1], self.get(c[2]))
 
     def _c_edge(self, c: tuple, mod: str) -> None:
         _, caller, callee, site, kind, key = c
@@ -466,7 +480,7 @@ class Solver:
                 out.add(o)
                 if right_elements is None:
                     right_elements = set()
-                    for r in rights:
+                    for r in list(rights):
                         if r.startswith("l:"):
                             right_elements |= self.get(f"{r}#{ELEMENTS}")
                 self._put(o, right_elements)
@@ -536,7 +550,7 @@ class Solver:
     def _decorate_external(self, name: str, values: set[str]) -> set[str]:
         if name in ("builtins.property", "functools.cached_property"):
             out = set()
-            for v in values:
+            for v in sorted(values):
                 if v.startswith("f:"):
                     self.add(f"pr:{v[2:]}#fget", (v,))
                     out.add(f"pr:{v[2:]}")
@@ -906,7 +920,7 @@ class Solver:
                 src = arg(0)
                 self._put(f"{box}", elements(src) if kind != "dict" else set())
                 if kind == "dict":
-                    for o in src:
+                    for o in sorted(src):
                         if o.startswith("l:"):
                             self._put(f"{box}", self.get(f"{o}#{ELEMENTS}"))
             for v in kwargs.values():

@@ -5,7 +5,7 @@ The analysed code is parsed, never imported or executed.
 
 from __future__ import annotations
 
-from workbench.callgraph.summary import ModuleSummary, summarize
+from workbench.callgraph.model import ModuleSummary
 from workbench.cpg.graph import CPG, ModuleInfo
 from workbench.cpg.ids import is_package, module_key, normalize_path
 from workbench.cpg.ids import module_name as dotted_name
@@ -13,6 +13,7 @@ from workbench.errors import BuildError, NestingTooDeepError, ParseError, Source
 from workbench.frontends.python.arrow import to_tables
 from workbench.frontends.python.builder import Builder, TooManyNodes
 from workbench.frontends.python.checks import InvalidSyntax
+from workbench.frontends.python.flows import summarize
 from workbench.frontends.python.source import (
     DEFAULT_LIMITS,
     Limits,

@@ -1,57 +1,38 @@
-"""Per-module value-flow summaries: what one module's code does with values, as constraints.
+"""Value-flow summaries of Python modules, for the project call graph.
 
-A :class:`ModuleSummary` is the part of the call-graph analysis that needs the syntax tree of
-one module and nothing else, so it can be computed when the module is built and kept beside
-its CPG. It holds the functions and classes the module defines and a list of **constraints**
-over *variables* (the names of each scope, attributes of abstract objects, return values) in
-the style of PyCG's assignment graph (Salis et al., ICSE 2021): ``x = f`` is "the objects of
-``f`` flow into ``x``", ``a.m()`` is "call whatever ``a.m`` holds, with these arguments, and
-put its return value here". :mod:`workbench.callgraph.solver` solves the constraints of all
-modules of a project together, to a fixpoint.
+:func:`summarize` walks one module's syntax tree and records what its code does with values
+as the constraints of a :class:`~workbench.callgraph.model.ModuleSummary`, in the style of
+PyCG's assignment graph (Salis et al., ICSE 2021): ``x = f`` is "the objects of ``f`` flow into
+``x``", ``a.m()`` is "call whatever ``a.m`` holds, with these arguments, and put its return
+value here". :mod:`workbench.callgraph.solver` solves the constraints of all modules of a
+project together, to a fixpoint.
 
 Names are resolved here, statically, by Python's scoping rules (LEGB; a class body is not an
 enclosing scope of its methods; ``global``/``nonlocal``), so a variable is ``<scope>:<name>``
 with ``<scope>`` the full name of the scope that binds it. Comprehensions and generator
 expressions are folded into the scope that contains them.
-
-Variables and objects are plain strings, constraints plain tuples: a summary is data, and it
-pickles and serialises as JSON.
-
-Objects (abstract values), by prefix:
-
-``f:<key>``      a function defined in the project (``key`` as :attr:`FunctionInfo.key`)
-``c:<key>``      a class of the project; ``i:<key>`` its instances (one abstract instance each)
-``m:<name>``     a module of the project
-``x:<name>``     anything outside the project, by dotted name (``x:builtins.len``, ``x:os.path``)
-``xi:<name>``    an instance of an outside class (``xi:builtins.str``)
-``l:<kind>@<site>`` a list, tuple, set or dict made at a site; its elements are ``...#<e>``
-``g:<key>``      the generator (or async generator) of a generator function
 """
 
 from __future__ import annotations
 
 import ast
 import builtins
-from dataclasses import dataclass, field
+from dataclasses import asdict
 from typing import Any
 
-__all__ = [
-    "ClassInfo",
-    "FunctionInfo",
-    "ModuleSummary",
-    "Site",
-    "summarize",
-]
+from workbench.callgraph.model import (
+    ELEMENTS,
+    RETURN,
+    ClassInfo,
+    FunctionInfo,
+    ModuleSummary,
+    Site,
+)
 
-#: ``(ast type, line, col, end line, end col)``: a node of the module, as the CPG stores it.
-Site = tuple[str, int, int, int, int]
+__all__ = ["summarize", "summary_to_dict"]
 
 #: Names Python finds in the builtins module when no scope binds them.
 BUILTINS: frozenset[str] = frozenset(dir(builtins))
-ELEMENTS = "<e>"
-RETURN = "<ret>"
-
-
 _COMPS = (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
 #: Binary operators and their special methods (in-place, reflected).
 BINOPS: dict[type, str] = {
@@ -78,58 +59,6 @@ COMPARE: dict[type, str] = {
     ast.Gt: "__gt__",
     ast.GtE: "__ge__",
 }
-
-
-@dataclass
-class FunctionInfo:
-    """A ``def`` or ``lambda`` of the module.
-
-    ``key`` is unique in the project: the full name (``mod.C.m``, ``mod.f.<locals>.g``), with
-    ``@line:col`` appended when the module defines that full name more than once.
-    """
-
-    key: str
-    name: str  #: the full name, as the CPG's ``cpg_methods.full_name``
-    line: int
-    params: list[str]  #: positional parameters (positional-only first), as variables
-    kwonly: list[str]
-    vararg: str | None
-    kwarg: str | None
-    generator: bool = False
-    klass: str | None = None  #: key of the class whose body defines it
-    decorators: list[str] = field(default_factory=list)  #: decorators as written
-
-
-@dataclass
-class ClassInfo:
-    """A ``class`` statement: its key (full name), its base expressions as variables."""
-
-    key: str
-    name: str
-    line: int
-    bases: list[str]
-    decorators: list[str] = field(default_factory=list)
-    fields: list[str] = field(default_factory=list)  #: annotated names of the body, in order
-
-
-@dataclass
-class ModuleSummary:
-    """The constraints of one module and what it defines.
-
-    ``constraints`` are tuples whose first item names the kind (see
-    :mod:`workbench.callgraph.solver` for their meaning); ``exports`` are the names a
-    ``from module import *`` takes (``__all__`` when it is a literal list or tuple, else the
-    module's public global names).
-    """
-
-    module: str
-    is_package: bool
-    functions: list[FunctionInfo] = field(default_factory=list)
-    classes: list[ClassInfo] = field(default_factory=list)
-    constraints: list[tuple] = field(default_factory=list)
-    exports: list[str] = field(default_factory=list)
-    explicit_all: bool = False  #: ``exports`` is the module's literal ``__all__``
-    star_imports: list[str] = field(default_factory=list)  #: modules it star-imports
 
 
 class _Scope:
@@ -907,6 +836,4 @@ def summarize(tree: ast.Module, module: str, is_package: bool = False) -> Module
 
 def summary_to_dict(s: ModuleSummary) -> dict[str, Any]:
     """The summary as plain data (for JSON)."""
-    from dataclasses import asdict
-
     return asdict(s)
