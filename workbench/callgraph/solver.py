@@ -162,6 +162,11 @@ class Solver:
         self._mro: dict[str, list[str]] = {}
         self._mro_readers: set[int] = set()
         self._base_vars = {b for c in self.classes.values() for b in c.bases}
+        self._cells: set[str] = set()
+        self._flows: set[tuple[str, str]] = set()
+        self._dynamic: dict[int, list[str]] = {}
+        self._seen: dict[int, set[str]] = {}
+        self._property_cells: dict[int, list[tuple[str, str]]] = {}
 
     # -- the points-to sets ------------------------------------------------------------
     def get(self, var: str | None) -> set[str]:
@@ -295,12 +300,50 @@ class Solver:
         return sorted(names)
 
     def _c_load(self, c: tuple, mod: str) -> None:
+        """``dst = obj.attr``: each receiver object is looked at once; what its attribute
+        holds (a *cell*, kept up to date by a constraint of its own) flows on to ``dst``."""
         _, dst, obj, attr, site, caller, path = c
-        out: set[str] = set()
-        for o in sorted(self.get(obj)):
-            if path or o[:2] != "x:":  # outside values met elsewhere are not followed
-                out |= self._attr(o, attr, (mod, site, caller))
-        self.add(dst, out)
+        cid = self._cur
+        seen = self._seen.setdefault(cid, set())
+        for o in sorted(self.get(obj) - seen):
+            seen.add(o)
+            if not path and o[:2] == "x:":  # outside values met elsewhere are not followed
+                continue
+            cell = self._cell(o, attr)
+            self._succ.setdefault(cell, []).append(dst)
+            self.add(dst, self.pts.get(cell, ()))
+            if o[:2] == "i:":
+                self._property_cells.setdefault(cid, []).append((o, f"{cell}!p"))
+        at = (mod, site, caller)
+        for o, props in self._property_cells.get(cid, ()):
+            for pr in sorted(self.get(props)):
+                for getter in sorted(self.get(f"{pr}#fget")):
+                    self.add(dst, self._call(getter, [{o}], {}, (), (), at, "property"))
+
+    def _cell(self, o: str, attr: str) -> str:
+        """The variable holding ``o.attr`` (properties apart, in ``<cell>!p``)."""
+        cell = f"@{o}.{attr}"
+        if cell not in self._cells:
+            self._cells.add(cell)
+            cid = len(self.constraints)
+            self.constraints.append(("cell", cell, o, attr))
+            self.origin.append("")
+            self._queued.append(False)
+            cur, self._cur = self._cur, cid
+            try:
+                self._c_cell(self.constraints[cid], "")
+            finally:
+                self._cur = cur
+        return cell
+
+    def _c_cell(self, c: tuple, mod: str) -> None:
+        _, cell, o, attr = c
+        objs = self._attr(o, attr, None)
+        props = {v for v in objs if v.startswith("pr:")}
+        if props:
+            self.add(f"{cell}!p", props)
+            objs -= props
+        self.add(cell, objs)
 
     def _c_store(self, c: tuple, mod: str) -> None:
         _, obj, attr, value, site, caller = c
@@ -562,16 +605,78 @@ class Solver:
         return set(values)
 
     def _c_call(self, c: tuple, mod: str) -> None:
+        """A call expression. A callee that is a function (or bound method) is looked at once:
+        arguments flow to its parameters and its return values to ``dst`` along copy edges.
+        Other callees (classes, outside callables, ...) are called again whenever an
+        argument grows."""
         _, dst, callee, args, kwargs, star, dstar, site, caller, strings = c
+        cid = self._cur
         at = (mod, site, caller)
+        seen = self._seen.setdefault(cid, set())
+        dynamic = self._dynamic.setdefault(cid, [])
+        for o in sorted(self.get(callee) - seen):
+            seen.add(o)
+            if not star and not dstar and o[:2] in ("f:", "b:"):
+                self._link_call(o, args, kwargs, dst, at)
+            else:
+                dynamic.append(o)
+        if not dynamic:
+            return
         argv = [self.get(a) for a in args]
         kw = {k: self.get(v) for k, v in kwargs.items()}
         stars = [self.get(s) for s in star]
         dstars = [self.get(s) for s in dstar]
         out: set[str] = set()
-        for o in sorted(self.get(callee)):
+        for o in dynamic:
             out |= self._call(o, argv, kw, stars, dstars, at, "call", strings)
         self.add(dst, out)
+
+    def _flow(self, src: str, dst: str) -> None:
+        """A copy edge ``src -> dst`` from now on (and what ``src`` holds now)."""
+        if (src, dst) not in self._flows:
+            self._flows.add((src, dst))
+            self._succ.setdefault(src, []).append(dst)
+            have = self.pts.get(src)
+            if have:
+                self.add(dst, have)
+
+    def _link_call(self, o: str, args: tuple, kwargs: dict, dst: str, at: tuple) -> None:
+        """Call function (or bound method) ``o`` with argument variables: copy edges."""
+        p, rest = _split(o)
+        key, _, recv = rest.partition("|")
+        fn = self.functions.get(key)
+        if fn is None:
+            return
+        mod, site, caller = at
+        self._edge(mod, site, caller, fn.name, "call", fn.key)
+        params = fn.params
+        offset = 0
+        if p == "b":
+            offset = 1
+            if params:
+                self.add(params[0], (recv,))
+        for i, v in enumerate(args, offset):
+            if v is None:
+                continue
+            if i < len(params):
+                self._flow(v, params[i])
+            elif fn.vararg:
+                self._flow(v, f"l:tuple@{fn.key}:*#{ELEMENTS}")
+                self._flow(v, f"l:tuple@{fn.key}:*#<u>")
+        by_name = {q.rpartition(":")[2]: q for q in (*params, *fn.kwonly)}
+        for k, v in kwargs.items():
+            if v is None:
+                continue
+            q = by_name.get(k)
+            if q is not None:
+                self._flow(v, q)
+            elif fn.kwarg:
+                self._flow(v, f"l:dict@{fn.key}:**#{ELEMENTS}")
+                self._flow(v, f"l:dict@{fn.key}:**#[{k!r}]")
+        if fn.generator:
+            self.add(dst, (f"g:{fn.key}",))
+        else:
+            self._flow(f"{fn.key}:{RETURN}", dst)
 
     # -- calls -------------------------------------------------------------------------
     def _edge(self, mod: str, site: Site, caller: str, callee: str, kind: str, key: str | None):
@@ -809,8 +914,9 @@ class Solver:
     def _props(self, key: str, attr: str) -> list[str]:
         return sorted(o for o in self._lookup(key, attr) if o.startswith("pr:"))
 
-    def _attr(self, o: str, attr: str, at: tuple) -> set[str]:
-        """The objects of ``o.attr`` (calling a property's getter)."""
+    def _attr(self, o: str, attr: str, at: tuple | None) -> set[str]:
+        """The objects of ``o.attr``; a property's getter is called from ``at``, or the
+        property object returned when ``at`` is None."""
         p, rest = _split(o)
         if p == "m":
             objs = set(self.get(f"{rest}:{attr}"))
@@ -819,23 +925,25 @@ class Solver:
             return objs
         if p == "c":
             return {
-                self._bound(v, o, rest, at, cls_access=True) for v in self._lookup(rest, attr)
+                self._bound(v, o, rest, cls_access=True) for v in self._lookup(rest, attr)
             } - {""}
         if p == "i":
             out = set(self.get(f"{o}#{attr}"))
             for v in sorted(self._lookup(rest, attr)):
-                if v.startswith("pr:"):
+                if v.startswith("pr:") and at is None:
+                    out.add(v)
+                elif v.startswith("pr:"):
                     for getter in sorted(self.get(f"{v}#fget")):
                         out |= self._call(getter, [{o}], {}, (), (), at, "property")
                 else:
-                    out.add(self._bound(v, o, rest, at))
+                    out.add(self._bound(v, o, rest))
             return out - {""}
         if p == "s":
             klass, _, recv = rest.partition("|")
             rp, rrest = _split(recv)
             out = set()
             for v in self._lookup(rrest, attr, after=klass):
-                out.add(self._bound(v, recv, rrest, at, cls_access=rp == "c"))
+                out.add(self._bound(v, recv, rrest, cls_access=rp == "c"))
             return out - {""}
         if p == "x":
             name = f"{rest}.{attr}"
@@ -852,7 +960,7 @@ class Solver:
             return {f"x:builtins.generator.{attr}"}
         return set()
 
-    def _bound(self, v: str, recv: str, key: str, at: tuple, cls_access: bool = False) -> str:
+    def _bound(self, v: str, recv: str, key: str, cls_access: bool = False) -> str:
         """A class attribute's object as seen through an instance (or the class)."""
         p, rest = _split(v)
         if p == "f":
