@@ -25,6 +25,7 @@ from workbench.errors import (
     CorruptionError,
     SchemaVersionError,
     StoreChangedError,
+    StoreError,
     StoreNotFoundError,
 )
 from workbench.pipeline import generate, repair
@@ -418,11 +419,16 @@ def test_a_damaged_delta_log_commit_is_found_and_the_table_rebuilt(full):
 
 def test_deleted_sidecars_are_found_and_rewritten(full):
     store, proj = full
-    shutil.rmtree(store.root / "_workbench" / "files")
+    files = store.root / "_workbench" / "files"
+    lost = {p.relative_to(files): p.read_bytes() for p in sorted(files.rglob("*")) if p.is_file()}
+    shutil.rmtree(files)
     report = verify(store)
     assert len(report) and set(report.problem) == {NO_SIDECAR}
     repair(store)
     assert verify(store).empty
+    # the sidecars of the current files, as they were: each file's hash and its modules
+    back = {p.relative_to(files): p.read_bytes() for p in sorted(files.rglob("*")) if p.is_file()}
+    assert back and {k: lost.get(k) for k in back} == back
     assert_cpgs_equal(store, proj)
 
 
@@ -449,3 +455,26 @@ def test_a_store_killed_during_create_can_be_created_again(tmp_path, src):
     store = Store.create(root)
     store.ingest(src)
     assert len(store.modules()) == SAMPLE_OK + SAMPLE_BROKEN
+
+
+def test_a_damaged_legacy_log_is_refused_without_source_then_rebuilt_from_it(full):
+    store, proj = full
+    source = store.last_source()
+    before = fingerprint(store)
+    commits = sorted((store.root / "modules" / "_delta_log").glob("*.json"))
+    commits[-1].write_text("{garbage")
+    report = verify(store)
+    assert report.table.tolist() == ["modules"] and report.file[0] == "_delta_log"
+    hidden = source.with_name(source.name + "-away")
+    source.rename(hidden)
+    try:
+        with pytest.raises(StoreError, match="no source to rebuild it from"):
+            repair(store)
+        assert verify(store).table.tolist() == ["modules"]  # nothing was changed
+    finally:
+        hidden.rename(source)
+    done = repair(store)
+    assert "re-created" in " ".join(done.action) and "re-parsed" in " ".join(done.action)
+    store = open_store(store.root)
+    assert verify(store).empty and fingerprint(store) == before
+    assert_cpgs_equal(store, proj)
