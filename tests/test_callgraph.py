@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import networkx as nx
 import pytest
 
 from workbench.callgraph import IMPLICIT
@@ -52,3 +53,95 @@ def test_the_suite_covers_every_category_with_several_cases() -> None:
     assert min(counts.values()) >= 4, counts
     kinds = {k for p in CASES.glob("*/*/callgraph.txt") for *_, k in read_expected(p)}
     assert kinds == {"call", *IMPLICIT}
+
+
+SRC = {
+    "app.py": """
+import lib
+
+
+class Greeter:
+    def hello(self):
+        return "hi".upper()
+
+
+def run(cb):
+    return cb()
+
+
+def main(handler):
+    g = lib.make()
+    g.hello()
+    run(lib.helper)
+    handler()
+""",
+    "lib.py": """
+def make():
+    from app import Greeter
+    return Greeter()
+
+
+def helper():
+    return 1
+""",
+}
+
+
+@pytest.fixture
+def project(tmp_path):
+    for name, text in SRC.items():
+        (tmp_path / name).write_text(text)
+    return build_project(tmp_path)
+
+
+def test_the_call_graph_as_a_dataframe_and_a_digraph(project):
+    cg = project.call_graph()
+    edges = cg.to_pandas()
+    row = edges[(edges.caller == "app.main") & (edges.callee == "app.Greeter.hello")].iloc[0]
+    assert (row.kind, row.module, row.line, row.site_type, row.external) == (
+        "call",
+        "app",
+        16,
+        "Call",
+        False,
+    )
+    g = cg.to_networkx()
+    assert isinstance(g, nx.DiGraph)
+    assert {"app.Greeter.hello", "lib.make", "app.run"} <= set(g.successors("app.main"))
+    assert g.nodes["builtins.str.upper"]["external"] is True
+    assert g.edges["app.run", "lib.helper"]["kinds"] == ["call"]
+    only_calls = cg.to_networkx(kinds=["call"])
+    assert not any("module-body" in d["kinds"] for *_, d in only_calls.edges(data=True))
+    assert ("app.<module>", "lib.<module>") in set(g.edges)  # import runs the module
+
+
+def test_unresolved_call_sites_say_why(project):
+    cg = project.call_graph()
+    assert cg.resolved_sites == cg.call_sites - 1
+    frame = cg.unresolved_frame()
+    assert frame[["caller", "written", "line"]].values.tolist() == [["app.main", "handler", 18]]
+    assert frame.reason[0] == "a parameter that no call passes a known value"
+
+
+def test_the_call_graph_does_not_depend_on_module_order_or_hash_seed(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    for name, text in SRC.items():
+        (tmp_path / name).write_text(text)
+    code = (
+        "import sys, workbench as wb; cg = wb.build_project(sys.argv[1]).call_graph(); "
+        "print(repr(cg.edges))"
+    )
+    outs = {
+        subprocess.run(
+            [sys.executable, "-c", code, str(tmp_path)],
+            env={**os.environ, "PYTHONHASHSEED": seed},
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        for seed in ("1", "2", "3")
+    }
+    assert len(outs) == 1 and "app.Greeter.hello" in outs.pop()

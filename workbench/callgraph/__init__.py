@@ -94,12 +94,29 @@ class CallGraph:
         self.unresolved = sorted(
             (m, s, c) for m, s, c in sites if (m, s) not in solver.resolved_sites
         )
+        params = {p for f in solver.functions.values() for p in (*f.params, *f.kwonly)}
+        self._reasons = {
+            (mod, c[7]): (c[10], _reason(c[10], c[2], solver.pts.get(c[2]), params))
+            for c, mod in zip(solver.constraints, solver.origin, strict=True)
+            if c[0] == "call" and (mod, c[7]) not in solver.resolved_sites
+        }
 
     def __repr__(self) -> str:
         return (
             f"<CallGraph: {len(self.edges)} edges, {self.resolved_sites}/{self.call_sites} "
             "call sites resolved>"
         )
+
+    def unresolved_frame(self) -> pd.DataFrame:
+        """The call sites with no callee: where they are, the callee as written (``f``,
+        ``.attr``, ``<Subscript>``...) and why nothing was found."""
+        import pandas as pd
+
+        rows = []
+        for mod, site, caller in self.unresolved:
+            written, reason = self._reasons.get((mod, site), ("", "no callee"))
+            rows.append((self.caller_name(caller), written, mod, site[1], site[2], reason))
+        return pd.DataFrame(rows, columns=["caller", "written", "module", "line", "col", "reason"])
 
     def caller_name(self, key: str) -> str:
         """The full name of a caller key (function keys of redefinitions carry ``@line``)."""
@@ -159,6 +176,20 @@ class CallGraph:
                 if kind not in data["kinds"]:
                     data["kinds"] = sorted([*data["kinds"], kind])
         return g
+
+
+def _reason(written: str, var: str | None, objs: set[str] | None, params: set[str]) -> str:
+    """Why a call site has no callee, from what its callee expression holds."""
+    if not objs:
+        if var in params:
+            return "a parameter that no call passes a known value"
+        if written.startswith("."):
+            return "no known object has this attribute (the receiver's value is unknown)"
+        return "no known value flows into the callee"
+    kinds = sorted({o.partition(":")[0] for o in objs})
+    what = {"xi": "instances of outside classes", "l": "containers", "g": "generators"}
+    named = ", ".join(what.get(k, k) for k in kinds)
+    return f"the callee's values are not callable or not modelled ({named})"
 
 
 def _edge_order(e: Edge) -> tuple:

@@ -609,7 +609,7 @@ class Solver:
         arguments flow to its parameters and its return values to ``dst`` along copy edges.
         Other callees (classes, outside callables, ...) are called again whenever an
         argument grows."""
-        _, dst, callee, args, kwargs, star, dstar, site, caller, strings = c
+        _, dst, callee, args, kwargs, star, dstar, site, caller, strings, _ = c
         cid = self._cur
         at = (mod, site, caller)
         seen = self._seen.setdefault(cid, set())

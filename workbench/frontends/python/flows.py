@@ -772,9 +772,19 @@ class _Summarizer:
                 _site(e),
                 self.caller(scope),
                 tuple(strings),
+                _callee_text(func),
             )
         )
         return out
+
+
+def _callee_text(func: ast.AST) -> str:
+    """The callee of a call, shortly: ``f``, ``.run`` (an attribute), ``<Subscript>``."""
+    if isinstance(func, ast.Name):
+        return func.id
+    if isinstance(func, ast.Attribute):
+        return f".{func.attr}"
+    return f"<{type(func).__name__}>"
 
 
 def _key(node: ast.AST) -> str | None:
