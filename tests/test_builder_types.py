@@ -91,9 +91,16 @@ class TestFrameStack:
         builder.meth.frames += [loop, fin, B.ExceptFrame()]
         builder._jump(B.Jump.RETURN, [(3, None)])
         builder._jump(B.Jump.BREAK, [(4, None)])
-        assert fin.entries == [(3, None), (4, None)]
-        assert fin.jumps == {B.Jump.RETURN, B.Jump.BREAK}
+        assert fin.entries == {B.Jump.RETURN: [(3, None)], B.Jump.BREAK: [(4, None)]}
         assert loop.breaks == []
+
+    def test_with_takes_raises_only(self, builder):
+        loop, with_ = B.LoopFrame(head=1), B.WithFrame()
+        builder.meth.frames += [loop, with_]
+        builder._jump(B.Jump.RAISE, [(3, "exception")])
+        builder._jump(B.Jump.BREAK, [(4, None)])
+        assert with_.raised == [(3, "exception")]
+        assert loop.breaks == [(4, None)]
 
     def test_what_no_frame_takes_leaves_the_method(self, builder):
         builder.meth.frames.append(B.LoopFrame(head=1))

@@ -182,3 +182,103 @@ class TestWalrusInComprehension:
             """
         )
         assert g.reaching("return last", "last") == {"last := c"}
+
+
+class TestFinallyPerEntry:
+    """A ``finally`` body continues each way it was entered: what enters it by an exception,
+    a ``return`` or a ``break`` does not flow on to the code after the ``try``."""
+
+    def test_definitions_entering_by_exception_do_not_reach_the_normal_exit(self):
+        g = Graph(
+            """
+            def f():
+                x = 1
+                try:
+                    x = g()
+                    x = 2
+                finally:
+                    cleanup()
+                return x
+            """,
+            "f",
+        )
+        assert g.reaching("return x", "x") == {"x = 2"}
+        # the CFG is unchanged: one finally body, continuing both ways
+        assert g.succ("cleanup()") == {("return x", None), ("EXIT", "exception")}
+
+    def test_the_exception_path_still_sees_them(self):
+        g = Graph(
+            """
+            def f():
+                x = 1
+                try:
+                    try:
+                        x = g()
+                        x = 2
+                    finally:
+                        cleanup()
+                except E:
+                    return x
+            """,
+            "f",
+        )
+        assert g.reaching("return x", "x") == {"x = 1", "x = g()", "x = 2"}
+
+    def test_definitions_entering_by_return_do_not_fall_through(self):
+        g = Graph(
+            """
+            def f(c):
+                try:
+                    if c:
+                        y = 1
+                        return [y]
+                    y = 2
+                finally:
+                    log(y)
+                return y
+            """,
+            "f",
+        )
+        assert g.reaching("log(y)", "y") == {"y = 1", "y = 2"}
+        assert g.reaching("return y", "y") == {"y = 2"}
+
+    def test_nested_finally_and_break(self):
+        g = Graph(
+            """
+            def f(xs):
+                for x in xs:
+                    z = 0
+                    try:
+                        try:
+                            z = 1
+                            break
+                        finally:
+                            a()
+                        z = 2
+                    finally:
+                        b()
+                    use(z)
+                return z
+            """,
+            "f",
+        )
+        assert g.reaching("use(z)", "z") == {"z = 2"}
+        assert g.reaching("return z", "z") == {"z = 1", "z = 2"}  # break, or the last use(z)
+
+    def test_a_finally_that_never_completes(self):
+        g = Graph(
+            """
+            def f(c):
+                try:
+                    if c:
+                        return 1
+                    x = 2
+                finally:
+                    log(x)
+                    raise E
+                return x
+            """,
+            "f",
+        )
+        assert g.reaching("log(x)", "x") == {"x = 2"}
+        assert g.rows[g.id("return x")]["reachable"] is False

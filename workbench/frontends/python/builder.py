@@ -276,15 +276,29 @@ class WithFrame:
 class FinallyFrame:
     """A ``try`` with a ``finally`` (body, ``else`` and handlers): every jump runs it first.
 
-    ``entries`` collects the fronts of the jumps; ``jumps`` the kinds seen, which continue
-    from the end of the ``finally`` body.
+    ``entries`` collects the fronts of the jumps by kind; each kind seen continues from the end
+    of the ``finally`` body.
     """
 
-    entries: Front = field(default_factory=list)
-    jumps: set[Jump] = field(default_factory=set)
+    entries: dict[Jump, Front] = field(default_factory=dict)
 
 
 Frame = LoopFrame | ExceptFrame | WithFrame | FinallyFrame
+
+
+#: The kind of a ``finally`` entry by the normal flow (the others are :class:`Jump` members).
+_FALL = "fall"
+
+
+class _Region(NamedTuple):
+    """A ``finally`` body entered more than one way: for reaching definitions it is one copy
+    per kind of entry (the normal flow, return, break, continue, raise), each entered only by
+    the ways of its kind and continuing only the way its kind goes on, so that a definition
+    that enters by an exception does not flow on to the code after the ``try``."""
+
+    nodes: set[int]  #: the CFG nodes of the body
+    first: int  #: the node its entries go to
+    entries: dict[tuple[int, str | None], set]  #: front item -> the kinds it enters by
 
 
 class TooManyNodes(Exception):
@@ -318,6 +332,10 @@ class _Method:
         The CFG has ``exception`` edges.
     unbind : list of (str, int)
         The ``except ... as name`` clauses being built: ``(name, frame stack depth)``.
+    regions : list of _Region
+        The ``finally`` bodies entered more than one way, innermost first.
+    probes : list of (int, int, object)
+        Probe ``-k - 1`` stands for ``probes[k]``: ``(source, region, kind)``.
     up, declared_async, coroutine, ret_value, star, annotated, declared
         What the compile-time checks need (see ``__init__``).
     """
@@ -344,7 +362,9 @@ class _Method:
         "nodes",
         "params",
         "parent",
+        "probes",
         "raises",
+        "regions",
         "ret_value",
         "star",
         "stmt_entries",
@@ -372,6 +392,8 @@ class _Method:
         self.mccabe = 1
         self.raises = False  # has exception edges
         self.unbind: list[tuple[str, int]] = []
+        self.regions: list[_Region] = []
+        self.probes: list[tuple[int, int, object]] = []
         # for the compile-time checks
         self.up: _Method | None = None  # the enclosing method
         self.declared_async = False  # an ``async def``
@@ -662,8 +684,11 @@ class Builder:
                     frame.raised.extend(front)
                     return
             else:
-                frame.entries.extend(front)
-                frame.jumps.add(jump)
+                entries = frame.entries
+                if jump in entries:
+                    entries[jump].extend(front)
+                else:
+                    entries[jump] = list(front)
                 return
         m.exits.extend(front)  # return, raise; a stray break/continue is a compile error
 
@@ -1467,15 +1492,38 @@ class Builder:
 
     def _finally(self, s, cs: int, order: int, normal: Front, fin: FinallyFrame) -> Front:
         """The ``finally`` body, entered by the normal flow and by every jump that ``fin``
-        caught; from its end each kind of jump goes on (a raise as an ``exception`` edge)."""
-        end = self._block(s.finalbody, cs, order, Subkind.FINALLY, normal + fin.entries)
-        for jump in (_RETURN, _BREAK, _CONTINUE, _RAISE):
-            if jump in fin.jumps:
-                if jump is _RAISE:
-                    self._jump(jump, [(src, _EXC) for src, _ in end])
-                else:
-                    self._jump(jump, end)
-        return end if normal else []
+        caught; from its end each kind of jump goes on (a raise as an ``exception`` edge).
+
+        When more than one kind of way enters it, the body is a *region* of the method: its
+        entries are recorded by kind and its continuations leave through probes (see
+        :class:`_Region`), so that reaching definitions can follow each kind on its own."""
+        m = self.meth
+        entries = fin.entries
+        start = len(m.nodes)
+        into = normal + [x for front in entries.values() for x in front]
+        end = self._block(s.finalbody, cs, order, Subkind.FINALLY, into)
+        if len(entries) + bool(normal) < 2:
+            for jump, _ in entries.items():
+                self._jump(jump, [(src, _EXC) for src, _ in end] if jump is _RAISE else end)
+            return end if normal else []
+        region = len(m.regions)
+        by_entry: dict[tuple[int, str | None], set] = {}
+        for kind, front in ((_FALL, normal), *entries.items()):
+            for x in front:
+                by_entry.setdefault(x, set()).add(kind)
+        m.regions.append(_Region(set(m.nodes[start:]), m.nodes[start], by_entry))
+        probe = self._probe
+        for jump in entries:
+            label = _EXC if jump is _RAISE else None
+            self._jump(jump, [(probe(src, region, jump), label or lab) for src, lab in end])
+        return [(probe(src, region, _FALL), lab) for src, lab in end] if normal else []
+
+    def _probe(self, src: int, region: int, kind) -> int:
+        """A stand-in (negative) for ``src`` in a front leaving ``region`` the way ``kind``
+        entered it; :meth:`_resolve_probes` replaces it by ``src`` in the method's edges."""
+        probes = self.meth.probes
+        probes.append((src, region, kind))
+        return -len(probes)
 
     def _s_Match(self, s, parent, order, front):
         """``match subject: case ...`` -- the subject node, then each case in turn: its
@@ -1957,6 +2005,7 @@ class Builder:
 
     def _finish(self, m: _Method) -> None:
         """Run the passes over a finished method and emit its derived edges and metrics."""
+        derivations = self._resolve_probes(m) if m.regions else None
         g = _MethodCfg(m)
         cs, cd, cl = self.edges.cfg
         for s, d, lab in g.edges:
@@ -1966,7 +2015,7 @@ class Builder:
         unreachable = self._emit_dominators(g)
         self._emit_control_dependences(g)
         if len(m.events) > 1 or m.params:
-            self._emit_reaching_definitions(m, g)
+            self._emit_reaching_definitions(m, g, derivations)
         if unreachable:
             index, idom = g.index, g.idom
             for root, entry in m.stmt_entries:
@@ -2028,13 +2077,35 @@ class Builder:
             gd.append(nodes[b])
             gl.append(lab)
 
-    def _emit_reaching_definitions(self, m: _Method, g: _MethodCfg) -> None:
-        """REACHING_DEF edges from the CFG nodes' def/use events."""
+    def _resolve_probes(self, m: _Method) -> list[tuple]:
+        """Replace the probes in ``m``'s edges by their sources; return every edge as drawn:
+        ``(src, dst, label, drawn source, ((region, kind) of each probe on the way))``."""
+        probes = m.probes
+        derivations = []
+        edges = []
+        for s, d, lab in m.edges:
+            drawn, tags = s, ()
+            while s < 0:
+                s, region, kind = probes[-s - 1]
+                tags += ((region, kind),)
+            derivations.append((s, d, lab, drawn, tags))
+            edges.append((s, d, lab))
+        m.edges = edges
+        return derivations
+
+    def _emit_reaching_definitions(self, m: _Method, g: _MethodCfg, derivations=None) -> None:
+        """REACHING_DEF edges from the CFG nodes' def/use events (over the CFG with its
+        ``finally`` regions split by kind of entry, :func:`_split_regions`, when it has any)."""
         events = m.events
-        evl = [events.get(nid) for nid in g.nodes]
-        exc_pred = g.exception_predecessors() if m.raises else None
         rs, rd, rl = self.edges.reaching_def
-        for dn, un, var in reaching_definitions(g.succ, evl, 0, g.pred, g.rpo, exc_pred):
+        if m.regions:
+            succ, evl, exc_pred = _split_regions(g, m.regions, derivations, events)
+            pairs = dict.fromkeys(reaching_definitions(succ, evl, 0, exc_pred=exc_pred))
+        else:
+            evl = [events.get(nid) for nid in g.nodes]
+            exc_pred = g.exception_predecessors() if m.raises else None
+            pairs = reaching_definitions(g.succ, evl, 0, g.pred, g.rpo, exc_pred)
+        for dn, un, var in pairs:
             rs.append(dn)
             rd.append(un)
             rl.append(var)
@@ -2152,6 +2223,55 @@ def _check_keywords(keywords: list[ast.keyword]) -> None:
             if arg == "__debug__":
                 raise error(kw, "cannot assign to __debug__")
             seen.add(arg)
+
+
+def _split_regions(g: _MethodCfg, regions: list[_Region], derivations: list[tuple], events):
+    """The CFG of ``g`` with each region copied once per kind of entry, innermost first:
+    ``(successors, events, exception predecessors)`` of the copies, whose events are those of
+    the node copied (so definitions and uses keep their node ids).
+
+    An edge into a region's first node goes to the copies of the kinds its front item entered
+    by; an edge leaving a region through a probe of it leaves only the copy of the probe's
+    kind; every other edge is copied to every copy it touches.
+    """
+    index = g.index
+    orig = list(range(len(g.nodes)))  # virtual node -> CFG index
+    edges = [(index[s], index[d], lab, drawn, tags) for s, d, lab, drawn, tags in derivations]
+    for r, region in enumerate(regions):
+        inside = {index[nid] for nid in region.nodes}
+        first = index[region.first]
+        kinds = sorted({k for ks in region.entries.values() for k in ks}, key=str)
+        copies: dict[int, dict] = {}
+        for v in range(len(orig)):
+            if orig[v] in inside:
+                copy = {kinds[0]: v}
+                for k in kinds[1:]:
+                    copy[k] = len(orig)
+                    orig.append(orig[v])
+                copies[v] = copy
+        split = []
+        for vs, vd, lab, drawn, tags in edges:
+            cs_, cd_ = copies.get(vs), copies.get(vd)
+            if cs_ is None and cd_ is None:
+                split.append((vs, vd, lab, drawn, tags))
+            elif cs_ is not None and cd_ is not None:
+                split.extend((cs_[k], cd_[k], lab, drawn, tags) for k in kinds)
+            elif cd_ is not None:
+                ks = region.entries.get((drawn, lab)) if orig[vd] == first else None
+                split.extend((vs, cd_[k], lab, drawn, tags) for k in (ks or kinds))
+            else:
+                ks = [k for reg, k in tags if reg == r]
+                split.extend((cs_[k], vd, lab, drawn, tags) for k in (ks or kinds))
+        edges = split
+    n = len(orig)
+    succ: list[list[int]] = [[] for _ in range(n)]
+    exc_pred: list[list[int]] = [[] for _ in range(n)]
+    for vs, vd, lab, _, _ in dict.fromkeys(edges):
+        succ[vs].append(vd)
+        if lab == _EXC:
+            exc_pred[vd].append(vs)
+    nodes = g.nodes
+    return succ, [events.get(nodes[i]) for i in orig], exc_pred
 
 
 def _bslice(line: str, start: int, end: int | None) -> str:
