@@ -924,9 +924,9 @@ class Solver:
                 objs.add(f"m:{rest}.{attr}")
             return objs
         if p == "c":
-            return {
-                self._bound(v, o, rest, cls_access=True) for v in self._lookup(rest, attr)
-            } - {""}
+            return {self._bound(v, o, rest, cls_access=True) for v in self._lookup(rest, attr)} - {
+                ""
+            }
         if p == "i":
             out = set(self.get(f"{o}#{attr}"))
             for v in sorted(self._lookup(rest, attr)):
