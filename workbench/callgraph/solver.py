@@ -45,6 +45,10 @@ __all__ = ["Edge", "Solver"]
 #: None for callees outside the project.
 Edge = tuple[str, Site, str, str, str, "str | None"]
 
+#: Most objects one variable holds. Past it, further objects are dropped (and the variable is
+#: listed in :attr:`Solver.truncated`): parameters of generic helpers that every value
+#: reaches would otherwise make the analysis quadratic in the size of the project.
+MAX_OBJECTS = 512
 _MAX_DOTS = 5  # outside names longer than this are not followed (``x = x.parent`` loops)
 _CONTAINERS = {
     "builtins.list",
@@ -146,6 +150,7 @@ class Solver:
         self.pts: dict[str, set[str]] = {}
         self.readers: dict[str, set[int]] = {}
         self.edges: set[Edge] = set()
+        self.truncated: set[str] = set()
         self.resolved_sites: set[tuple[str, Site]] = set()
         self._cur = -1
         self._depth = 0
@@ -193,6 +198,11 @@ class Solver:
             new = set(o).difference(s)
             if not new:
                 continue
+            if len(s) + len(new) > MAX_OBJECTS:  # widening: the variable stops growing
+                self.truncated.add(v)
+                new = set(sorted(new)[: MAX_OBJECTS - len(s)])
+                if not new:
+                    continue
             s |= new
             if v in self._base_vars:
                 self._mro.clear()
