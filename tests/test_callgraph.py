@@ -8,6 +8,7 @@ from pathlib import Path
 import networkx as nx
 import pytest
 
+import workbench as wb
 from workbench.callgraph import IMPLICIT
 from workbench.callgraph.evaluate import found, read_expected
 from workbench.pipeline.project import build_project
@@ -145,3 +146,19 @@ def test_the_call_graph_does_not_depend_on_module_order_or_hash_seed(tmp_path):
         for seed in ("1", "2", "3")
     }
     assert len(outs) == 1 and "app.Greeter.hello" in outs.pop()
+
+
+def test_a_store_gives_the_call_graph_of_its_modules(tmp_path, src):
+    store = wb.Store.create(tmp_path / "store")
+    store.ingest(src)
+    in_memory = build_project(src).call_graph()
+    stored = store.call_graph()
+    assert stored.edges == in_memory.edges and stored.left_out == []
+    # a file edited after ingest is the stored module no more: left out, with the reason
+    edited = src / "bookshop" / "pricing.py"
+    edited.write_text(edited.read_text() + "\n# edited\n")
+    again = store.call_graph()
+    assert again.left_out == [("bookshop/pricing.py", "changed since it was ingested")]
+    assert not any(mod == "bookshop.pricing" for mod, *_ in again.edges)
+    with pytest.raises(wb.WorkbenchError, match="pass source="):
+        store.call_graph(source=tmp_path / "nowhere")

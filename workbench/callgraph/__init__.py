@@ -73,11 +73,14 @@ class CallGraph:
     resolved_sites : int
         Call expressions with at least one callee.
     unresolved : list of (module, site, caller)
-        The call expressions with no callee.
+        The call expressions with no callee (:meth:`unresolved_frame` says why).
+    left_out : list of (path, reason)
+        Modules that were not analysed (set by the caller that gathered the summaries).
     """
 
     def __init__(self, solver: Solver) -> None:
         self.edges: list[Edge] = sorted(solver.edges, key=_edge_order)
+        self.left_out: list[tuple[str, str]] = []
         self.functions = solver.functions
         sites = {
             (mod, c[7], c[8])

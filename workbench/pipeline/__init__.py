@@ -6,6 +6,7 @@
 * :func:`write_cpg` stores CPGs built elsewhere; :func:`relink` re-derives cross-module calls;
 * :func:`repair` rebuilds or restores what ``verify`` finds damaged;
 * :func:`build_project` builds a whole tree in memory, without a store;
+* :func:`store_call_graph` solves the value-flow call graph of a store's modules;
 * :func:`discover` finds a tree's modules and says which paths it skips and why.
 
 Every write goes through the store's public transaction API. Importing this package also
@@ -14,6 +15,7 @@ without importing this layer).
 """
 
 from workbench.pipeline.builds import write_cpg
+from workbench.pipeline.callgraph import store_call_graph
 from workbench.pipeline.discover import Discovery, Skipped, discover, find_modules
 from workbench.pipeline.ingest import IngestReport, ingest
 from workbench.pipeline.link import relink
@@ -25,6 +27,7 @@ from workbench.store import provide
 provide("ingest", ingest)
 provide("generate", generate)
 provide("write_cpg", write_cpg)
+provide("call_graph", store_call_graph)
 
 __all__ = [
     "Discovery",
@@ -41,5 +44,6 @@ __all__ = [
     "plan",
     "relink",
     "repair",
+    "store_call_graph",
     "write_cpg",
 ]

@@ -85,7 +85,7 @@ AUTO_FLUSH_READS = 1000
 READS_DIR = "reads"
 
 #: Operations on a store that layers above it provide (``ingest``, ``generate``,
-#: ``write_cpg``): the store calls them without importing those layers.
+#: ``write_cpg``, ``call_graph``): the store calls them without importing those layers.
 _PROVIDED: dict[str, Callable[..., Any]] = {}
 
 
@@ -758,6 +758,11 @@ class Store:
         """Build the CPGs of pending modules: :func:`workbench.pipeline.generate` on this
         store (same options: ``workers``, ``executor``, ``retry_failed``, ``timeout``, ...)."""
         return _provided("generate")(self, **options)
+
+    def call_graph(self, source: str | os.PathLike | None = None):
+        """The value-flow call graph of the stored modules:
+        :func:`workbench.pipeline.store_call_graph` on this store."""
+        return _provided("call_graph")(self, source)
 
 
 def _spooled(root: Path) -> list[Path]:
