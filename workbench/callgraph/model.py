@@ -48,6 +48,9 @@ class FunctionInfo:
     generator: bool = False
     klass: str | None = None  #: key of the class whose body defines it
     decorators: list[str] = field(default_factory=list)  #: decorators as written
+    #: ``[start, end)`` of the constraints of its body (nested definitions included) in
+    #: :attr:`ModuleSummary.constraints`
+    span: tuple[int, int] = (0, 0)
 
 
 @dataclass

@@ -140,11 +140,15 @@ class Solver:
         self.classes: dict[str, ClassInfo] = {}
         self.constraints: list[tuple] = []
         self.origin: list[str] = []  # module of each constraint
+        self._offset: dict[str, int] = {}
+        self._module_of: dict[str, str] = {}
         for s in self.summaries:
             for f in s.functions:
                 self.functions[f.key] = f
+                self._module_of[f.key] = s.module
             for c in s.classes:
                 self.classes[c.key] = c
+            self._offset[s.module] = len(self.constraints)
             self.constraints.extend(s.constraints)
             self.origin.extend([s.module] * len(s.constraints))
         self.pts: dict[str, set[str]] = {}
@@ -168,6 +172,7 @@ class Solver:
         self._mro_readers: set[int] = set()
         self._base_vars = {b for c in self.classes.values() for b in c.bases}
         self._cells: set[str] = set()
+        self._clones: dict[tuple[str, str], str] = {}
         self._flows: set[tuple[str, str]] = set()
         self._dynamic: dict[int, list[str]] = {}
         self._seen: dict[int, set[str]] = {}
@@ -595,10 +600,102 @@ class Solver:
                 self.add(f"pr:{prop}#{which}", values)
                 out.add(f"pr:{prop}")
             else:
+                if p == "f" and self._has_closures(rest):  # a wrapper of its own per use
+                    o = "f:" + self._clone(rest, f"{mod}:{site[1]}:{site[2]}")
                 out |= self._call(o, [values], {}, (), (), at, "decorator")
         if not callees:  # an unknown decorator: assume it returns what it decorates
             out |= values
         self.add(dst, out)
+
+    # -- decorators get a copy of their body per decorated definition ------------------
+    # A decorator returns a wrapper closure; with one copy of the decorator, the wrapper of
+    # every function it decorates would be the same object and call all of them. So each
+    # application of a project decorator that defines functions analyses a copy of its
+    # body (one level of call-site sensitivity, for decorators only).
+    def _has_closures(self, key: str) -> bool:
+        return key in self.functions and any(
+            k.startswith(f"{key}.<locals>.") for k in self._nested(key)
+        )
+
+    def _nested(self, key: str) -> list[str]:
+        prefix = f"{self.functions[key].name}.<locals>."
+        return [k for k in self.functions if self.functions[k].name.startswith(prefix)]
+
+    def _clone(self, key: str, tag: str) -> str:
+        """The key of the copy of function ``key`` (and what it defines) for ``tag``."""
+        hit = self._clones.get((key, tag))
+        if hit is not None:
+            return hit
+        fn = self.functions[key]
+        mod = self._module_of[key]
+        new = f"{key}@{tag}"
+        self._clones[(key, tag)] = new
+        temps = f"{mod}:$"
+
+        def rename(x):
+            if isinstance(x, str):
+                head, sep, tail = x.partition("#")
+                p, colon, rest = head.partition(":")
+                if p == "l" and colon:  # a container: made at a site, or *args/**kwargs
+                    kind, _, where = rest.partition("@")
+                    if where.startswith((f"{key}:", f"{key}.<locals>.")):
+                        return f"l:{kind}@{new}{where[len(key) :]}{sep}{tail}"
+                    if where.startswith(f"{mod}:"):
+                        return f"{head}@{tag}{sep}{tail}"
+                if head.startswith(temps):
+                    return f"{head}@{tag}{sep}{tail}"
+                for prefix in (f"{key}:", f"{key}.<locals>.", f"{key}@"):
+                    if head.startswith(prefix):
+                        return f"{new}{head[len(key) :]}{sep}{tail}"
+                    if colon and rest.startswith(prefix) and p in ("f", "g", "c", "i"):
+                        return f"{p}:{new}{rest[len(key) :]}{sep}{tail}"
+                if colon and rest == key and p == "g":
+                    return f"g:{new}{sep}{tail}"
+                return x
+            if isinstance(x, tuple):
+                return tuple(rename(y) for y in x)
+            if isinstance(x, dict):
+                return {k: rename(v) for k, v in x.items()}
+            return x
+
+        for k in [key, *(k for k in self._nested(key) if k.startswith(f"{key}.<locals>."))]:
+            f = self.functions[k]
+            copy = FunctionInfo(
+                key=rename(k) if k != key else new,
+                name=f.name,
+                line=f.line,
+                params=[rename(q) for q in f.params],
+                kwonly=[rename(q) for q in f.kwonly],
+                vararg=rename(f.vararg),
+                kwarg=rename(f.kwarg),
+                generator=f.generator,
+                klass=rename(f.klass),
+                decorators=f.decorators,
+                span=(0, 0),
+            )
+            self.functions[copy.key] = copy
+            self._module_of[copy.key] = mod
+        for ck in [k for k in self.classes if k.startswith(f"{key}.<locals>.")]:
+            ci = self.classes[ck]
+            bases = [rename(b) for b in ci.bases]
+            self.classes[rename(ck)] = ClassInfo(
+                rename(ck), ci.name, ci.line, bases, ci.decorators, ci.fields
+            )
+            self._base_vars.update(bases)
+        base = self._offset[mod]
+        lo, hi = fn.span
+        for c in self.constraints[base + lo : base + hi]:
+            c2 = rename(c)
+            cid = len(self.constraints)
+            self.constraints.append(c2)
+            self.origin.append(mod)
+            if c2[0] == "copy":
+                self._queued.append(False)
+                self._flow(c2[2], c2[1])
+            else:
+                self._queued.append(True)
+                self._work.append(cid)
+        return new
 
     def _decorate_external(self, name: str, values: set[str]) -> set[str]:
         if name in ("builtins.property", "functools.cached_property"):

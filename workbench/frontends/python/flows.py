@@ -265,10 +265,13 @@ class _Summarizer:
                 self.flow(f"{key}:{p.arg}", self.expr(d, scope))
         if isinstance(node, ast.Lambda):
             _bindings([node.body], inner)
+            start = len(self.out)
             self.flow(f"{key}:{RETURN}", self.expr(node.body, inner))
         else:
             _bindings(node.body, inner)  # type: ignore[attr-defined]
+            start = len(self.out)
             self.body(node.body, inner)  # type: ignore[attr-defined]
+        fn.span = (start, len(self.out))
         return self.const(f"f:{key}")
 
     def decorate(self, decorators: list[ast.expr], value: str, scope: _Scope) -> str:
