@@ -474,7 +474,7 @@ def test_a_damaged_legacy_log_is_refused_without_source_then_rebuilt_from_it(ful
     finally:
         hidden.rename(source)
     done = repair(store)
-    assert ("modules", "_delta_log") in set(zip(done.table, done.file))
+    assert ("modules", "_delta_log") in set(zip(done.table, done.file, strict=True))
     assert "re-created" in " ".join(done.action) and "re-parsed" in " ".join(done.action)
     store = open_store(store.root)
     assert verify(store).empty and fingerprint(store) == before
