@@ -48,7 +48,7 @@ Edge = tuple[str, Site, str, str, str, "str | None"]
 #: Most objects one variable holds. Past it, further objects are dropped (and the variable is
 #: listed in :attr:`Solver.truncated`): parameters of generic helpers that every value
 #: reaches would otherwise make the analysis quadratic in the size of the project.
-MAX_OBJECTS = 512
+MAX_OBJECTS = 128
 _MAX_DOTS = 5  # outside names longer than this are not followed (``x = x.parent`` loops)
 _CONTAINERS = {
     "builtins.list",
@@ -112,7 +112,16 @@ _ADD_ELEMENTS = {"extend", "update", "extendleft"}
 _GET_ELEMENT = {"pop", "get", "setdefault", "popitem", "popleft", "__getitem__"}
 _SAME = {"copy", "values"}
 _MOVES = {"insert", "reverse", "sort", "pop", "remove", "appendleft", "extendleft", "rotate"}
-_IDENTITY_DECORATORS = {"builtins.property", "builtins.staticmethod", "builtins.classmethod"}
+#: Methods of lists, dicts and sets that are bound to the container they are read from.
+_TRACKED_METHODS = {
+    *_ADD_ARG,
+    *_ADD_ELEMENTS,
+    *_GET_ELEMENT,
+    *_SAME,
+    "items",
+    "sort",
+    *_MOVES,
+}
 
 
 def _split(obj: str) -> tuple[str, str]:
@@ -173,6 +182,7 @@ class Solver:
         self._base_vars = {b for c in self.classes.values() for b in c.bases}
         self._cells: set[str] = set()
         self._clones: dict[tuple[str, str], str] = {}
+        self._inner: dict[str, list[str]] | None = None
         self._flows: set[tuple[str, str]] = set()
         self._dynamic: dict[int, list[str]] = {}
         self._seen: dict[int, set[str]] = {}
@@ -618,8 +628,14 @@ class Solver:
         )
 
     def _nested(self, key: str) -> list[str]:
-        prefix = f"{self.functions[key].name}.<locals>."
-        return [k for k in self.functions if self.functions[k].name.startswith(prefix)]
+        """Keys of the functions defined (at any depth) inside function ``key``."""
+        if self._inner is None:
+            self._inner = {}
+            for k, f in self.functions.items():
+                parts = f.name.split(".<locals>.")
+                for i in range(1, len(parts)):
+                    self._inner.setdefault(".<locals>.".join(parts[:i]), []).append(k)
+        return self._inner.get(self.functions[key].name, [])
 
     def _clone(self, key: str, tag: str) -> str:
         """The key of the copy of function ``key`` (and what it defines) for ``tag``."""
@@ -1060,7 +1076,9 @@ class Solver:
         if p == "l":
             kind = rest.partition("@")[0]
             kind = {"genexp": "generator"}.get(kind, kind)
-            return {f"xb:builtins.{kind}.{attr}|{o}"}
+            if attr in _TRACKED_METHODS:  # bound to this container: it moves elements
+                return {f"xb:builtins.{kind}.{attr}|{o}"}
+            return {f"x:builtins.{kind}.{attr}"}
         if p == "pr" and attr in ("setter", "deleter", "getter"):
             return {f"ps:{rest}|f{attr[:3]}"}
         if p == "g":
