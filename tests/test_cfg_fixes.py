@@ -3,7 +3,10 @@
 
 from __future__ import annotations
 
+import pyarrow.compute as pc
 from helpers import Graph, assert_cfg, assert_no_cfg
+
+import workbench as wb
 
 
 class TestWithExit:
@@ -282,3 +285,23 @@ class TestFinallyPerEntry:
         )
         assert g.reaching("log(x)", "x") == {"x = 2"}
         assert g.rows[g.id("return x")]["reachable"] is False
+
+
+def test_a_return_through_a_finally_that_always_raises_inside_another_finally_builds():
+    # found by tests/test_properties.py: the outer finally is never entered by the return,
+    # so the inner finally's way out for it leads nowhere
+    src = (
+        "def f(a):\n"
+        "    while a:\n"
+        "        try:\n"
+        "            try:\n"
+        "                return a\n"
+        "            finally:\n"
+        "                raise ValueError(a)\n"
+        "        finally:\n"
+        "            y = a\n"
+    )
+    cpg = wb.build_cpg(src, "gen.py")
+    uses = cpg.nodes.filter(pc.equal(cpg.nodes["name"], "a")).column("id").to_pylist()
+    rd = cpg.edges.filter(pc.equal(cpg.edges["kind"], "REACHING_DEF"))
+    assert set(rd.column("dst").to_pylist()) & set(uses)  # the parameter reaches its uses

@@ -2261,7 +2261,10 @@ def _split_regions(g: _MethodCfg, regions: list[_Region], derivations: list[tupl
                 split.extend((vs, cd_[k], lab, drawn, tags) for k in (ks or kinds))
             else:
                 ks = [k for reg, k in tags if reg == r]
-                split.extend((cs_[k], vd, lab, drawn, tags) for k in (ks or kinds))
+                if ks:  # a probe's way out: only for the kinds the region is entered by
+                    split.extend((cs_[k], vd, lab, drawn, tags) for k in ks if k in cs_)
+                else:
+                    split.extend((cs_[k], vd, lab, drawn, tags) for k in kinds)
         edges = split
     n = len(orig)
     succ: list[list[int]] = [[] for _ in range(n)]
