@@ -107,7 +107,7 @@ _RETURNS: dict[str, str] = {
     "builtins.bytes.split": "list:xi:builtins.bytes",
 }
 #: Methods of lists, dicts and sets with an effect on the tracked elements.
-_ADD_ARG = {"append": -1, "add": -1, "insert": -1, "setdefault": -1, "appendleft": -1}
+_ADD_ARG = {"append", "add", "insert", "setdefault", "appendleft"}
 _ADD_ELEMENTS = {"extend", "update", "extendleft"}
 _GET_ELEMENT = {"pop", "get", "setdefault", "popitem", "popleft", "__getitem__"}
 _SAME = {"copy", "values"}
@@ -122,6 +122,26 @@ _TRACKED_METHODS = {
     "sort",
     *_MOVES,
 }
+
+
+def _positional(fn: FunctionInfo, i: int) -> tuple[str, ...]:
+    """The variables the ``i``-th positional argument of a call of ``fn`` flows into (the
+    receiver of a bound method is argument 0): a parameter, or the ``*args`` tuple."""
+    if i < len(fn.params):
+        return (fn.params[i],)
+    if fn.vararg:
+        return (f"l:tuple@{fn.key}:*#{ELEMENTS}", f"l:tuple@{fn.key}:*#<u>")
+    return ()
+
+
+def _keyword(fn: FunctionInfo, name: str) -> tuple[str, ...]:
+    """The variables keyword argument ``name`` flows into: a parameter, or ``**kwargs``."""
+    for q in (*fn.params, *fn.kwonly):
+        if q.rpartition(":")[2] == name:
+            return (q,)
+    if fn.kwarg:
+        return (f"l:dict@{fn.key}:**#{ELEMENTS}", f"l:dict@{fn.key}:**#[{name!r}]")
+    return ()
 
 
 def _split(obj: str) -> tuple[str, str]:
@@ -292,25 +312,26 @@ class Solver:
             if name in self.modules and name != mod and not mod.startswith(name + "."):
                 self._edge(mod, site, caller, f"{name}.<module>", "module-body", name)
 
+    def _member(self, module: str, name: str) -> set[str]:
+        """What ``module.name`` holds: the module's global, or its submodule."""
+        objs = set(self.get(f"{module}:{name}"))
+        if f"{module}.{name}" in self.modules:
+            objs.add(f"m:{module}.{name}")
+        return objs
+
     def _c_from(self, c: tuple, mod: str) -> None:
         _, dst, base, name = c
         if base in self.modules:
-            objs = set(self.get(f"{base}:{name}"))
-            if f"{base}.{name}" in self.modules:
-                objs.add(f"m:{base}.{name}")
-            self.add(dst, objs)
+            self.add(dst, self._member(base, name))
         else:
-            self.add(dst, (self._external(f"{base}.{name}"),))
+            self.add(dst, (f"x:{base}.{name}",))
 
     def _c_star(self, c: tuple, mod: str) -> None:
         _, into, base = c
         if base not in self.modules:
             return
         for name in self.exports(base):
-            objs = set(self.get(f"{base}:{name}"))
-            if f"{base}.{name}" in self.modules:
-                objs.add(f"m:{base}.{name}")
-            self.add(f"{into}:{name}", objs)
+            self.add(f"{into}:{name}", self._member(base, name))
 
     def exports(self, module: str, seen: frozenset[str] = frozenset()) -> list[str]:
         """The names ``from module import *`` binds: ``__all__``, else the public names,
@@ -335,8 +356,7 @@ class Solver:
             if not path and o[:2] == "x:":  # outside values met elsewhere are not followed
                 continue
             cell = self._cell(o, attr)
-            self._succ.setdefault(cell, []).append(dst)
-            self.add(dst, self.pts.get(cell, ()))
+            self._flow(cell, dst)
             if o[:2] == "i:":
                 self._property_cells.setdefault(cid, []).append((o, f"{cell}!p"))
         at = (mod, site, caller)
@@ -374,19 +394,21 @@ class Solver:
         _, obj, attr, value, site, caller = c
         values = self.get(value)
         for o in sorted(self.get(obj)):
-            p, rest = _split(o)
-            if p == "i":
-                props = self._props(rest, attr)
-                if props:
-                    for pr in props:
-                        for setter in sorted(self.get(f"{pr}#fset")):
-                            self._call(
-                                setter, [{o}, values], {}, (), (), (mod, site, caller), "property"
-                            )
-                    continue
+            self._store(o, attr, values, (mod, site, caller))
+
+    def _store(self, o: str, attr: str, values: set[str], at: tuple) -> None:
+        """``o.attr = values``: an instance's attribute (or its property's setter), a class's
+        or a module's."""
+        p, rest = _split(o)
+        if p == "i":
+            props = self._props(rest, attr)
+            for pr in props:
+                for setter in sorted(self.get(f"{pr}#fset")):
+                    self._call(setter, [{o}, values], {}, (), (), at, "property")
+            if not props:
                 self.add(f"{o}#{attr}", values)
-            elif p == "c" or p == "m":
-                self.add(f"{rest}:{attr}", values)
+        elif p == "c" or p == "m":
+            self.add(f"{rest}:{attr}", values)
 
     def _c_delattr(self, c: tuple, mod: str) -> None:
         _, obj, attr, site, caller = c
@@ -548,7 +570,7 @@ class Solver:
                 out.add(o)
                 if right_elements is None:
                     right_elements = set()
-                    for r in list(rights):
+                    for r in rights:
                         if r.startswith("l:"):
                             right_elements |= self.get(f"{r}#{ELEMENTS}")
                 self._put(o, right_elements)
@@ -772,30 +794,17 @@ class Solver:
             return
         mod, site, caller = at
         self._edge(mod, site, caller, fn.name, "call", fn.key)
-        params = fn.params
         offset = 0
         if p == "b":
             offset = 1
-            if params:
-                self.add(params[0], (recv,))
+            for t in _positional(fn, 0):
+                self.add(t, (recv,))
         for i, v in enumerate(args, offset):
-            if v is None:
-                continue
-            if i < len(params):
-                self._flow(v, params[i])
-            elif fn.vararg:
-                self._flow(v, f"l:tuple@{fn.key}:*#{ELEMENTS}")
-                self._flow(v, f"l:tuple@{fn.key}:*#<u>")
-        by_name = {q.rpartition(":")[2]: q for q in (*params, *fn.kwonly)}
+            for t in _positional(fn, i) if v is not None else ():
+                self._flow(v, t)
         for k, v in kwargs.items():
-            if v is None:
-                continue
-            q = by_name.get(k)
-            if q is not None:
-                self._flow(v, q)
-            elif fn.kwarg:
-                self._flow(v, f"l:dict@{fn.key}:**#{ELEMENTS}")
-                self._flow(v, f"l:dict@{fn.key}:**#[{k!r}]")
+            for t in _keyword(fn, k) if v is not None else ():
+                self._flow(v, t)
         if fn.generator:
             self.add(dst, (f"g:{fn.key}",))
         else:
@@ -825,19 +834,13 @@ class Solver:
         try:
             mod, site, caller = at
             p, rest = _split(o)
-            if p == "f":
-                fn = self.functions.get(rest)
-                if fn is None:
-                    return set()
-                self._edge(mod, site, caller, fn.name, kind, fn.key)
-                return self._bind(fn, None, args, kwargs, star, dstar)
-            if p == "b":
+            if p == "f" or p == "b":  # a function, or a method bound to ``|receiver``
                 key, _, recv = rest.partition("|")
                 fn = self.functions.get(key)
                 if fn is None:
                     return set()
                 self._edge(mod, site, caller, fn.name, kind, fn.key)
-                return self._bind(fn, recv, args, kwargs, star, dstar)
+                return self._bind(fn, recv or None, args, kwargs, star, dstar)
             if p == "c":
                 return self._instantiate(rest, args, kwargs, star, dstar, at, kind)
             if p == "i":
@@ -872,10 +875,8 @@ class Solver:
         params = fn.params
         pos: list[set[str]] = ([{recv}] if recv is not None else []) + list(args)
         for i, a in enumerate(pos):
-            if i < len(params):
-                self.add(params[i], a)
-            elif fn.vararg:
-                self._put(f"l:tuple@{fn.key}:*", a)
+            for t in _positional(fn, i):
+                self.add(t, a)
         spread: set[str] = set()
         for s in star:
             for o in s:
@@ -890,31 +891,18 @@ class Solver:
                 self.add(p, spread)
             if fn.vararg:
                 self._put(f"l:tuple@{fn.key}:*", spread)
-        by_name = {p.rpartition(":")[2]: p for p in (*params, *fn.kwonly)}
         for k, v in kwargs.items():
-            p = by_name.get(k)
-            if p is not None:
-                self.add(p, v)
-            elif fn.kwarg:
-                self._put(f"l:dict@{fn.key}:**", v, repr(k))
+            for t in _keyword(fn, k):
+                self.add(t, v)
         if fn.generator:
             return {f"g:{fn.key}"}
         return set(self.get(f"{fn.key}:{RETURN}"))
 
     def _instantiate(self, key, args, kwargs, star, dstar, at, kind) -> set[str]:
         inst = f"i:{key}"
-        mod, site, caller = at
         if kind == "call":  # resolved even when no class of the MRO defines __init__
-            self.resolved_sites.add((mod, site))
-        for o in sorted(self._lookup(key, "__init__")):
-            p, rest = _split(o)
-            if p == "f":
-                fn = self.functions.get(rest)
-                if fn is not None:
-                    self._edge(mod, site, caller, fn.name, kind, fn.key)
-                    self._bind(fn, inst, args, kwargs, star, dstar)
-            elif p == "x" and rest != "builtins.object.__init__":
-                self._edge(mod, site, caller, rest, kind, None)
+            self.resolved_sites.add((at[0], at[1]))
+        self._dunder(inst, key, "__init__", args, at, kwargs, kind, star, dstar)
         if any("dataclass" in d for d in self.classes[key].decorators):
             self._dataclass_init(key, inst, args, kwargs)
             self._dunder(inst, key, "__post_init__", [], at, kind="protocol")
@@ -943,6 +931,8 @@ class Solver:
         at: tuple,
         kwargs: dict[str, set[str]] | None = None,
         kind: str = "protocol",
+        star: Iterable[set[str]] = (),
+        dstar: Iterable[set[str]] = (),
     ) -> set[str]:
         """Call the special method ``name`` of an instance of class ``key``."""
         out: set[str] = set()
@@ -953,7 +943,7 @@ class Solver:
                 fn = self.functions.get(rest)
                 if fn is not None:
                     self._edge(mod, site, caller, fn.name, kind, fn.key)
-                    out |= self._bind(fn, inst, args, kwargs or {}, (), ())
+                    out |= self._bind(fn, inst, args, kwargs or {}, star, dstar)
             elif p == "x" and not rest.startswith("builtins.object."):
                 self._edge(mod, site, caller, rest, kind, None)
         return out
@@ -1042,14 +1032,9 @@ class Solver:
         property object returned when ``at`` is None."""
         p, rest = _split(o)
         if p == "m":
-            objs = set(self.get(f"{rest}:{attr}"))
-            if f"{rest}.{attr}" in self.modules:
-                objs.add(f"m:{rest}.{attr}")
-            return objs
+            return self._member(rest, attr)
         if p == "c":
-            return {self._bound(v, o, rest, cls_access=True) for v in self._lookup(rest, attr)} - {
-                ""
-            }
+            return {self._bound(v, o, rest, cls_access=True) for v in self._lookup(rest, attr)}
         if p == "i":
             out = set(self.get(f"{o}#{attr}"))
             for v in sorted(self._lookup(rest, attr)):
@@ -1060,14 +1045,14 @@ class Solver:
                         out |= self._call(getter, [{o}], {}, (), (), at, "property")
                 else:
                     out.add(self._bound(v, o, rest))
-            return out - {""}
+            return out
         if p == "s":
             klass, _, recv = rest.partition("|")
             rp, rrest = _split(recv)
             out = set()
             for v in self._lookup(rrest, attr, after=klass):
                 out.add(self._bound(v, recv, rrest, cls_access=rp == "c"))
-            return out - {""}
+            return out
         if p == "x":
             name = f"{rest}.{attr}"
             return {f"x:{name}"} if name.count(".") <= _MAX_DOTS else set()
@@ -1097,9 +1082,6 @@ class Solver:
         return v
 
     # -- outside the project -----------------------------------------------------------
-    def _external(self, name: str) -> str:
-        return f"x:{name}"
-
     def _external_call(
         self,
         name: str,
@@ -1110,7 +1092,7 @@ class Solver:
         strings: tuple,
     ) -> set[str]:
         """What calling an outside callable returns, and the calls it makes back."""
-        mod, site = at[0], at[1]
+        here = f"{at[0]}:{at[1][1]}:{at[1][2]}"  # objects made by this call: one per site
 
         def elements(objs: set[str]) -> set[str]:
             return self._iterate(objs, at) if objs else set()
@@ -1124,12 +1106,12 @@ class Solver:
             if method in _MOVES:
                 self.add(f"{recv}#<moved>", ("moved",))
             if method in _ADD_ARG and args:
-                self._put(f"{recv}", args[-1])
+                self._put(recv, args[-1])
             if method in _ADD_ELEMENTS:
                 for a in args:
-                    self._put(f"{recv}", elements(a))
+                    self._put(recv, elements(a))
                 for v in kwargs.values():
-                    self._put(f"{recv}", v)
+                    self._put(recv, v)
             if method in _GET_ELEMENT:
                 out |= self.get(f"{recv}#{ELEMENTS}")
                 if method == "get" and len(args) > 1:
@@ -1138,9 +1120,9 @@ class Solver:
                 out.add(recv)
             if method == "items":
                 pair = f"l:tuple@items|{recv}"
-                self._put(f"{pair}", self.get(f"{recv}#{ELEMENTS}"))
+                self._put(pair, self.get(f"{recv}#{ELEMENTS}"))
                 box = f"l:list@items|{recv}"
-                self._put(f"{box}", {pair})
+                self._put(box, {pair})
                 out.add(box)
             if method == "sort" and "key" in kwargs:
                 for f in sorted(kwargs["key"]):
@@ -1148,28 +1130,28 @@ class Solver:
             return out
         if name in _CONTAINERS:
             kind = name.rpartition(".")[2].replace("frozenset", "set")
-            box = f"l:{kind}@{mod}:{site[1]}:{site[2]}"
+            box = f"l:{kind}@{here}"
             if args:
                 src = arg(0)
-                self._put(f"{box}", elements(src) if kind != "dict" else set())
+                self._put(box, elements(src) if kind != "dict" else set())
                 if kind == "dict":
                     for o in sorted(src):
                         if o.startswith("l:"):
-                            self._put(f"{box}", self.get(f"{o}#{ELEMENTS}"))
+                            self._put(box, self.get(f"{o}#{ELEMENTS}"))
             for v in kwargs.values():
-                self._put(f"{box}", v)
+                self._put(box, v)
             return {box}
         if name in _SCALARS:
             return {f"xi:{name}"}
         if name in ("builtins.map", "builtins.filter"):
-            box = f"l:list@{mod}:{site[1]}:{site[2]}"
+            box = f"l:list@{here}"
             items = [elements(a) for a in args[1:]]
             for f in sorted(arg(0)):
                 res = self._call(f, items or [set()], {}, (), (), at, "call")
                 if name == "builtins.map":
-                    self._put(f"{box}", res)
+                    self._put(box, res)
             if name == "builtins.filter" and items:
-                self._put(f"{box}", items[0])
+                self._put(box, items[0])
             return {box}
         if name in ("builtins.sorted", "builtins.min", "builtins.max", "builtins.reversed"):
             items = set()
@@ -1178,18 +1160,18 @@ class Solver:
             for f in sorted(kwargs.get("key", ())):
                 self._call(f, [items], {}, (), (), at, "call")
             if name == "builtins.sorted" or name == "builtins.reversed":
-                box = f"l:list@{mod}:{site[1]}:{site[2]}"
-                self._put(f"{box}", items)
+                box = f"l:list@{here}"
+                self._put(box, items)
                 return {box}
             return items
         if name in ("builtins.iter", "builtins.next"):
             return set(arg(0)) if name == "builtins.iter" else elements(arg(0))
         if name in ("builtins.enumerate", "builtins.zip"):
-            pair = f"l:tuple@{mod}:{site[1]}:{site[2]}"
+            pair = f"l:tuple@{here}"
             for a in args:
-                self._put(f"{pair}", elements(a))
-            box = f"l:list@{mod}:{site[1]}:{site[2]}"
-            self._put(f"{box}", {pair})
+                self._put(pair, elements(a))
+            box = f"l:list@{here}"
+            self._put(box, {pair})
             return {box}
         if name == "functools.reduce":
             items = elements(arg(1)) | arg(2)
@@ -1197,11 +1179,11 @@ class Solver:
                 self._call(f, [items, items], {}, (), (), at, "call")
             return set()
         if name == "functools.partial":
-            box = f"p:{mod}:{site[1]}:{site[2]}"
+            box = f"p:{here}"
             self.add(f"{box}#fn", arg(0))
             return {box}
         if name in ("builtins.property", "functools.cached_property"):
-            box = f"pr:{mod}:{site[1]}:{site[2]}"
+            box = f"pr:{here}"
             for i, part in enumerate(("fget", "fset", "fdel")):
                 self.add(f"{box}#{part}", arg(i) | kwargs.get(part, set()))
             return {box}
@@ -1213,10 +1195,7 @@ class Solver:
             attr = strings[1]
             if name == "builtins.setattr":
                 for o in sorted(arg(0)):
-                    if o[:2] in ("i:", "c:", "m:"):
-                        p, rest = _split(o)
-                        var = f"{o}#{attr}" if p == "i" else f"{rest}:{attr}"
-                        self.add(var, arg(2))
+                    self._store(o, attr, arg(2), at)
                 return set()
             out = set()
             for o in sorted(arg(0)):
@@ -1225,8 +1204,8 @@ class Solver:
         ret = _RETURNS.get(name)
         if ret is not None:
             if ret.startswith("list:"):
-                box = f"l:list@{mod}:{site[1]}:{site[2]}"
-                self._put(f"{box}", {ret[5:]})
+                box = f"l:list@{here}"
+                self._put(box, {ret[5:]})
                 return {box}
             return {ret}
         last = name.rpartition(".")[2]

@@ -17,8 +17,6 @@ from __future__ import annotations
 
 import ast
 import builtins
-from dataclasses import asdict
-from typing import Any
 
 from workbench.callgraph.model import (
     ELEMENTS,
@@ -29,7 +27,7 @@ from workbench.callgraph.model import (
     Site,
 )
 
-__all__ = ["summarize", "summary_to_dict"]
+__all__ = ["summarize"]
 
 #: Names Python finds in the builtins module when no scope binds them.
 BUILTINS: frozenset[str] = frozenset(dir(builtins))
@@ -845,8 +843,3 @@ def summarize(tree: ast.Module, module: str, is_package: bool = False) -> Module
     else:
         sm.s.exports = sorted(n for n in top.bound if not n.startswith("_"))
     return sm.s
-
-
-def summary_to_dict(s: ModuleSummary) -> dict[str, Any]:
-    """The summary as plain data (for JSON)."""
-    return asdict(s)
