@@ -26,6 +26,7 @@ from workbench.callgraph.model import (
     ModuleSummary,
     Site,
 )
+from workbench.frontends.python.resolution import dotted
 
 __all__ = ["summarize"]
 
@@ -143,15 +144,11 @@ def _literal_names(node: ast.AST) -> list[str] | None:
 
 
 def _decorator_name(d: ast.AST) -> str:
+    """A decorator as written, without its call: ``functools.lru_cache(8)`` ->
+    ``functools.lru_cache``; empty when it is not a dotted name."""
     while isinstance(d, ast.Call):
         d = d.func
-    parts = []
-    while isinstance(d, ast.Attribute):
-        parts.append(d.attr)
-        d = d.value
-    if isinstance(d, ast.Name):
-        parts.append(d.id)
-    return ".".join(reversed(parts))
+    return dotted(d) or ""
 
 
 class _Summarizer:
