@@ -6,9 +6,12 @@ Usage::
 
 Measures, in one process and one run: bare ``ast.parse`` of the same files (the baseline),
 then the full CPG build (decode, parse, AST layer, CFG, dominators, post-dominators, CDG,
-reaching definitions, calls, metrics, Arrow tables). Files are streamed: each tree is dropped
-before the next file is read, so the garbage collector's cost stays what it is for one module.
-With ``--repeat`` both passes run N times (interleaved) and medians are reported.
+reaching definitions, calls, metrics, Arrow tables, the module's value-flow summary), then the
+whole-library value-flow call graph solved from the summaries (``callgraph_seconds``;
+``seconds`` and ``ratio_to_parse`` include it). Files are streamed: each tree and CPG is
+dropped before the next file is read (only the summaries are kept), so the garbage collector's
+cost stays what it is for one module. With ``--repeat`` both passes run N times (interleaved)
+and medians are reported. ``--no-callgraph`` measures the CPG build alone.
 """
 
 from __future__ import annotations
@@ -31,7 +34,9 @@ import warnings
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 
 import workbench as wb
+from workbench.callgraph import analyze
 from workbench.errors import BuildError, SourceError
+from workbench.frontends.python import build_module
 
 
 def stdlib_files() -> tuple[str, list[str]]:
@@ -55,8 +60,9 @@ def parse_pass(files: list[str]) -> float:
     return time.perf_counter() - t
 
 
-def build_pass(root: str, files: list[str]) -> dict:
+def build_pass(root: str, files: list[str], call_graph: bool = True) -> dict:
     counts = collections.Counter()
+    summaries = []
     failed: collections.Counter = collections.Counter()
     crashed = []
     t = time.perf_counter()
@@ -65,7 +71,11 @@ def build_pass(root: str, files: list[str]) -> dict:
             data = fh.read()
         rel = os.path.relpath(path, root)
         try:
-            cpg = wb.build_cpg(data, rel)
+            if call_graph:
+                cpg, summary = build_module(data, rel)
+                summaries.append(summary)
+            else:
+                cpg = wb.build_cpg(data, rel)
         except BuildError as e:
             crashed.append(f"{rel}: {e}")
             continue
@@ -77,8 +87,19 @@ def build_pass(root: str, files: list[str]) -> dict:
         counts["functions"] += cpg.methods["subkind"].to_pylist().count("FUNCTION")
         counts["methods"] += cpg.methods.num_rows
         del cpg
+    build_seconds = time.perf_counter() - t
+    cg_seconds = 0.0
+    if call_graph:
+        t = time.perf_counter()
+        cg = analyze(summaries)
+        cg_seconds = time.perf_counter() - t
+        counts["call_sites"] = cg.call_sites
+        counts["resolved_call_sites"] = cg.resolved_sites
+        counts["callgraph_edges"] = len(cg.edges)
+        del cg, summaries
     return {
-        "seconds": time.perf_counter() - t,
+        "seconds": build_seconds + cg_seconds,
+        "callgraph_seconds": cg_seconds,
         "counts": counts,
         "failed": dict(failed),
         "crashed": crashed,
@@ -91,22 +112,26 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--repeat", type=int, default=1, help="runs of each pass (medians)")
     ap.add_argument("--limit", type=int, default=0, help="only the first N files")
     ap.add_argument("--profile", action="store_true", help="print where the build time goes")
+    ap.add_argument(
+        "--no-callgraph", action="store_true", help="the CPG build only (no summaries, no solve)"
+    )
     args = ap.parse_args(argv)
 
     root, files = stdlib_files()
     if args.limit:
         files = files[: args.limit]
-    parse_times, build_times = [], []
+    parse_times, build_times, cg_times = [], [], []
     result = None
     for _ in range(args.repeat):
         parse_times.append(parse_pass(files))
         if args.profile:
             prof = cProfile.Profile()
             prof.enable()
-        result = build_pass(root, files)
+        result = build_pass(root, files, not args.no_callgraph)
         if args.profile:
             prof.disable()
         build_times.append(result["seconds"])
+        cg_times.append(result["callgraph_seconds"])
     seconds = statistics.median(build_times)
     parse_seconds = statistics.median(parse_times)
     c = result["counts"]
@@ -119,6 +144,10 @@ def main(argv: list[str] | None = None) -> int:
         "failed": sum(result["failed"].values()),
         "failed_by_type": result["failed"],
         "crashed": len(result["crashed"]),
+        "call_sites": c["call_sites"],
+        "resolved_call_sites": c["resolved_call_sites"],
+        "callgraph_edges": c["callgraph_edges"],
+        "callgraph_seconds": round(statistics.median(cg_times), 3),
         "seconds": round(seconds, 3),
         "parse_seconds": round(parse_seconds, 3),
         "ratio_to_parse": round(seconds / parse_seconds, 2),

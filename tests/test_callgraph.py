@@ -6,6 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import networkx as nx
+import pyarrow as pa
+import pyarrow.compute as pc
 import pytest
 
 import workbench as wb
@@ -164,3 +166,103 @@ def test_a_store_gives_the_call_graph_of_its_modules(tmp_path, src):
     assert not any(mod == "bookshop.pricing" for mod, *_ in again.edges)
     with pytest.raises(wb.WorkbenchError, match="pass source="):
         store.call_graph(source=tmp_path / "nowhere")
+
+
+#: CALL edge labels of the value-flow call graph (the builder's own CALL edges use others).
+FLOW_LABELS = ["points-to", "decorator", "protocol", "property", "class-body", "module-body"]
+
+
+def _described(edges, nodes) -> set[tuple]:
+    """(site code, callee METHOD full name, label, cross-module) of CALL rows."""
+    at = {
+        (r["module"], r["id"]): r
+        for r in nodes.select(["module", "id", "code", "full_name"]).to_pylist()
+    }
+    out = set()
+    for e in edges.to_pylist():
+        dst_mod = e["dst_module"] if e["dst_module"] is not None else e["module"]
+        out.add(
+            (
+                at[e["module"], e["src"]]["code"],
+                at[dst_mod, e["dst"]]["full_name"],
+                e["label"],
+                e["dst_module"] is not None,
+            )
+        )
+    return out
+
+
+def test_call_edges_go_from_call_site_nodes_to_callee_methods(project):
+    edges = project.call_edges()
+    assert edges.schema.equals(wb.cpg.schema.EDGES)
+    assert set(edges["kind"].to_pylist()) == {"CALL"}
+    assert set(edges["label"].to_pylist()) <= set(FLOW_LABELS)
+    got = _described(edges, project.cpg.nodes)
+    assert {
+        ("g.hello()", "app.Greeter.hello", "points-to", False),
+        ("cb()", "lib.helper", "points-to", True),  # through a parameter, into lib
+        ("lib.make()", "lib.make", "points-to", True),
+        ("import lib", "lib.<module>", "module-body", True),
+        ("class Greeter:", "app.Greeter.<body>", "class-body", False),
+    } <= got
+    # outside callees ("hi".upper()) have no METHOD: only the call graph's frame has them
+    assert not any(callee.startswith("builtins.") for _, callee, *_ in got)
+    assert edges.equals(project.call_edges().sort_by([("module", "ascending")]))
+
+
+def test_a_site_with_several_callees_has_an_edge_to_each(tmp_path):
+    (tmp_path / "main.py").write_text(
+        "def a():\n    pass\n\ndef b():\n    pass\n\nfor f in (a, b):\n    f()\n"
+    )
+    proj = build_project(tmp_path)
+    got = _described(proj.call_edges(), proj.cpg.nodes)
+    assert {(code, callee) for code, callee, label, _ in got if label == "points-to"} == {
+        ("f()", "main.a"),
+        ("f()", "main.b"),
+    }
+
+
+def _saved(store) -> pa.Table:
+    edges = store.read_table("cpg_edges")
+    return edges.filter(pc.is_in(edges["label"], pa.array(FLOW_LABELS))).sort_by(
+        [(c, "ascending") for c in ("module", "src", "dst_module", "dst", "label")]
+    )
+
+
+def test_the_store_saves_call_edges_and_an_incremental_run_equals_a_clean_one(tmp_path, src):
+    from workbench.pipeline import generate
+    from workbench.store.migrations import migrate
+
+    def fresh(name):
+        store = wb.Store.create(tmp_path / name)
+        store.ingest(src)
+        migrate(store)
+        return store
+
+    store = fresh("store")
+    report = generate(store, workers=1, quiet=True, call_graph=True)
+    want = build_project(src).call_edges()
+    assert report.call_edges == want.num_rows > 20
+    assert _saved(store).equals(want)
+    # an edit: generation without the call graph drops the saved edges from and into the
+    # rebuilt module (their node ids no longer hold) and keeps the others
+    edited = src / "bookshop" / "pricing.py"
+    edited.write_text("from .models import Book\n\n\ndef made():\n    return Book('t', 1, 'a')\n")
+    store.ingest(src)
+    key = store.modules().set_index("path").loc["bookshop/pricing.py", "module"]
+    generate(store, workers=1, quiet=True)
+    kept = _saved(store)
+    assert 0 < kept.num_rows < want.num_rows
+    assert key not in kept["module"].to_pylist() and key not in kept["dst_module"].to_pylist()
+    # saving again gives what a clean store gives
+    assert store.call_graph(save=True).saved_edges == _saved(store).num_rows
+    clean = fresh("clean")
+    generate(clean, workers=1, quiet=True, call_graph=True)
+    assert _saved(store).equals(_saved(clean))
+    assert _saved(store).equals(build_project(src).call_edges())
+
+
+def test_saving_the_call_graph_needs_cpg_support(v1):
+    with pytest.raises(wb.WorkbenchError, match="CPG"):
+        v1.call_graph(save=True)
+    assert len(v1.call_graph().edges) > 0  # solving alone reads only the module list

@@ -297,3 +297,14 @@ def test_generate_with_dask_missing_says_so(v2, monkeypatch):
     assert result.exit_code == 2, result.output
     assert "dask.distributed is not installed" in result.output
     assert 'cpg-workbench[dask]"' in result.output
+
+
+def test_generate_can_store_the_call_graph(v2):
+    result = runner.invoke(
+        app, ["generate", "--store", str(v2.root), "--workers", "1", "--quiet", "--call-graph"]
+    )
+    assert result.exit_code == 0, result.output
+    n = int(re.search(r"call graph: (\d+) CALL edges stored", result.output).group(1))
+    edges = open_store(v2.root).read_table("cpg_edges").to_pandas()
+    flow = ["points-to", "decorator", "protocol", "property", "class-body", "module-body"]
+    assert n == edges.label.isin(flow).sum() and (edges.label == "points-to").sum() > 0

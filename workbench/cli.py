@@ -271,6 +271,12 @@ def generate(
         ),
     ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", help="No progress bar (CI).")] = False,
+    call_graph: Annotated[
+        bool,
+        typer.Option(
+            "--call-graph", help="Then solve the value-flow call graph and store its CALL edges."
+        ),
+    ] = False,
 ) -> None:
     """Build the CPGs of pending modules (most-read first, in parallel, resumable)."""
     from workbench.pipeline import generate as run
@@ -283,6 +289,7 @@ def generate(
         timeout=timeout,
         memory_budget_mb=memory_budget_mb,
         quiet=quiet,
+        call_graph=call_graph,
     )
     if executor not in ("process", "dask"):
         typer.echo(f"error: unknown executor {executor!r} (process, dask)", err=True)
@@ -308,6 +315,8 @@ def generate(
         f"{report.planned} planned: {report.ok} ok, {report.failed} failed, "
         f"{report.skipped} skipped in {report.seconds:.1f} s ({report.commits} commits)"
     )
+    if report.call_edges is not None:
+        typer.echo(f"call graph: {report.call_edges} CALL edges stored")
     for f in report.failures:
         typer.echo(f"  {f['status']:<8} {f['path']}  {f['error_type']}: {f['error_message']}")
 

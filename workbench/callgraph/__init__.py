@@ -43,7 +43,10 @@ if TYPE_CHECKING:
     import networkx as nx
     import pandas as pd
 
-__all__ = ["IMPLICIT", "CallGraph", "Edge", "ModuleSummary", "Site", "analyze"]
+__all__ = ["IMPLICIT", "CallGraph", "Edge", "ModuleSummary", "Site", "Target", "analyze"]
+
+#: ``(module, site, callee module, callee METHOD full name, line, col, resolution)``
+Target = tuple[str, Site, str, str, int | None, int | None, str]
 
 #: Edge kinds of calls made without a call expression.
 IMPLICIT = ("decorator", "protocol", "property", "class-body", "module-body")
@@ -76,12 +79,18 @@ class CallGraph:
         The call expressions with no callee (:meth:`unresolved_frame` says why).
     left_out : list of (path, reason)
         Modules that were not analysed (set by the caller that gathered the summaries).
+    saved_edges : int or None
+        CALL rows stored by ``Store.call_graph(save=True)``, else None.
     """
 
     def __init__(self, solver: Solver) -> None:
         self.edges: list[Edge] = sorted(solver.edges, key=_edge_order)
         self.left_out: list[tuple[str, str]] = []
+        self.saved_edges: int | None = None
         self.functions = solver.functions
+        self.classes = solver.classes
+        self.module_of = solver.module_of
+        self.modules = set(solver.modules)  #: names of the modules analysed
         sites = {
             (mod, c[7], c[8])
             for c, mod in zip(solver.constraints, solver.origin, strict=True)
@@ -156,6 +165,33 @@ class CallGraph:
             for mod, site, caller, callee, kind, key in self.edges
         ]
         return pd.DataFrame(rows, columns=_COLUMNS)
+
+    def targets(self) -> list[Target]:
+        """Where each edge goes in the CPGs: ``(module, site, callee module, callee METHOD
+        full name, line, col, resolution)``, sorted and distinct.
+
+        The callee's METHOD is a function's (its ``def`` or ``lambda``), a class body's (for
+        ``class-body`` edges) or a module's (``module-body``, with ``line``/``col`` None);
+        edges to outside callees (no METHOD in the project) are left out. ``resolution`` is
+        ``points-to`` for call expressions, else the edge kind (a value of
+        :class:`~workbench.cpg.schema.Resolution`).
+        """
+        out = set()
+        for mod, site, _, _, kind, key in self.edges:
+            if key is None:
+                continue
+            res = "points-to" if kind == "call" else kind
+            fn = self.functions.get(key)
+            if fn is not None:
+                out.add((mod, site, self.module_of[key], fn.name, fn.line, fn.col, res))
+            elif key in self.classes:
+                c = self.classes[key]
+                out.add((mod, site, self.module_of[key], f"{c.name}.<body>", c.line, c.col, res))
+            elif kind == "module-body":
+                out.add((mod, site, key, f"{key}.<module>", None, None, res))
+        return sorted(
+            out, key=lambda t: (t[0], t[1][1:], t[1][0], t[2], t[3], t[4] or 0, t[5] or 0, t[6])
+        )
 
     def to_networkx(self, kinds: Iterable[str] | None = None) -> nx.DiGraph:
         """Caller -> callee by full name; edge attribute ``kinds`` (sorted list) and

@@ -51,6 +51,7 @@ class FunctionInfo:
     #: ``[start, end)`` of the constraints of its body (nested definitions included) in
     #: :attr:`ModuleSummary.constraints`
     span: tuple[int, int] = (0, 0)
+    col: int = 0  #: column of the ``def`` / ``lambda`` (with ``line``: its METHOD node)
 
 
 @dataclass
@@ -63,6 +64,7 @@ class ClassInfo:
     bases: list[str]
     decorators: list[str] = field(default_factory=list)
     fields: list[str] = field(default_factory=list)  #: annotated names of the body, in order
+    col: int = 0  #: column of the ``class`` statement
 
 
 @dataclass

@@ -26,7 +26,7 @@ runs the module).
 
 from __future__ import annotations
 
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Iterable
 
 from workbench.callgraph.model import (
@@ -49,6 +49,10 @@ Edge = tuple[str, Site, str, str, str, "str | None"]
 #: listed in :attr:`Solver.truncated`): parameters of generic helpers that every value
 #: reaches would otherwise make the analysis quadratic in the size of the project.
 MAX_OBJECTS = 128
+#: A decorator gets a copy of its body per decorated definition only when the body has at
+#: most this many constraints, and for at most ``MAX_CLONES`` definitions.
+MAX_CLONE_SIZE = 400
+MAX_CLONES = 64
 _MAX_DOTS = 5  # outside names longer than this are not followed (``x = x.parent`` loops)
 _CONTAINERS = {
     "builtins.list",
@@ -144,6 +148,42 @@ def _keyword(fn: FunctionInfo, name: str) -> tuple[str, ...]:
     return ()
 
 
+def _c3_merge(seqs: list[list[str]]) -> list[str]:
+    """The C3 merge of linearizations (a head is taken when no sequence holds it in its
+    tail; tail counts make each step linear). With no consistent order (Python would raise
+    ``TypeError``) the rest is taken depth first."""
+    seqs = [s for s in seqs if s]
+    pos = [0] * len(seqs)
+    tails = Counter(h for s in seqs for h in s[1:])
+    out: list[str] = []
+    live = list(range(len(seqs)))
+    while live:
+        for i in live:
+            head = seqs[i][pos[i]]
+            if not tails[head]:
+                break
+        else:
+            have = set(out)
+            for i in live:
+                for h in seqs[i][pos[i] :]:
+                    if h not in have:
+                        have.add(h)
+                        out.append(h)
+            return out
+        out.append(head)
+        nxt = []
+        for i in live:
+            s = seqs[i]
+            if s[pos[i]] == head:
+                pos[i] += 1
+                if pos[i] == len(s):
+                    continue
+                tails[s[pos[i]]] -= 1
+            nxt.append(i)
+        live = nxt
+    return out
+
+
 def _split(obj: str) -> tuple[str, str]:
     p, _, rest = obj.partition(":")
     return p, rest
@@ -170,13 +210,14 @@ class Solver:
         self.constraints: list[tuple] = []
         self.origin: list[str] = []  # module of each constraint
         self._offset: dict[str, int] = {}
-        self._module_of: dict[str, str] = {}
+        self.module_of: dict[str, str] = {}  # module of each function and class key
         for s in self.summaries:
             for f in s.functions:
                 self.functions[f.key] = f
-                self._module_of[f.key] = s.module
+                self.module_of[f.key] = s.module
             for c in s.classes:
                 self.classes[c.key] = c
+                self.module_of[c.key] = s.module
             self._offset[s.module] = len(self.constraints)
             self.constraints.extend(s.constraints)
             self.origin.extend([s.module] * len(s.constraints))
@@ -198,10 +239,19 @@ class Solver:
             if c[0] == "copy":
                 self._queued[i] = False
         self._mro: dict[str, list[str]] = {}
-        self._mro_readers: set[int] = set()
-        self._base_vars = {b for c in self.classes.values() for b in c.bases}
+        # who depends on an MRO: constraints that read it, classes whose MRO contains it
+        self._mro_readers: dict[str, set[int]] = {}
+        self._mro_users: dict[str, set[str]] = {}
+        self._base_vars: dict[str, set[str]] = {}  # base variable -> classes it is a base of
+        for c in self.classes.values():
+            for b in c.bases:
+                self._base_vars.setdefault(b, set()).add(c.key)
         self._cells: set[str] = set()
         self._clones: dict[tuple[str, str], str] = {}
+        self._clone_count: dict[str, int] = {}
+        self._blind: set[int] = set()  # decorate constraints whose decorator has no value
+        self._clone_keys: set[str] = set()
+        self._inner_classes: dict[str, list[str]] | None = None
         self._inner: dict[str, list[str]] | None = None
         self._flows: set[tuple[str, str]] = set()
         self._dynamic: dict[int, list[str]] = {}
@@ -230,6 +280,10 @@ class Solver:
             s = pts.get(v)
             if s is None:
                 s = pts[v] = set()
+            if len(s) >= MAX_OBJECTS:  # full: nothing more gets in
+                if v not in self.truncated and not s.issuperset(o):
+                    self.truncated.add(v)
+                continue
             new = set(o).difference(s)
             if not new:
                 continue
@@ -239,12 +293,9 @@ class Solver:
                 if not new:
                     continue
             s |= new
-            if v in self._base_vars:
-                self._mro.clear()
-                for r in self._mro_readers:
-                    if not queued[r]:
-                        queued[r] = True
-                        work.append(r)
+            owners = self._base_vars.get(v)
+            if owners:
+                self._invalidate_mro(owners)
             for r in readers.get(v, ()):
                 if r >= 0 and not queued[r]:
                     queued[r] = True
@@ -272,7 +323,8 @@ class Solver:
     def _seed(self) -> bool:
         """Give the first parameter of each method that no call reaches with a receiver an
         instance of its class (the class, for a classmethod), so that ``self.m()`` resolves in
-        methods the project never calls; whether any was given."""
+        methods the project never calls, and unknown decorators their function; whether
+        anything was given."""
         seeded = False
         for key in sorted(self.functions):
             f = self.functions[key]
@@ -283,6 +335,15 @@ class Solver:
             kind = "c" if "classmethod" in f.decorators else "i"
             self.add(f.params[0], [f"{kind}:{f.klass}"])
             seeded = True
+        # a decorator no value reaches: assume it returns what it decorates (only now, when
+        # nothing more is known: an import resolved late must not leave the bare function)
+        for cid in sorted(self._blind):
+            _, dst, callee, value, *_ = self.constraints[cid]
+            objs = self.pts.get(value)
+            if not self.pts.get(callee) and objs and not objs <= self.pts.get(dst, set()):
+                self.add(dst, objs)
+                seeded = True
+        self._blind.clear()
         return seeded
 
     # -- constraints -------------------------------------------------------------------
@@ -632,11 +693,11 @@ class Solver:
                 self.add(f"pr:{prop}#{which}", values)
                 out.add(f"pr:{prop}")
             else:
-                if p == "f" and self._has_closures(rest):  # a wrapper of its own per use
+                if p == "f" and self._clonable(rest):  # a wrapper of its own per use
                     o = "f:" + self._clone(rest, f"{mod}:{site[1]}:{site[2]}")
                 out |= self._call(o, [values], {}, (), (), at, "decorator")
-        if not callees:  # an unknown decorator: assume it returns what it decorates
-            out |= values
+        if not callees:  # unknown so far: see _seed
+            self._blind.add(self._cur)
         self.add(dst, out)
 
     # -- decorators get a copy of their body per decorated definition ------------------
@@ -644,10 +705,26 @@ class Solver:
     # every function it decorates would be the same object and call all of them. So each
     # application of a project decorator that defines functions analyses a copy of its
     # body (one level of call-site sensitivity, for decorators only).
-    def _has_closures(self, key: str) -> bool:
-        return key in self.functions and any(
-            k.startswith(f"{key}.<locals>.") for k in self._nested(key)
-        )
+    def _clonable(self, key: str) -> bool:
+        """Whether a decorator gets a copy per use: a project function (not itself a copy)
+        that defines functions, with a body of at most ``MAX_CLONE_SIZE`` constraints, and
+        fewer than ``MAX_CLONES`` copies made so far (past that, uses share the original)."""
+        fn = self.functions.get(key)
+        if fn is None or fn.span[1] - fn.span[0] > MAX_CLONE_SIZE:
+            return False
+        if self._clone_count.get(key, 0) >= MAX_CLONES or key in self._clone_keys:
+            return False
+        return any(k.startswith(f"{key}.<locals>.") for k in self._nested(key))
+
+    def _local_classes(self, key: str) -> list[str]:
+        """Keys of the classes defined (at any depth) inside function ``key``."""
+        if self._inner_classes is None:
+            self._inner_classes = {}
+            for k in self.classes:
+                parts = k.split(".<locals>.")
+                for i in range(1, len(parts)):
+                    self._inner_classes.setdefault(".<locals>.".join(parts[:i]), []).append(k)
+        return self._inner_classes.get(key, [])
 
     def _nested(self, key: str) -> list[str]:
         """Keys of the functions defined (at any depth) inside function ``key``."""
@@ -665,9 +742,10 @@ class Solver:
         if hit is not None:
             return hit
         fn = self.functions[key]
-        mod = self._module_of[key]
+        mod = self.module_of[key]
         new = f"{key}@{tag}"
         self._clones[(key, tag)] = new
+        self._clone_count[key] = self._clone_count.get(key, 0) + 1
         temps = f"{mod}:$"
 
         def rename(x):
@@ -710,16 +788,20 @@ class Solver:
                 klass=rename(f.klass),
                 decorators=f.decorators,
                 span=(0, 0),
+                col=f.col,
             )
             self.functions[copy.key] = copy
-            self._module_of[copy.key] = mod
-        for ck in [k for k in self.classes if k.startswith(f"{key}.<locals>.")]:
+            self.module_of[copy.key] = mod
+            self._clone_keys.add(copy.key)
+        for ck in self._local_classes(key):
             ci = self.classes[ck]
             bases = [rename(b) for b in ci.bases]
             self.classes[rename(ck)] = ClassInfo(
-                rename(ck), ci.name, ci.line, bases, ci.decorators, ci.fields
+                rename(ck), ci.name, ci.line, bases, ci.decorators, ci.fields, ci.col
             )
-            self._base_vars.update(bases)
+            self.module_of[rename(ck)] = mod
+            for b in bases:
+                self._base_vars.setdefault(b, set()).add(rename(ck))
         base = self._offset[mod]
         lo, hi = fn.span
         for c in self.constraints[base + lo : base + hi]:
@@ -956,53 +1038,68 @@ class Solver:
         """The method resolution order of a class: ``c:`` project classes, ``x:`` outside
         bases (where the search ends).
 
-        Cached; when a variable holding a base grows, the cache is dropped and every
-        constraint that used an MRO is evaluated again.
+        Cached per class; when a variable holding a base of a class grows, the MROs that
+        contain that class are dropped and the constraints that used them evaluated again.
         """
         if self._cur >= 0:
-            self._mro_readers.add(self._cur)
+            self._mro_readers.setdefault(key, set()).add(self._cur)
         hit = self._mro.get(key)
         if hit is None:
             cur, self._cur = self._cur, -1  # base reads are tracked through _base_vars
             try:
-                hit = self._mro[key] = self._linearize(key, ())
+                hit = self._linearize(key, ())
             finally:
                 self._cur = cur
         return hit
 
+    def _invalidate_mro(self, classes: Iterable[str]) -> None:
+        """Drop the cached MROs of ``classes`` and of every class whose MRO holds one."""
+        stack = list(classes)
+        done: set[str] = set()
+        queued, work = self._queued, self._work
+        while stack:
+            k = stack.pop()
+            if k in done:
+                continue
+            done.add(k)
+            self._mro.pop(k, None)
+            for r in self._mro_readers.get(k, ()):
+                if not queued[r]:
+                    queued[r] = True
+                    work.append(r)
+            stack.extend(self._mro_users.pop(k, ()))
+
     def _linearize(self, key: str, seen: tuple[str, ...]) -> list[str]:
+        """C3 linearization, each base's own MRO taken from (and put in) the cache.
+
+        Imprecise bases can make a cycle (a class among its own bases): the class in
+        ``seen`` counts as having no bases there, and the result is kept all the same.
+        """
+        hit = self._mro.get(key)
+        if hit is not None:
+            return hit
         info = self.classes.get(key)
+        me = f"c:{key}"
         if info is None or key in seen:
-            return [f"c:{key}"]
+            return [me]
         seqs: list[list[str]] = []
         bases: list[str] = []
         for b in info.bases:
             for o in sorted(self.get(b)):
                 p, rest = _split(o)
-                if p == "c":
+                if p == "c" and rest != key:
                     bases.append(o)
-                    seqs.append(self._linearize(rest, (*seen, key)))
+                    seqs.append([h for h in self._linearize(rest, (*seen, key)) if h != me])
                 elif p == "x" and rest != "builtins.object":
                     bases.append(o)
                     seqs.append([o])
-        seqs.append(list(bases))
-        out = [f"c:{key}"]
-        while True:
-            seqs = [s for s in seqs if s]
-            if not seqs:
-                return out
-            for s in seqs:
-                head = s[0]
-                if not any(head in t[1:] for t in seqs):
-                    break
-            else:  # no consistent order (Python would raise TypeError): depth first
-                for s in seqs:
-                    out.extend(h for h in s if h not in out)
-                return out
-            out.append(head)
-            for s in seqs:
-                if s and s[0] == head:
-                    del s[0]
+        seqs.append(bases)
+        out = [me, *_c3_merge(seqs)]
+        self._mro[key] = out
+        for o in out[1:]:
+            if o.startswith("c:"):
+                self._mro_users.setdefault(o[2:], set()).add(key)
+        return out
 
     def _lookup(self, key: str, attr: str, after: str | None = None) -> set[str]:
         """The class attribute ``attr`` of class ``key`` (first found in the MRO, after

@@ -171,6 +171,13 @@ class Resolution(StrEnum):
     IMPORT = "import"  #: a name bound by an import (resolved across modules by the linker)
     BUILTIN = "builtin"  #: a builtin such as ``len``
     UNRESOLVED = "unresolved"  #: a call through a variable, parameter or unknown object
+    # CALL edges of the value-flow call graph (:mod:`workbench.callgraph`)
+    POINTS_TO = "points-to"  #: a call expression whose callee the value-flow analysis found
+    DECORATOR = "decorator"  #: applying a decorator to the function or class it decorates
+    PROTOCOL = "protocol"  #: a special method: ``__iter__``, ``__enter__``, ``__add__``, ...
+    PROPERTY = "property"  #: reading, setting or deleting a property calls its accessor
+    CLASS_BODY = "class-body"  #: a ``class`` statement runs the class body
+    MODULE_BODY = "module-body"  #: an import runs the imported module's body
 
 
 class ParseStatus(StrEnum):

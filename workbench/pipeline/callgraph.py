@@ -9,22 +9,122 @@ The result equals ``build_project(source).call_graph()`` over the same files.
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from pathlib import Path
 
+import pyarrow as pa
 import pyarrow.compute as pc
 
 from workbench.callgraph import CallGraph, ModuleSummary, analyze
 from workbench.cpg.ids import is_package
-from workbench.cpg.schema import ParseStatus
+from workbench.cpg.schema import EDGES, CpgStatus, EdgeKind, NodeKind, ParseStatus
 from workbench.errors import SourceError, WorkbenchError
 from workbench.frontends.python.flows import summarize
 from workbench.frontends.python.source import parse_source, read_source
+from workbench.pipeline.link import CALL_GRAPH
 from workbench.store import Store
 
-__all__ = ["store_call_graph"]
+__all__ = ["SITE_COLUMNS", "call_edges", "store_call_graph"]
+
+#: The ``cpg_nodes`` columns :func:`call_edges` reads.
+SITE_COLUMNS = [
+    "module",
+    "id",
+    "kind",
+    "ast_type",
+    "full_name",
+    "line",
+    "col",
+    "end_line",
+    "end_col",
+]
+_SPAN = ["module", "ast_type", "line", "col", "end_line", "end_col"]
 
 
-def store_call_graph(store: Store, source: str | os.PathLike | None = None) -> CallGraph:
+def call_edges(cg: CallGraph, keys: Mapping[str, int], nodes: pa.Table) -> pa.Table:
+    """The call graph's edges into the project as ``cpg_edges`` rows of kind ``CALL``.
+
+    Parameters
+    ----------
+    cg
+        The solved call graph.
+    keys
+        Module key of each module name (modules missing here are left out).
+    nodes
+        ``cpg_nodes`` rows of those modules, at least the :data:`SITE_COLUMNS`.
+
+    Returns
+    -------
+    pyarrow.Table
+        In the ``cpg_edges`` schema, sorted: ``src`` the call site (the call expression, or
+        the statement or expression that calls implicitly: a decorator, ``with``, ``for``,
+        ``class``, ``import``, an attribute read of a property...), ``dst`` the callee's
+        METHOD, ``label`` the :class:`~workbench.cpg.schema.Resolution` (``points-to``,
+        ``decorator``, ``protocol``, ``property``, ``class-body``, ``module-body``),
+        ``dst_module`` the callee's module key when it is another module. A site with several
+        callees has several rows.
+    """
+    rows = [t for t in cg.targets() if t[0] in keys and t[2] in keys]
+    want = pa.table(
+        {
+            "module": pa.array([keys[t[0]] for t in rows], pa.int64()),
+            "ast_type": pa.array([t[1][0] for t in rows], pa.string()),
+            "line": pa.array([t[1][1] for t in rows], pa.int32()),
+            "col": pa.array([t[1][2] for t in rows], pa.int32()),
+            "end_line": pa.array([t[1][3] for t in rows], pa.int32()),
+            "end_col": pa.array([t[1][4] for t in rows], pa.int32()),
+            "d_module": pa.array([keys[t[2]] for t in rows], pa.int64()),
+            "d_name": pa.array([t[3] for t in rows], pa.string()),
+            "d_line": pa.array([t[4] if t[4] is not None else 0 for t in rows], pa.int32()),
+            "d_col": pa.array([t[5] if t[5] is not None else 0 for t in rows], pa.int32()),
+            "label": pa.array([t[6] for t in rows], pa.string()),
+        }
+    )
+    sites = (
+        nodes.select([*_SPAN, "id"])
+        .filter(pc.is_valid(nodes["ast_type"]))
+        .group_by(_SPAN)
+        .aggregate([("id", "min")])
+        .rename_columns([*_SPAN, "src"])
+    )
+    meth = nodes.filter(pc.equal(nodes["kind"], str(NodeKind.METHOD)))
+    # a module's METHOD is found by name alone (its span is the whole file)
+    is_mod = pc.ends_with(meth["full_name"], ".<module>")
+    zero = pa.array([0] * meth.num_rows, pa.int32())
+    methods = pa.table(
+        {
+            "d_module": meth["module"],
+            "d_name": meth["full_name"],
+            "d_line": pc.if_else(is_mod, zero, meth["line"]),
+            "d_col": pc.if_else(is_mod, zero, meth["col"]),
+            "dst": meth["id"],
+        }
+    )
+    keys_d = ["d_module", "d_name", "d_line", "d_col"]
+    found = want.join(sites, _SPAN, join_type="inner").join(methods, keys_d, join_type="inner")
+    dst_module = pc.if_else(
+        pc.equal(found["module"], found["d_module"]),
+        pa.nulls(found.num_rows, pa.int64()),
+        found["d_module"],
+    )
+    out = pa.table(
+        {
+            "module": found["module"],
+            "src": found["src"],
+            "dst": found["dst"],
+            "kind": pa.array([str(EdgeKind.CALL)] * found.num_rows, pa.string()),
+            "label": found["label"],
+            "dst_module": dst_module,
+        }
+    )
+    out = out.group_by(list(out.column_names)).aggregate([]).select(EDGES.names)
+    order = [(c, "ascending") for c in ("module", "src", "dst_module", "dst", "label")]
+    return out.sort_by(order).cast(EDGES)
+
+
+def store_call_graph(
+    store: Store, source: str | os.PathLike | None = None, *, save: bool = False
+) -> CallGraph:
     """Solve the call graph of every module the store holds.
 
     Parameters
@@ -33,6 +133,11 @@ def store_call_graph(store: Store, source: str | os.PathLike | None = None) -> C
         Any store (schema v1 or v2: only the module list is read).
     source
         The source root (default: the one of the last ingest).
+    save
+        Also store its edges into the project's CPGs as ``cpg_edges`` rows of kind ``CALL``
+        (file group ``callgraph``, see :func:`call_edges`), replacing the ones saved before,
+        in one transaction (schema v2). Rebuilding a module drops the saved edges from and
+        into it; ``generate(call_graph=True)`` saves the graph again after each run.
 
     Returns
     -------
@@ -75,4 +180,27 @@ def store_call_graph(store: Store, source: str | os.PathLike | None = None) -> C
         summaries.append(summarize(tree, name, is_package(path)))
     cg = analyze(summaries)
     cg.left_out = left_out
+    if save:
+        cg.saved_edges = _save(store, cg)
     return cg
+
+
+def _save(store: Store, cg: CallGraph) -> int:
+    store.require_cpg()
+    with store.transaction("call graph") as tx:
+        mods = tx.read("modules", columns=["module", "name", "cpg_status"])
+        mods = mods.filter(pc.equal(mods["cpg_status"], str(CpgStatus.OK)))
+        keys = {
+            n: k
+            for n, k in zip(mods["name"].to_pylist(), mods["module"].to_pylist(), strict=True)
+            if n in cg.modules
+        }
+        nodes = tx.read(
+            "cpg_nodes",
+            filter=pc.field("module").isin(sorted(keys.values())),
+            columns=SITE_COLUMNS,
+        )
+        rows = call_edges(cg, keys, nodes)
+        tx.replace_group("cpg_edges", CALL_GRAPH, rows)
+        tx.details = {"edges": rows.num_rows, "modules": len(keys)}
+    return rows.num_rows

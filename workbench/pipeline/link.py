@@ -14,10 +14,13 @@ from workbench.cpg.schema import EDGES, EdgeKind, NodeKind, Resolution, Subkind
 from workbench.passes.linker import LinkIndex
 from workbench.store import Transaction
 
-__all__ = ["LINKS", "prune_links", "relink"]
+__all__ = ["CALL_GRAPH", "LINKS", "prune_links", "relink"]
 
 #: The file group of ``cpg_edges`` that holds cross-module call edges.
 LINKS = "link"
+#: The file group of ``cpg_edges`` that holds the value-flow call graph's CALL edges
+#: (``Store.call_graph(save=True)``), within and across modules.
+CALL_GRAPH = "callgraph"
 
 
 def relink(tx: Transaction) -> None:
@@ -66,11 +69,18 @@ def relink(tx: Transaction) -> None:
     tx.replace_group("cpg_edges", LINKS, links)
 
 
-def prune_links(tx: Transaction, keys: set[int]) -> None:
-    """Inside a transaction: drop the cross-module edges from or into modules ``keys`` (their
-    node ids no longer hold); :func:`relink` recomputes them once those modules are rebuilt."""
-    rows = tx.read_group("cpg_edges", LINKS)
+def prune_links(
+    tx: Transaction, keys: set[int], groups: tuple[str, ...] = (LINKS, CALL_GRAPH)
+) -> None:
+    """Inside a transaction: drop the derived edges (cross-module links, the saved call
+    graph) from or into modules ``keys`` (their node ids no longer hold); :func:`relink`
+    recomputes the links once those modules are rebuilt, saving the call graph again
+    recomputes its edges."""
     key_arr = pa.array(sorted(keys), pa.int64())
-    stale = pc.or_(pc.is_in(rows["module"], key_arr), pc.is_in(rows["dst_module"], key_arr))
-    if rows.num_rows and pc.any(stale).as_py():
-        tx.replace_group("cpg_edges", LINKS, rows.filter(pc.invert(stale)))
+    for group in groups:
+        rows = tx.read_group("cpg_edges", group)
+        if not rows.num_rows:
+            continue
+        stale = pc.or_(pc.is_in(rows["module"], key_arr), pc.is_in(rows["dst_module"], key_arr))
+        if pc.any(stale).as_py():
+            tx.replace_group("cpg_edges", group, rows.filter(pc.invert(stale)))

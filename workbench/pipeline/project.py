@@ -45,6 +45,7 @@ from workbench.frontends.python import build_module
 from workbench.frontends.python.repository import module_row
 from workbench.frontends.python.source import DEFAULT_LIMITS, Limits, read_source
 from workbench.passes.linker import link
+from workbench.pipeline.callgraph import SITE_COLUMNS, call_edges
 from workbench.pipeline.discover import Skipped, discover
 
 if TYPE_CHECKING:
@@ -192,6 +193,15 @@ class Project:
         if self._call_graph is None:
             self._call_graph = analyze(self.summaries.values())
         return self._call_graph
+
+    def call_edges(self) -> pa.Table:
+        """The value-flow call graph's edges into the project as ``cpg_edges`` rows (kind
+        ``CALL``, label the resolution: ``points-to``, ``decorator``, ``protocol``, ...), from
+        each call site's node to each callee's METHOD; see
+        :func:`~workbench.pipeline.callgraph.call_edges`."""
+        keys = {c.module.name: c.module.key for c in self.cpgs.values()}
+        nodes = pa.concat_tables(c.nodes.select(SITE_COLUMNS) for c in self.cpgs.values())
+        return call_edges(self.call_graph(), keys, nodes)
 
     def to_networkx(self, layers: Iterable[str] = ALL_LAYERS) -> nx.MultiDiGraph:
         """One graph of every module, nodes keyed ``(module key, id)``."""

@@ -48,6 +48,7 @@ from workbench.cpg.schema import CpgStatus
 from workbench.errors import NotFoundError, StoreChangedError, StoreError
 from workbench.frontends.python import GENERATOR
 from workbench.pipeline.builds import CPG_ROWS, record_builds
+from workbench.pipeline.callgraph import store_call_graph
 from workbench.pipeline.link import relink
 from workbench.pipeline.worker import build_batch
 from workbench.store import Store, Transaction
@@ -97,6 +98,8 @@ class GenerationReport:
     seconds: float = 0.0
     workers: int = 0
     failures: list[dict] = field(default_factory=list)
+    #: CALL edges of the saved call graph (``generate(call_graph=True)``), else None
+    call_edges: int | None = None
 
     def to_pandas(self):
         import pandas as pd
@@ -137,6 +140,7 @@ def generate(
     progress: Callable[[ProgressEvent], None] | None = None,
     quiet: bool = False,
     builder: str | Callable = "python",
+    call_graph: bool = False,
 ) -> GenerationReport:
     """Build the CPGs of pending modules and commit them to the store.
 
@@ -167,6 +171,10 @@ def generate(
         ``tqdm`` bar is shown (terminal or notebook) unless ``quiet``.
     builder
         ``"python"`` or a picklable function ``(bytes, path, limits=...) -> CPG``.
+    call_graph
+        Then solve the value-flow call graph of all stored modules and save its CALL edges
+        (``Store.call_graph(save=True)``); the report's ``call_edges`` counts them. It takes
+        as long as a whole-project analysis, whatever the run rebuilt.
 
     Raises
     ------
@@ -196,7 +204,12 @@ def generate(
         commit_every=commit_every,
         builder=builder,
     )
-    return run.execute(progress, quiet)
+    report = run.execute(progress, quiet)
+    if call_graph:
+        t0 = time.perf_counter()
+        report.call_edges = store_call_graph(store, source, save=True).saved_edges
+        report.seconds += time.perf_counter() - t0
+    return report
 
 
 class _Run:

@@ -759,10 +759,10 @@ class Store:
         store (same options: ``workers``, ``executor``, ``retry_failed``, ``timeout``, ...)."""
         return _provided("generate")(self, **options)
 
-    def call_graph(self, source: str | os.PathLike | None = None):
-        """The value-flow call graph of the stored modules:
-        :func:`workbench.pipeline.store_call_graph` on this store."""
-        return _provided("call_graph")(self, source)
+    def call_graph(self, source: str | os.PathLike | None = None, *, save: bool = False):
+        """The value-flow call graph of the stored modules (with ``save``, its CALL edges
+        stored in ``cpg_edges`` too): :func:`workbench.pipeline.store_call_graph`."""
+        return _provided("call_graph")(self, source, save=save)
 
 
 def _spooled(root: Path) -> list[Path]:

@@ -103,6 +103,11 @@ def _scope_children(node: ast.AST):
     yield from ast.iter_child_nodes(node)
 
 
+#: Nodes whose children are partly another scope (see :func:`_scope_children`).
+_OWN_SCOPE = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
+_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
 def _bindings(body: list[ast.AST], scope: _Scope) -> None:
     """Fill ``scope.bound``/``globals``/``nonlocals`` from the statements of one scope."""
     stack = list(body)
@@ -132,7 +137,20 @@ def _bindings(body: list[ast.AST], scope: _Scope) -> None:
                 bound.add(n.name)
         elif t is ast.MatchMapping and n.rest:
             bound.add(n.rest)
-        stack.extend(_scope_children(n))
+        if t in _OWN_SCOPE:
+            stack.extend(_scope_children(n))
+            continue
+        # the children of any other node (a table of each class' fields: much faster than
+        # ast.iter_child_nodes, and this walk sees every node of the module)
+        fields = _FIELDS.get(t)
+        if fields is None:
+            fields = _FIELDS[t] = tuple(f for f in t._fields if f != "ctx")
+        for f in fields:
+            v = getattr(n, f, None)
+            if v.__class__ is list:
+                stack.extend(c for c in v if isinstance(c, ast.AST))
+            elif isinstance(v, ast.AST):
+                stack.append(v)
 
 
 def _literal_names(node: ast.AST) -> list[str] | None:
@@ -235,6 +253,7 @@ class _Summarizer:
             key=key,
             name=full,
             line=node.lineno,
+            col=node.col_offset,
             params=[f"{key}:{p}" for p in pos],
             kwonly=[f"{key}:{p.arg}" for p in a.kwonlyargs],
             vararg=f"{key}:{a.vararg.arg}" if a.vararg else None,
@@ -296,6 +315,7 @@ class _Summarizer:
                     for st in node.body
                     if isinstance(st, ast.AnnAssign) and isinstance(st.target, ast.Name)
                 ],
+                node.col_offset,
             )
         )
         self.out.append(
