@@ -22,8 +22,6 @@ FLOW_SENSITIVE = {
     "the analysis keeps both values of the name",
     "variables/nonlocal_function_var": "an inner function rebinds a nonlocal before the call: "
     "both values of the variable reach the call",
-    "decorators/class_instance_per_function": "context-insensitive methods: the __call__ of "
-    "a decorator class serves every function it decorates, so their results merge",
 }
 
 

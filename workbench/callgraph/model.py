@@ -65,6 +65,8 @@ class ClassInfo:
     decorators: list[str] = field(default_factory=list)
     fields: list[str] = field(default_factory=list)  #: annotated names of the body, in order
     col: int = 0  #: column of the ``class`` statement
+    #: ``[start, end)`` of the constraints of its body (methods included)
+    span: tuple[int, int] = (0, 0)
 
 
 @dataclass

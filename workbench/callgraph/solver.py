@@ -251,7 +251,7 @@ class Solver:
         self._clone_count: dict[str, int] = {}
         self._blind: set[int] = set()  # decorate constraints whose decorator has no value
         self._clone_keys: set[str] = set()
-        self._inner_classes: dict[str, list[str]] | None = None
+        self._within: dict[str, tuple[list[str], list[str]]] | None = None
         self._inner: dict[str, list[str]] | None = None
         self._flows: set[tuple[str, str]] = set()
         self._dynamic: dict[int, list[str]] = {}
@@ -693,8 +693,8 @@ class Solver:
                 self.add(f"pr:{prop}#{which}", values)
                 out.add(f"pr:{prop}")
             else:
-                if p == "f" and self._clonable(rest):  # a wrapper of its own per use
-                    o = "f:" + self._clone(rest, f"{mod}:{site[1]}:{site[2]}")
+                if p in ("f", "c") and self._clonable(rest):  # a wrapper of its own per use
+                    o = f"{p}:" + self._clone(rest, f"{mod}:{site[1]}:{site[2]}")
                 out |= self._call(o, [values], {}, (), (), at, "decorator")
         if not callees:  # unknown so far: see _seed
             self._blind.add(self._cur)
@@ -706,25 +706,32 @@ class Solver:
     # application of a project decorator that defines functions analyses a copy of its
     # body (one level of call-site sensitivity, for decorators only).
     def _clonable(self, key: str) -> bool:
-        """Whether a decorator gets a copy per use: a project function (not itself a copy)
-        that defines functions, with a body of at most ``MAX_CLONE_SIZE`` constraints, and
-        fewer than ``MAX_CLONES`` copies made so far (past that, uses share the original)."""
-        fn = self.functions.get(key)
-        if fn is None or fn.span[1] - fn.span[0] > MAX_CLONE_SIZE:
+        """Whether a decorator gets a copy per use: a project function that defines
+        functions, or a project class that defines ``__call__`` (its instance is the
+        wrapper), not itself a copy, with a body of at most ``MAX_CLONE_SIZE`` constraints,
+        and fewer than ``MAX_CLONES`` copies made so far (past that, uses share the
+        original)."""
+        info = self.functions.get(key) or self.classes.get(key)
+        if info is None or info.span[1] - info.span[0] > MAX_CLONE_SIZE:
             return False
         if self._clone_count.get(key, 0) >= MAX_CLONES or key in self._clone_keys:
             return False
+        if key in self.classes:
+            return f"{key}.__call__" in self.functions
         return any(k.startswith(f"{key}.<locals>.") for k in self._nested(key))
 
-    def _local_classes(self, key: str) -> list[str]:
-        """Keys of the classes defined (at any depth) inside function ``key``."""
-        if self._inner_classes is None:
-            self._inner_classes = {}
-            for k in self.classes:
-                parts = k.split(".<locals>.")
-                for i in range(1, len(parts)):
-                    self._inner_classes.setdefault(".<locals>.".join(parts[:i]), []).append(k)
-        return self._inner_classes.get(key, [])
+    def _inside(self, key: str) -> tuple[list[str], list[str]]:
+        """Keys of the functions and classes defined (at any depth) inside function or
+        class ``key`` (of the project as summarised: copies are not in it)."""
+        if self._within is None:
+            self._within = {}
+            for table, i in ((self.functions, 0), (self.classes, 1)):
+                for k in table:
+                    at = k.find(".")
+                    while at >= 0:
+                        self._within.setdefault(k[:at], ([], []))[i].append(k)
+                        at = k.find(".", at + 1)
+        return self._within.get(key, ([], []))
 
     def _nested(self, key: str) -> list[str]:
         """Keys of the functions defined (at any depth) inside function ``key``."""
@@ -737,16 +744,26 @@ class Solver:
         return self._inner.get(self.functions[key].name, [])
 
     def _clone(self, key: str, tag: str) -> str:
-        """The key of the copy of function ``key`` (and what it defines) for ``tag``."""
+        """The key of the copy of function or class ``key`` (and what it defines) for
+        ``tag``."""
         hit = self._clones.get((key, tag))
         if hit is not None:
             return hit
-        fn = self.functions[key]
+        info = self.functions.get(key) or self.classes[key]
+        is_class = key in self.classes
         mod = self.module_of[key]
         new = f"{key}@{tag}"
         self._clones[(key, tag)] = new
         self._clone_count[key] = self._clone_count.get(key, 0) + 1
         temps = f"{mod}:$"
+        # what belongs to the copy: its variables, and what it defines (methods of a class)
+        inner = (f"{key}:", f"{key}." if is_class else f"{key}.<locals>.")
+        prefixes = (*inner, f"{key}@")
+        own = ("g", "c", "i") if is_class else ("g",)
+        functions, classes = self._inside(key)
+        if not is_class:
+            functions = [k for k in functions if k.startswith(f"{key}.<locals>.")]
+            classes = [k for k in classes if k.startswith(f"{key}.<locals>.")]
 
         def rename(x):
             if isinstance(x, str):
@@ -754,19 +771,23 @@ class Solver:
                 p, colon, rest = head.partition(":")
                 if p == "l" and colon:  # a container: made at a site, or *args/**kwargs
                     kind, _, where = rest.partition("@")
-                    if where.startswith((f"{key}:", f"{key}.<locals>.")):
+                    if where.startswith(inner):
                         return f"l:{kind}@{new}{where[len(key) :]}{sep}{tail}"
                     if where.startswith(f"{mod}:"):
                         return f"{head}@{tag}{sep}{tail}"
                 if head.startswith(temps):
                     return f"{head}@{tag}{sep}{tail}"
-                for prefix in (f"{key}:", f"{key}.<locals>.", f"{key}@"):
+                if head.endswith(".<body>"):  # a class body's calls: reported as the original's
+                    return x
+                for prefix in prefixes:
                     if head.startswith(prefix):
                         return f"{new}{head[len(key) :]}{sep}{tail}"
                     if colon and rest.startswith(prefix) and p in ("f", "g", "c", "i"):
                         return f"{p}:{new}{rest[len(key) :]}{sep}{tail}"
-                if colon and rest == key and p == "g":
-                    return f"g:{new}{sep}{tail}"
+                if colon and rest == key and p in own:
+                    return f"{p}:{new}{sep}{tail}"
+                if head == key and is_class:  # the class of its methods
+                    return new
                 return x
             if isinstance(x, tuple):
                 return tuple(rename(y) for y in x)
@@ -774,7 +795,7 @@ class Solver:
                 return {k: rename(v) for k, v in x.items()}
             return x
 
-        for k in [key, *(k for k in self._nested(key) if k.startswith(f"{key}.<locals>."))]:
+        for k in functions if is_class else [key, *functions]:
             f = self.functions[k]
             copy = FunctionInfo(
                 key=rename(k) if k != key else new,
@@ -793,17 +814,18 @@ class Solver:
             self.functions[copy.key] = copy
             self.module_of[copy.key] = mod
             self._clone_keys.add(copy.key)
-        for ck in self._local_classes(key):
+        for ck in [key, *classes] if is_class else classes:
             ci = self.classes[ck]
             bases = [rename(b) for b in ci.bases]
             self.classes[rename(ck)] = ClassInfo(
                 rename(ck), ci.name, ci.line, bases, ci.decorators, ci.fields, ci.col
             )
             self.module_of[rename(ck)] = mod
+            self._clone_keys.add(rename(ck))
             for b in bases:
                 self._base_vars.setdefault(b, set()).add(rename(ck))
         base = self._offset[mod]
-        lo, hi = fn.span
+        lo, hi = info.span
         for c in self.constraints[base + lo : base + hi]:
             c2 = rename(c)
             cid = len(self.constraints)

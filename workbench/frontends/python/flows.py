@@ -303,27 +303,28 @@ class _Summarizer:
         for k in node.keywords:
             self.expr(k.value, scope)
         self.class_names[key] = full
-        self.s.classes.append(
-            ClassInfo(
-                key,
-                full,
-                node.lineno,
-                bases,
-                [_decorator_name(d) for d in node.decorator_list],
-                [
-                    st.target.id
-                    for st in node.body
-                    if isinstance(st, ast.AnnAssign) and isinstance(st.target, ast.Name)
-                ],
-                node.col_offset,
-            )
+        info = ClassInfo(
+            key,
+            full,
+            node.lineno,
+            bases,
+            [_decorator_name(d) for d in node.decorator_list],
+            [
+                st.target.id
+                for st in node.body
+                if isinstance(st, ast.AnnAssign) and isinstance(st.target, ast.Name)
+            ],
+            node.col_offset,
         )
+        self.s.classes.append(info)
         self.out.append(
             ("edge", self.caller(scope), f"{full}.<body>", _site(node), "class-body", key)
         )
         inner = _Scope(key, "class", scope)
         _bindings(node.body, inner)
+        start = len(self.out)
         self.body(node.body, inner)
+        info.span = (start, len(self.out))
         value = self.decorate(node.decorator_list, self.const(f"c:{key}"), scope)
         self.flow(self.target_var(node.name, scope), value)
 
