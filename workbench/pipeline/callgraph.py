@@ -1,8 +1,9 @@
 """The value-flow call graph of the modules a store holds (``Store.call_graph``).
 
 The store records each module's path, dotted name and content hash; the summaries the
-call-graph analysis solves are made again from the sources, for every module whose file still
-has the stored content (so the graph is the one of the stored modules, never of newer files).
+call-graph analysis solves are made again from the sources (with the module's CPG build, whose
+reaching definitions the summary uses), for every module whose file still has the stored
+content (so the graph is the one of the stored modules, never of newer files).
 The result equals ``build_project(source).call_graph()`` over the same files.
 """
 
@@ -16,11 +17,10 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from workbench.callgraph import CallGraph, ModuleSummary, analyze
-from workbench.cpg.ids import is_package
 from workbench.cpg.schema import EDGES, CpgStatus, EdgeKind, NodeKind, ParseStatus
 from workbench.errors import SourceError, WorkbenchError
-from workbench.frontends.python.flows import summarize
-from workbench.frontends.python.source import parse_source, read_source
+from workbench.frontends.python import build_module
+from workbench.frontends.python.source import read_source
 from workbench.pipeline.link import CALL_GRAPH
 from workbench.store import Store
 
@@ -172,12 +172,12 @@ def store_call_graph(
         if src.content_hash != digest:
             left_out.append((path, "changed since it was ingested"))
             continue
-        try:
-            tree, _ = parse_source(src.data, path)
-        except SourceError as e:  # cannot happen for an unchanged module that parsed
+        try:  # the CPG build too: its reaching definitions make locals flow-sensitive
+            _, summary = build_module(src.data, path, module_name=name)
+        except SourceError as e:  # a module too large for the default limits, say
             left_out.append((path, f"{type(e).__name__}: {e}"))
             continue
-        summaries.append(summarize(tree, name, is_package(path)))
+        summaries.append(summary)
     cg = analyze(summaries)
     cg.left_out = left_out
     if save:

@@ -13,7 +13,7 @@ from workbench.errors import BuildError, NestingTooDeepError, ParseError, Source
 from workbench.frontends.python.arrow import to_tables
 from workbench.frontends.python.builder import Builder, TooManyNodes
 from workbench.frontends.python.checks import InvalidSyntax
-from workbench.frontends.python.flows import summarize
+from workbench.frontends.python.flows import reaching_uses, summarize
 from workbench.frontends.python.source import (
     DEFAULT_LIMITS,
     Limits,
@@ -125,7 +125,7 @@ def _build(
     summary = None
     if with_summary:
         try:
-            summary = summarize(tree, name, package)
+            summary = summarize(tree, name, package, reaching_uses(build))
         except RecursionError:
             raise NestingTooDeepError(
                 path, "syntax tree nested too deeply to summarise (RecursionError)"

@@ -26,6 +26,14 @@ from workbench.callgraph.model import (
     ModuleSummary,
     Site,
 )
+from workbench.frontends.python.builder import (
+    R_AST,
+    R_CODE,
+    R_COL,
+    R_LINE,
+    R_METHOD,
+    ModuleBuild,
+)
 from workbench.frontends.python.resolution import dotted
 
 __all__ = ["summarize"]
@@ -170,7 +178,7 @@ def _decorator_name(d: ast.AST) -> str:
 
 
 class _Summarizer:
-    def __init__(self, module: str, is_package: bool) -> None:
+    def __init__(self, module: str, is_package: bool, reaching: Reaching | None = None) -> None:
         self.s = ModuleSummary(module, is_package)
         self.module = module
         self.package = module if is_package else module.rpartition(".")[0]
@@ -180,6 +188,13 @@ class _Summarizer:
         self.all_names: list[str] | None = None
         self.class_names: dict[str, str] = {}
         self.imported: set[str] = set()  # variables an import binds
+        # flow-sensitive names (see Reaching): the uses of the scope being summarised, as
+        # (variable read, variable of the name, its reaching definitions); the definitions
+        # made, as (variable of the name, position)
+        self.reaching: Reaching = reaching or {}
+        self.def_sites = {d for defs in self.reaching.values() for d in defs}
+        self.uses: list[list[tuple[str, str, tuple[Position, ...]]]] = [[]]
+        self.defined: set[tuple[str, Position]] = set()
 
     # -- variables ---------------------------------------------------------------------
     def new(self) -> str:
@@ -277,6 +292,7 @@ class _Summarizer:
         for p, d in zip(a.kwonlyargs, a.kw_defaults, strict=True):
             if d is not None:
                 self.flow(f"{key}:{p.arg}", self.expr(d, scope))
+        self.uses.append([])
         if isinstance(node, ast.Lambda):
             _bindings([node.body], inner)
             start = len(self.out)
@@ -285,6 +301,7 @@ class _Summarizer:
             _bindings(node.body, inner)  # type: ignore[attr-defined]
             start = len(self.out)
             self.body(node.body, inner)  # type: ignore[attr-defined]
+        self.resolve_uses()
         fn.span = (start, len(self.out))
         return self.const(f"f:{key}")
 
@@ -343,6 +360,16 @@ class _Summarizer:
     def flow(self, dst: str, src: str | None) -> None:
         if src is not None:
             self.out.append(("copy", dst, src))
+
+    def resolve_uses(self) -> None:
+        """At the end of a scope: each flow-sensitive use of the scope reads the definitions
+        that reach it, when all of them were seen; else the name's variable (all of them)."""
+        for out, var, defs in self.uses.pop():
+            if all((var, d) in self.defined for d in defs):
+                for line, col in defs:
+                    self.flow(out, f"{var}@{line}:{col}")
+            else:
+                self.flow(out, var)
 
     def body(self, stmts: list[ast.stmt], scope: _Scope) -> None:
         for st in stmts:
@@ -506,7 +533,14 @@ class _Summarizer:
     ) -> None:
         t = type(target)
         if t is ast.Name:
-            self.flow(self.target_var(target.id, scope), value)  # type: ignore[attr-defined]
+            var = self.target_var(target.id, scope)  # type: ignore[attr-defined]
+            at = (target.lineno, target.col_offset)  # type: ignore[attr-defined]
+            if at in self.def_sites and scope.kind != "class":  # a definition of its own
+                self.defined.add((var, at))
+                self.flow(f"{var}@{at[0]}:{at[1]}", value)
+                self.flow(var, f"{var}@{at[0]}:{at[1]}")
+            else:
+                self.flow(var, value)
         elif t is ast.Attribute:
             obj = self.expr(target.value, scope)  # type: ignore[attr-defined]
             self.out.append(("store", obj, target.attr, value, _site(target), self.caller(scope)))  # type: ignore[attr-defined]
@@ -573,7 +607,13 @@ class _Summarizer:
             return None
         t = type(e)
         if t is ast.Name:
-            return self.lookup(e.id, scope)  # type: ignore[attr-defined]
+            var = self.lookup(e.id, scope)  # type: ignore[attr-defined]
+            defs = self.reaching.get((e.lineno, e.col_offset)) if scope.kind != "class" else None
+            if defs and var == self.target_var(e.id, scope):  # type: ignore[attr-defined]
+                out = self.new()  # what the definitions reaching this use hold (resolve_uses)
+                self.uses[-1].append((out, var, defs))
+                return out
+            return var
         if t is ast.Attribute:
             obj = self.expr(e.value, scope)  # type: ignore[attr-defined]
             out = self.new()
@@ -831,7 +871,53 @@ def _method_scope(scope: _Scope) -> tuple[_Scope | None, FunctionInfo | None]:
     return None, None
 
 
-def summarize(tree: ast.Module, module: str, is_package: bool = False) -> ModuleSummary:
+#: ``(line, col)`` of a name in the module.
+Position = tuple[int, int]
+#: Per use of a name (its position), the positions of the assignments that reach it.
+Reaching = dict[Position, tuple[Position, ...]]
+
+
+def reaching_uses(build: ModuleBuild) -> Reaching:
+    """The plain-name assignments that reach each use, from the module's CPG build (its
+    ``REACHING_DEF`` edges), for the uses where these are all there is to know.
+
+    Left out: a use that a definition other than an assignment to the name reaches (a
+    parameter, ``def``, ``import``, ``except ... as``, a match capture); names that a
+    ``global`` or ``nonlocal`` statement shares with another scope (another scope may
+    rebind them between two statements); and, in a module with a ``from m import *``, every
+    module-level use (the import may rebind any name).
+    """
+    rows = build.rows
+    shared: set[str] = set()
+    star = False
+    for r in rows:
+        t = r[R_AST]
+        if t == "Global" or t == "Nonlocal":
+            shared.update(n.strip() for n in r[R_CODE].split(None, 1)[1].split(","))
+        elif t == "ImportFrom" and r[R_CODE].rstrip().endswith("*"):
+            star = True
+    defs: dict[int, list[int]] = {}
+    bad: set[int] = set()
+    edges = build.edges.reaching_def
+    for src, dst, label in zip(edges.src, edges.dst, edges.label, strict=True):
+        if label in shared or "." in label:
+            continue
+        if rows[src][R_AST] != "Name" or rows[dst][R_AST] != "Name":
+            bad.add(dst)
+        elif not (star and rows[dst][R_METHOD] == 0):
+            defs.setdefault(dst, []).append(src)
+    return {
+        (rows[u][R_LINE], rows[u][R_COL]): tuple(
+            sorted({(rows[d][R_LINE], rows[d][R_COL]) for d in ds})
+        )
+        for u, ds in defs.items()
+        if u not in bad
+    }
+
+
+def summarize(
+    tree: ast.Module, module: str, is_package: bool = False, reaching: Reaching | None = None
+) -> ModuleSummary:
     """The value-flow summary of one module's syntax tree.
 
     Parameters
@@ -842,6 +928,10 @@ def summarize(tree: ast.Module, module: str, is_package: bool = False) -> Module
         Its dotted name (``pkg.mod``; ``pkg`` for ``pkg/__init__.py``).
     is_package
         True for a package's ``__init__`` (relative imports start from the package itself).
+    reaching
+        The definitions reaching each use of a name (:func:`reaching_uses` of the module's
+        CPG build): a name read where only some of its assignments reach gets only their
+        values (flow-sensitive locals). Without it every use gets all of them.
 
     Examples
     --------
@@ -851,10 +941,11 @@ def summarize(tree: ast.Module, module: str, is_package: bool = False) -> Module
     >>> ("copy", "app:g", "app:f") in s.constraints
     True
     """
-    sm = _Summarizer(module, is_package)
+    sm = _Summarizer(module, is_package, reaching)
     top = _Scope(module, "module", None)
     _bindings(tree.body, top)
     sm.body(tree.body, top)
+    sm.resolve_uses()
     if sm.all_names is not None:
         sm.s.exports = sorted(set(sm.all_names))
         sm.s.explicit_all = True
