@@ -3,6 +3,7 @@ README for the format), and the call graph's API."""
 
 from __future__ import annotations
 
+import ast
 from pathlib import Path
 
 import networkx as nx
@@ -264,3 +265,47 @@ def test_saving_the_call_graph_needs_cpg_support(v1):
     with pytest.raises(wb.WorkbenchError, match="CPG"):
         v1.call_graph(save=True)
     assert len(v1.call_graph().edges) > 0  # solving alone reads only the module list
+
+
+@pytest.mark.parametrize(
+    "program",
+    [
+        # a function rebinds the global between the assignment and the call
+        "def a():\n    pass\n\ndef b():\n    pass\n\nhandler = a\n\ndef swap():\n"
+        "    global handler\n    handler = b\n\nswap()\nhandler()\n",
+        # an inner function rebinds the enclosing function's variable
+        "def a():\n    pass\n\ndef b():\n    pass\n\ndef main():\n    handler = a\n\n"
+        "    def swap():\n        nonlocal handler\n        handler = b\n\n    swap()\n"
+        "    return handler()\n\nmain()\n",
+        # a star import may rebind any module-level name
+        "def b():\n    pass\n\nhandler = b\nfrom lib import *\nhandler()\n",
+    ],
+    ids=["global", "nonlocal", "star-import"],
+)
+def test_names_another_scope_may_rebind_keep_every_value(tmp_path, program):
+    (tmp_path / "main.py").write_text(program)
+    (tmp_path / "lib.py").write_text("def b():\n    pass\n\nhandler = b\n")
+    pairs = build_project(tmp_path).call_graph().pairs(["call"])
+    caller = "main.main" if "def main" in program else "main.<module>"
+    assert (caller, "main.b") in pairs or (caller, "lib.b") in pairs
+
+
+def test_reaching_uses_keeps_only_plain_assignments():
+    from workbench.frontends.python.builder import Builder
+    from workbench.frontends.python.flows import reaching_uses
+
+    src = (
+        "import os\n"
+        "def f(p, flag):\n"
+        "    x = 1\n"
+        "    if flag:\n"
+        "        x = 2\n"
+        "        p = x\n"  # line 6: x, two assignments reach
+        "    try:\n"
+        "        pass\n"
+        "    except OSError as e:\n"
+        "        print(e)\n"  # line 10: e, bound by the handler
+        "    return os, p, x\n"  # line 11: os an import, p the parameter too
+    )
+    reaching = reaching_uses(Builder(src, "m", False, 10**6).build(ast.parse(src)))
+    assert reaching == {(6, 12): ((5, 8),), (11, 18): ((3, 4), (5, 8))}

@@ -5,6 +5,8 @@
 whole project together and returns the :class:`CallGraph`: every caller -> callee edge with
 its call site and its *kind* (a call expression, or a call the interpreter makes without one:
 ``decorator``, ``protocol``, ``property``, ``class-body``, ``module-body``).
+:meth:`CallGraph.targets` says where each edge goes in the CPGs (the callee's ``METHOD``), from
+which :func:`workbench.pipeline.callgraph.call_edges` makes ``cpg_edges`` rows.
 
 Examples
 --------

@@ -252,7 +252,6 @@ class Solver:
         self._blind: set[int] = set()  # decorate constraints whose decorator has no value
         self._clone_keys: set[str] = set()
         self._within: dict[str, tuple[list[str], list[str]]] | None = None
-        self._inner: dict[str, list[str]] | None = None
         self._flows: set[tuple[str, str]] = set()
         self._dynamic: dict[int, list[str]] = {}
         self._seen: dict[int, set[str]] = {}
@@ -718,7 +717,7 @@ class Solver:
             return False
         if key in self.classes:
             return f"{key}.__call__" in self.functions
-        return any(k.startswith(f"{key}.<locals>.") for k in self._nested(key))
+        return any(k.startswith(f"{key}.<locals>.") for k in self._inside(key)[0])
 
     def _inside(self, key: str) -> tuple[list[str], list[str]]:
         """Keys of the functions and classes defined (at any depth) inside function or
@@ -732,16 +731,6 @@ class Solver:
                         self._within.setdefault(k[:at], ([], []))[i].append(k)
                         at = k.find(".", at + 1)
         return self._within.get(key, ([], []))
-
-    def _nested(self, key: str) -> list[str]:
-        """Keys of the functions defined (at any depth) inside function ``key``."""
-        if self._inner is None:
-            self._inner = {}
-            for k, f in self.functions.items():
-                parts = f.name.split(".<locals>.")
-                for i in range(1, len(parts)):
-                    self._inner.setdefault(".<locals>.".join(parts[:i]), []).append(k)
-        return self._inner.get(self.functions[key].name, [])
 
     def _clone(self, key: str, tag: str) -> str:
         """The key of the copy of function or class ``key`` (and what it defines) for

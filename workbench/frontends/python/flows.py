@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import ast
 import builtins
+import re
 
 from workbench.callgraph.model import (
     ELEMENTS,
@@ -34,6 +35,7 @@ from workbench.frontends.python.builder import (
     R_METHOD,
     ModuleBuild,
 )
+from workbench.frontends.python.kinds import CODE_MAX
 from workbench.frontends.python.resolution import dotted
 
 __all__ = ["summarize"]
@@ -871,6 +873,7 @@ def _method_scope(scope: _Scope) -> tuple[_Scope | None, FunctionInfo | None]:
     return None, None
 
 
+_IDENTIFIER = re.compile(r"[^\W\d]\w*")
 #: ``(line, col)`` of a name in the module.
 Position = tuple[int, int]
 #: Per use of a name (its position), the positions of the assignments that reach it.
@@ -893,7 +896,10 @@ def reaching_uses(build: ModuleBuild) -> Reaching:
     for r in rows:
         t = r[R_AST]
         if t == "Global" or t == "Nonlocal":
-            shared.update(n.strip() for n in r[R_CODE].split(None, 1)[1].split(","))
+            code = r[R_CODE]
+            if len(code) >= CODE_MAX:  # cut: the names it shares are not all known
+                return {}
+            shared.update(_IDENTIFIER.findall(code.split(None, 1)[1]))
         elif t == "ImportFrom" and r[R_CODE].rstrip().endswith("*"):
             star = True
     defs: dict[int, list[int]] = {}
