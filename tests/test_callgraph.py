@@ -221,6 +221,29 @@ def test_a_site_with_several_callees_has_an_edge_to_each(tmp_path):
     }
 
 
+@pytest.mark.parametrize(
+    "program",
+    [
+        # lambdas made in comprehensions: the CPG names them inside the comprehension
+        "def f():\n    fs = [lambda: i for i in range(2)]\n    return [g() for g in fs]\n\n"
+        "k = [lambda: 3 for _ in range(1)][0]\nk()\nf()\n",
+        # a class defined in both branches: its methods have one full name in the CPG
+        "import sys\n\nif sys.version_info >= (3,):\n    class Wrap:\n"
+        "        def __init__(self, f):\n            self.f = f\n\n"
+        "        def __call__(self):\n            return self.f()\nelse:\n    class Wrap:\n"
+        "        def __init__(self, f):\n            self.f = f\n\n"
+        "        def __call__(self):\n            return self.f()\n\n"
+        "@Wrap\ndef one():\n    return 1\n\none()\n",
+    ],
+    ids=["comprehension-lambdas", "class-defined-twice"],
+)
+def test_every_edge_into_the_project_becomes_a_call_edge(tmp_path, program):
+    (tmp_path / "main.py").write_text(program)
+    proj = build_project(tmp_path)
+    wanted = {(t[0], t[1], t[2], t[4], t[5], t[6]) for t in proj.call_graph().targets()}
+    assert proj.call_edges().num_rows == len(wanted) >= 3
+
+
 def _saved(store) -> pa.Table:
     edges = store.read_table("cpg_edges")
     return edges.filter(pc.is_in(edges["label"], pa.array(FLOW_LABELS))).sort_by(
@@ -309,3 +332,73 @@ def test_reaching_uses_keeps_only_plain_assignments():
     )
     reaching = reaching_uses(Builder(src, "m", False, 10**6).build(ast.parse(src)))
     assert reaching == {(6, 12): ((5, 8),), (11, 18): ((3, 4), (5, 8))}
+
+
+def _fail_on_lib(data, rel, limits=None):
+    from workbench.frontends.python import build_cpg
+
+    if rel == "lib.py":
+        raise RuntimeError("boom")
+    return build_cpg(data, rel, limits=limits)
+
+
+def test_a_rebuild_by_generate_drops_the_saved_rows_of_its_modules(tmp_path, monkeypatch):
+    from concurrent.futures import ThreadPoolExecutor
+
+    import workbench.pipeline.scheduler as scheduler
+    from workbench.pipeline import generate
+    from workbench.store.migrations import migrate
+
+    for name, text in SRC.items():
+        (tmp_path / name).write_text(text)
+    store = wb.Store.create(tmp_path / "store")
+    store.ingest(tmp_path)
+    migrate(store)
+    generate(store, workers=1, quiet=True, call_graph=True)
+    lib = store.modules().set_index("path").loc["lib.py", "module"]
+    assert lib in _saved(store)["dst_module"].to_pylist()
+    # a new generator version rebuilds every module; lib's build fails (no CPG rows left)
+    monkeypatch.setattr(scheduler, "GENERATOR", "workbench-next")
+    generate(store, executor=ThreadPoolExecutor(1), quiet=True, builder=_fail_on_lib)
+    kept = _saved(store)
+    assert kept.num_rows == 0  # app was rebuilt too: its node ids are new
+    assert store.call_graph(save=True).saved_edges > 0
+    assert lib not in _saved(store)["dst_module"].to_pylist()  # no CPG of lib: no rows into it
+
+
+def test_a_class_factory_whose_bases_loop_keeps_the_whole_order(tmp_path):
+    # pair(pair(X)): the factory's ``base`` holds X and its own B, so A is among A's bases
+    (tmp_path / "main.py").write_text(
+        "class X:\n    def hello(self):\n        return 'x'\n\n\n"
+        "def pair(base):\n    class A(base):\n        pass\n\n    A().hello()\n\n"
+        "    class B(A):\n        pass\n\n    return B\n\n\n"
+        "def use_b(cls):\n    cls().hello()\n\n\nB1 = pair(X)\nB2 = pair(B1)\nuse_b(B2)\n"
+    )
+    pairs = build_project(tmp_path).call_graph().pairs(["call"])
+    assert {("main.use_b", "main.X.hello"), ("main.pair", "main.X.hello")} <= pairs
+
+
+def test_an_unknown_decorator_on_a_method_keeps_its_receivers(tmp_path):
+    # the decorator is made through globals(): unknown to the analysis, it is assumed to
+    # return the method, which then gets Sub instances as receivers, not only Base ones
+    (tmp_path / "lib.py").write_text("def maybe(f):\n    return f\n\n\nglobals()['deco'] = maybe\n")
+    (tmp_path / "main.py").write_text(
+        "from lib import deco\n\n\nclass Base:\n    @deco\n    def run(self):\n"
+        "        return self.step()\n\n    def step(self):\n        return 1\n\n\n"
+        "class Sub(Base):\n    def step(self):\n        return 2\n\n\nSub().run()\n"
+    )
+    pairs = build_project(tmp_path).call_graph().pairs(["call"])
+    assert ("main.Base.run", "main.Sub.step") in pairs
+    assert ("main.Base.run", "main.Base.step") not in pairs
+
+
+def test_an_assignment_of_an_unknown_value_keeps_the_names_other_values(tmp_path):
+    # p.resolve() returns nothing the analysis knows: p keeps the Path it had
+    (tmp_path / "main.py").write_text(
+        "from pathlib import Path\n\n\n"
+        "def norm(p):\n    p = p.resolve()\n    return p.exists()\n\n\n"
+        "def local():\n    p = Path('.')\n    p = p.absolute()\n    return p.is_dir()\n\n\n"
+        "norm(Path('.'))\nlocal()\n"
+    )
+    pairs = build_project(tmp_path).call_graph().pairs(["call"])
+    assert {("main.norm", "pathlib.Path.exists"), ("main.local", "pathlib.Path.is_dir")} <= pairs

@@ -242,6 +242,7 @@ class Solver:
         # who depends on an MRO: constraints that read it, classes whose MRO contains it
         self._mro_readers: dict[str, set[int]] = {}
         self._mro_users: dict[str, set[str]] = {}
+        self._cut = False  # a cycle of bases was cut in the MRO being computed
         self._base_vars: dict[str, set[str]] = {}  # base variable -> classes it is a base of
         for c in self.classes.values():
             for b in c.bases:
@@ -250,6 +251,7 @@ class Solver:
         self._clones: dict[tuple[str, str], str] = {}
         self._clone_count: dict[str, int] = {}
         self._blind: set[int] = set()  # decorate constraints whose decorator has no value
+        self._fallbacks: list[int] = []  # fallback constraints (see _seed)
         self._clone_keys: set[str] = set()
         self._within: dict[str, tuple[list[str], list[str]]] | None = None
         self._flows: set[tuple[str, str]] = set()
@@ -320,11 +322,25 @@ class Solver:
         self._cur = -1
 
     def _seed(self) -> bool:
-        """Give the first parameter of each method that no call reaches with a receiver an
-        instance of its class (the class, for a classmethod), so that ``self.m()`` resolves in
-        methods the project never calls, and unknown decorators their function; whether
-        anything was given."""
+        """At a fixpoint, assume what nothing told: unknown decorators return their function;
+        then, the first parameter of each method that no call reaches with a receiver gets
+        an instance of its class (the class, for a classmethod), so that ``self.m()``
+        resolves in methods the project never calls; then, assignments of values nothing is
+        known of get the name's other values. One kind per round (each may make the next
+        unnecessary); whether anything was given."""
+        # a decorator no value reaches: assume it returns what it decorates (only now, when
+        # nothing more is known: an import resolved late must not leave the bare function);
+        # before the receivers below, which a decorated method may not have
         seeded = False
+        for cid in sorted(self._blind):
+            _, dst, callee, value, *_ = self.constraints[cid]
+            objs = self.pts.get(value)
+            if not self.pts.get(callee) and objs and not objs <= self.pts.get(dst, set()):
+                self.add(dst, objs)
+                seeded = True
+        self._blind.clear()
+        if seeded:
+            return True
         for key in sorted(self.functions):
             f = self.functions[key]
             if f.klass is None or not f.params or "staticmethod" in f.decorators:
@@ -334,16 +350,19 @@ class Solver:
             kind = "c" if "classmethod" in f.decorators else "i"
             self.add(f.params[0], [f"{kind}:{f.klass}"])
             seeded = True
-        # a decorator no value reaches: assume it returns what it decorates (only now, when
-        # nothing more is known: an import resolved late must not leave the bare function)
-        for cid in sorted(self._blind):
-            _, dst, callee, value, *_ = self.constraints[cid]
-            objs = self.pts.get(value)
-            if not self.pts.get(callee) and objs and not objs <= self.pts.get(dst, set()):
-                self.add(dst, objs)
+        if seeded:
+            return True
+        # an assignment whose value nothing is known of: any value of the name (the
+        # flow-insensitive answer)
+        for cid in self._fallbacks:
+            _, own, var = self.constraints[cid]
+            if not self.pts.get(own) and self.pts.get(var):
+                self.add(own, self.pts[var])
                 seeded = True
-        self._blind.clear()
         return seeded
+
+    def _c_fallback(self, c: tuple, mod: str) -> None:
+        self._fallbacks.append(self._cur)  # looked at in _seed, once nothing else moves
 
     # -- constraints -------------------------------------------------------------------
     def _c_obj(self, c: tuple, mod: str) -> None:
@@ -750,6 +769,21 @@ class Solver:
         prefixes = (*inner, f"{key}@")
         own = ("g", "c", "i") if is_class else ("g",)
         functions, classes = self._inside(key)
+        base = self._offset[mod]
+        lo, hi = info.span
+        # a class body runs once: what it makes (``entries = []``) is the one object every
+        # copy shares; its methods' containers are made per copy
+        shared: set[str] = set()
+        if is_class:
+            methods = [self.functions[k].span for k in functions if self.functions[k].klass == key]
+            for i in range(lo, hi):
+                c = self.constraints[base + i]
+                if (
+                    c[0] == "obj"
+                    and c[2].startswith("l:")
+                    and not any(a <= i < b for a, b in methods)
+                ):
+                    shared.add(c[2])
         if not is_class:
             functions = [k for k in functions if k.startswith(f"{key}.<locals>.")]
             classes = [k for k in classes if k.startswith(f"{key}.<locals>.")]
@@ -759,6 +793,8 @@ class Solver:
                 head, sep, tail = x.partition("#")
                 p, colon, rest = head.partition(":")
                 if p == "l" and colon:  # a container: made at a site, or *args/**kwargs
+                    if head in shared:
+                        return x
                     kind, _, where = rest.partition("@")
                     if where.startswith(inner):
                         return f"l:{kind}@{new}{where[len(key) :]}{sep}{tail}"
@@ -805,7 +841,8 @@ class Solver:
             self._clone_keys.add(copy.key)
         for ck in [key, *classes] if is_class else classes:
             ci = self.classes[ck]
-            bases = [rename(b) for b in ci.bases]
+            # the copied class's own bases are evaluated before its body: not copied
+            bases = list(ci.bases) if ck == key else [rename(b) for b in ci.bases]
             self.classes[rename(ck)] = ClassInfo(
                 rename(ck), ci.name, ci.line, bases, ci.decorators, ci.fields, ci.col
             )
@@ -813,8 +850,6 @@ class Solver:
             self._clone_keys.add(rename(ck))
             for b in bases:
                 self._base_vars.setdefault(b, set()).add(rename(ck))
-        base = self._offset[mod]
-        lo, hi = info.span
         for c in self.constraints[base + lo : base + hi]:
             c2 = rename(c)
             cid = len(self.constraints)
@@ -1084,15 +1119,21 @@ class Solver:
         """C3 linearization, each base's own MRO taken from (and put in) the cache.
 
         Imprecise bases can make a cycle (a class among its own bases): the class in
-        ``seen`` counts as having no bases there, and the result is kept all the same.
+        ``seen`` counts as having no bases there, and the order of a class whose computation
+        cut a cycle ends with every class its bases reach that it does not hold yet (so the
+        classes it holds do not depend on where the computation started).
         """
         hit = self._mro.get(key)
         if hit is not None:
             return hit
         info = self.classes.get(key)
         me = f"c:{key}"
-        if info is None or key in seen:
+        if info is None:
             return [me]
+        if key in seen:
+            self._cut = True
+            return [me]
+        cut_before, self._cut = self._cut, False
         seqs: list[list[str]] = []
         bases: list[str] = []
         for b in info.bases:
@@ -1100,16 +1141,42 @@ class Solver:
                 p, rest = _split(o)
                 if p == "c" and rest != key:
                     bases.append(o)
-                    seqs.append([h for h in self._linearize(rest, (*seen, key)) if h != me])
+                    order = self._linearize(rest, (*seen, key))
+                    seqs.append([h for h in order if h != me])
                 elif p == "x" and rest != "builtins.object":
                     bases.append(o)
                     seqs.append([o])
         seqs.append(bases)
         out = [me, *_c3_merge(seqs)]
+        if self._cut:  # a cycle was cut below this class
+            out.extend(self._reachable(key, set(out)))
         self._mro[key] = out
         for o in out[1:]:
             if o.startswith("c:"):
                 self._mro_users.setdefault(o[2:], set()).add(key)
+        self._cut = self._cut or cut_before
+        return out
+
+    def _reachable(self, key: str, have: set[str]) -> list[str]:
+        """The classes (``c:``, ``x:``) the bases of ``key`` reach, depth first, but those in
+        ``have``."""
+        out: list[str] = []
+        stack = [key]
+        done = {key}
+        while stack:
+            info = self.classes.get(stack.pop())
+            for b in info.bases if info is not None else ():
+                for o in sorted(self.get(b), reverse=True):
+                    p, rest = _split(o)
+                    if p == "c":
+                        if rest not in done:
+                            done.add(rest)
+                            stack.append(rest)
+                    elif p != "x" or rest == "builtins.object":
+                        continue
+                    if o not in have:
+                        have.add(o)
+                        out.append(o)
         return out
 
     def _lookup(self, key: str, attr: str, after: str | None = None) -> set[str]:

@@ -32,13 +32,13 @@ SITE_COLUMNS = [
     "id",
     "kind",
     "ast_type",
-    "full_name",
     "line",
     "col",
     "end_line",
     "end_col",
 ]
 _SPAN = ["module", "ast_type", "line", "col", "end_line", "end_col"]
+_DEFINITIONS = ["Module", "FunctionDef", "AsyncFunctionDef", "Lambda", "ClassDef"]
 
 
 def call_edges(cg: CallGraph, keys: Mapping[str, int], nodes: pa.Table) -> pa.Table:
@@ -74,7 +74,6 @@ def call_edges(cg: CallGraph, keys: Mapping[str, int], nodes: pa.Table) -> pa.Ta
             "end_line": pa.array([t[1][3] for t in rows], pa.int32()),
             "end_col": pa.array([t[1][4] for t in rows], pa.int32()),
             "d_module": pa.array([keys[t[2]] for t in rows], pa.int64()),
-            "d_name": pa.array([t[3] for t in rows], pa.string()),
             "d_line": pa.array([t[4] if t[4] is not None else 0 for t in rows], pa.int32()),
             "d_col": pa.array([t[5] if t[5] is not None else 0 for t in rows], pa.int32()),
             "label": pa.array([t[6] for t in rows], pa.string()),
@@ -87,20 +86,25 @@ def call_edges(cg: CallGraph, keys: Mapping[str, int], nodes: pa.Table) -> pa.Ta
         .aggregate([("id", "min")])
         .rename_columns([*_SPAN, "src"])
     )
-    meth = nodes.filter(pc.equal(nodes["kind"], str(NodeKind.METHOD)))
-    # a module's METHOD is found by name alone (its span is the whole file)
-    is_mod = pc.ends_with(meth["full_name"], ".<module>")
+    # the callee's METHOD by where its def, lambda or class starts (its full name in the CPG
+    # can differ: a lambda in a comprehension, a class defined twice); a module's by (0, 0)
+    meth = nodes.filter(
+        pc.and_(
+            pc.equal(nodes["kind"], str(NodeKind.METHOD)),
+            pc.is_in(nodes["ast_type"], pa.array(_DEFINITIONS)),
+        )
+    )
+    is_mod = pc.equal(meth["ast_type"], "Module")
     zero = pa.array([0] * meth.num_rows, pa.int32())
     methods = pa.table(
         {
             "d_module": meth["module"],
-            "d_name": meth["full_name"],
             "d_line": pc.if_else(is_mod, zero, meth["line"]),
             "d_col": pc.if_else(is_mod, zero, meth["col"]),
             "dst": meth["id"],
         }
     )
-    keys_d = ["d_module", "d_name", "d_line", "d_col"]
+    keys_d = ["d_module", "d_line", "d_col"]
     found = want.join(sites, _SPAN, join_type="inner").join(methods, keys_d, join_type="inner")
     dst_module = pc.if_else(
         pc.equal(found["module"], found["d_module"]),
@@ -159,6 +163,7 @@ def store_call_graph(
     mods = mods.filter(pc.equal(mods["parse_status"], str(ParseStatus.OK))).sort_by("path")
     summaries: list[ModuleSummary] = []
     left_out: list[tuple[str, str]] = []
+    analysed: dict[str, str] = {}  # module name -> content hash of the source analysed
     for path, name, digest in zip(
         mods["path"].to_pylist(),
         mods["name"].to_pylist(),
@@ -178,22 +183,30 @@ def store_call_graph(
             left_out.append((path, f"{type(e).__name__}: {e}"))
             continue
         summaries.append(summary)
+        analysed[name] = digest
     cg = analyze(summaries)
     cg.left_out = left_out
     if save:
-        cg.saved_edges = _save(store, cg)
+        cg.saved_edges = _save(store, cg, analysed)
     return cg
 
 
-def _save(store: Store, cg: CallGraph) -> int:
+def _save(store: Store, cg: CallGraph, analysed: Mapping[str, str]) -> int:
+    """Store the call graph's CALL rows for the modules whose stored CPG is of the source
+    analysed (an ingest or generation may have run meanwhile); the number of rows."""
     store.require_cpg()
     with store.transaction("call graph") as tx:
-        mods = tx.read("modules", columns=["module", "name", "cpg_status"])
-        mods = mods.filter(pc.equal(mods["cpg_status"], str(CpgStatus.OK)))
+        mods = tx.read("modules", columns=["module", "name", "content_hash", "cpg_status"])
         keys = {
             n: k
-            for n, k in zip(mods["name"].to_pylist(), mods["module"].to_pylist(), strict=True)
-            if n in cg.modules
+            for n, k, h, status in zip(
+                mods["name"].to_pylist(),
+                mods["module"].to_pylist(),
+                mods["content_hash"].to_pylist(),
+                mods["cpg_status"].to_pylist(),
+                strict=True,
+            )
+            if status == str(CpgStatus.OK) and analysed.get(n) == h
         }
         nodes = tx.read(
             "cpg_nodes",

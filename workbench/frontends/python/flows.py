@@ -255,8 +255,8 @@ class _Summarizer:
         """Full name of ``name`` defined in ``scope`` (Python's ``__qualname__`` rules)."""
         if scope.kind == "module":
             return f"{self.module}.{name}"
-        if scope.kind == "class":
-            return f"{scope.ns}.{name}"
+        if scope.kind == "class":  # by the class's name (a second ``class C`` has a key C@...)
+            return f"{self.qual_of_class(scope)}.{name}"
         return f"{scope.fn.name if scope.fn else scope.ns}.<locals>.{name}"
 
     def function(self, node: ast.AST, scope: _Scope) -> str:
@@ -539,8 +539,12 @@ class _Summarizer:
             at = (target.lineno, target.col_offset)  # type: ignore[attr-defined]
             if at in self.def_sites and scope.kind != "class":  # a definition of its own
                 self.defined.add((var, at))
-                self.flow(f"{var}@{at[0]}:{at[1]}", value)
-                self.flow(var, f"{var}@{at[0]}:{at[1]}")
+                own = f"{var}@{at[0]}:{at[1]}"
+                self.flow(own, value)
+                self.flow(var, own)
+                # a value the analysis cannot know (``p = p.resolve()`` on an outside
+                # object): any value of the name, as if it were not flow-sensitive
+                self.out.append(("fallback", own, var))
             else:
                 self.flow(var, value)
         elif t is ast.Attribute:
@@ -884,15 +888,16 @@ def reaching_uses(build: ModuleBuild) -> Reaching:
     """The plain-name assignments that reach each use, from the module's CPG build (its
     ``REACHING_DEF`` edges), for the uses where these are all there is to know.
 
-    Left out: a use that a definition other than an assignment to the name reaches (a
-    parameter, ``def``, ``import``, ``except ... as``, a match capture); names that a
-    ``global`` or ``nonlocal`` statement shares with another scope (another scope may
-    rebind them between two statements); and, in a module with a ``from m import *``, every
-    module-level use (the import may rebind any name).
+    Only uses in functions (module-level names may be rebound from other modules, through
+    the module object or a star import). Left out: a use that a definition other than an
+    assignment to the name in the same function reaches (a parameter, ``def``, ``import``,
+    ``except ... as``, a match capture, a walrus in a comprehension, which runs later than
+    its statement when the comprehension is a generator); names that a ``global`` or
+    ``nonlocal`` statement shares with another scope (another scope may rebind them between
+    two statements).
     """
     rows = build.rows
     shared: set[str] = set()
-    star = False
     for r in rows:
         t = r[R_AST]
         if t == "Global" or t == "Nonlocal":
@@ -900,17 +905,18 @@ def reaching_uses(build: ModuleBuild) -> Reaching:
             if len(code) >= CODE_MAX:  # cut: the names it shares are not all known
                 return {}
             shared.update(_IDENTIFIER.findall(code.split(None, 1)[1]))
-        elif t == "ImportFrom" and r[R_CODE].rstrip().endswith("*"):
-            star = True
     defs: dict[int, list[int]] = {}
     bad: set[int] = set()
     edges = build.edges.reaching_def
     for src, dst, label in zip(edges.src, edges.dst, edges.label, strict=True):
         if label in shared or "." in label:
             continue
-        if rows[src][R_AST] != "Name" or rows[dst][R_AST] != "Name":
+        s, d = rows[src], rows[dst]
+        if d[R_METHOD] == 0:
+            continue
+        if s[R_AST] != "Name" or d[R_AST] != "Name" or s[R_METHOD] != d[R_METHOD]:
             bad.add(dst)
-        elif not (star and rows[dst][R_METHOD] == 0):
+        else:
             defs.setdefault(dst, []).append(src)
     return {
         (rows[u][R_LINE], rows[u][R_COL]): tuple(

@@ -1,0 +1,6 @@
+class Wrapper:
+    def __init__(self, func):
+        self.func = func
+
+    def record(self):
+        return "recorded"
