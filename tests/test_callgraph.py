@@ -306,9 +306,7 @@ def test_saving_the_call_graph_needs_cpg_support(v1):
     ids=["global", "nonlocal", "star-import"],
 )
 def test_names_another_scope_may_rebind_keep_every_value(tmp_path, program):
-    (tmp_path / "main.py").write_text(program)
-    (tmp_path / "lib.py").write_text("def b():\n    pass\n\nhandler = b\n")
-    pairs = build_project(tmp_path).call_graph().pairs(["call"])
+    pairs = _call_pairs(tmp_path, main=program, lib="def b():\n    pass\n\nhandler = b\n")
     caller = "main.main" if "def main" in program else "main.<module>"
     assert (caller, "main.b") in pairs or (caller, "lib.b") in pairs
 
@@ -366,39 +364,46 @@ def test_a_rebuild_by_generate_drops_the_saved_rows_of_its_modules(tmp_path, mon
     assert lib not in _saved(store)["dst_module"].to_pylist()  # no CPG of lib: no rows into it
 
 
+def _call_pairs(root: Path, **modules: str) -> set[tuple[str, str]]:
+    """The (caller, callee) pairs of call expressions in a project of these modules."""
+    for name, text in modules.items():
+        (root / f"{name}.py").write_text(text)
+    return build_project(root).call_graph().pairs(["call"])
+
+
 def test_a_class_factory_whose_bases_loop_keeps_the_whole_order(tmp_path):
     # pair(pair(X)): the factory's ``base`` holds X and its own B, so A is among A's bases
-    (tmp_path / "main.py").write_text(
-        "class X:\n    def hello(self):\n        return 'x'\n\n\n"
+    pairs = _call_pairs(
+        tmp_path,
+        main="class X:\n    def hello(self):\n        return 'x'\n\n\n"
         "def pair(base):\n    class A(base):\n        pass\n\n    A().hello()\n\n"
         "    class B(A):\n        pass\n\n    return B\n\n\n"
-        "def use_b(cls):\n    cls().hello()\n\n\nB1 = pair(X)\nB2 = pair(B1)\nuse_b(B2)\n"
+        "def use_b(cls):\n    cls().hello()\n\n\nB1 = pair(X)\nB2 = pair(B1)\nuse_b(B2)\n",
     )
-    pairs = build_project(tmp_path).call_graph().pairs(["call"])
     assert {("main.use_b", "main.X.hello"), ("main.pair", "main.X.hello")} <= pairs
 
 
 def test_an_unknown_decorator_on_a_method_keeps_its_receivers(tmp_path):
     # the decorator is made through globals(): unknown to the analysis, it is assumed to
     # return the method, which then gets Sub instances as receivers, not only Base ones
-    (tmp_path / "lib.py").write_text("def maybe(f):\n    return f\n\n\nglobals()['deco'] = maybe\n")
-    (tmp_path / "main.py").write_text(
-        "from lib import deco\n\n\nclass Base:\n    @deco\n    def run(self):\n"
+    pairs = _call_pairs(
+        tmp_path,
+        lib="def maybe(f):\n    return f\n\n\nglobals()['deco'] = maybe\n",
+        main="from lib import deco\n\n\nclass Base:\n    @deco\n    def run(self):\n"
         "        return self.step()\n\n    def step(self):\n        return 1\n\n\n"
-        "class Sub(Base):\n    def step(self):\n        return 2\n\n\nSub().run()\n"
+        "class Sub(Base):\n    def step(self):\n        return 2\n\n\nSub().run()\n",
     )
-    pairs = build_project(tmp_path).call_graph().pairs(["call"])
     assert ("main.Base.run", "main.Sub.step") in pairs
     assert ("main.Base.run", "main.Base.step") not in pairs
 
 
 def test_an_assignment_of_an_unknown_value_keeps_the_names_other_values(tmp_path):
     # p.resolve() returns nothing the analysis knows: p keeps the Path it had
-    (tmp_path / "main.py").write_text(
-        "from pathlib import Path\n\n\n"
+    pairs = _call_pairs(
+        tmp_path,
+        main="from pathlib import Path\n\n\n"
         "def norm(p):\n    p = p.resolve()\n    return p.exists()\n\n\n"
         "def local():\n    p = Path('.')\n    p = p.absolute()\n    return p.is_dir()\n\n\n"
-        "norm(Path('.'))\nlocal()\n"
+        "norm(Path('.'))\nlocal()\n",
     )
-    pairs = build_project(tmp_path).call_graph().pairs(["call"])
     assert {("main.norm", "pathlib.Path.exists"), ("main.local", "pathlib.Path.is_dir")} <= pairs
