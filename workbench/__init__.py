@@ -15,11 +15,25 @@ from workbench.store import Store, open_store
 
 __version__ = "0.1.0"
 
+#: Names of the analysis layer, imported on first use (it loads networkx, rustworkx, scipy).
+_ANALYSIS = ("Budget", "CPGMath")
+
+
+def __getattr__(name: str):
+    if name in _ANALYSIS:
+        import workbench.analysis
+
+        return getattr(workbench.analysis, name)
+    raise AttributeError(f"module 'workbench' has no attribute {name!r}")
+
+
 __all__ = [
     "CPG",
     "GENERATOR",
     "SCHEMA_VERSION",
+    "Budget",
     "CPGFrames",
+    "CPGMath",
     "CfgLabel",
     "EdgeKind",
     "Limits",

@@ -17,12 +17,16 @@ Examples
 from __future__ import annotations
 
 __all__ = [
+    "AlgorithmError",
     "AmbiguousNameError",
     "BuildError",
+    "CircuitOpenError",
     "CorruptionError",
+    "CycleError",
     "DecodeError",
     "FeatureDisabledError",
     "MissingDependencyError",
+    "NegativeCycleError",
     "NestingTooDeepError",
     "NotFoundError",
     "NotRegularFileError",
@@ -206,3 +210,33 @@ class QueryError(StoreError):
 
 class StoreBusyError(StoreError):
     """Another process holds the store's write lock and the caller chose not to wait."""
+
+
+class AlgorithmError(WorkbenchError, ValueError):
+    """A graph algorithm cannot answer for this graph or these parameters (the message says
+    why and what to change)."""
+
+
+class CycleError(AlgorithmError):
+    """The graph has a cycle where the algorithm needs none (topological order).
+
+    ``cycle`` is one cycle as a list of nodes, first node repeated at the end.
+    """
+
+    def __init__(self, message: str, cycle: list) -> None:
+        super().__init__(message)
+        self.cycle = cycle
+
+
+class NegativeCycleError(CycleError):
+    """A cycle whose weights sum below zero: shortest paths through it are unbounded."""
+
+
+class CircuitOpenError(AlgorithmError):
+    """The circuit breaker refused a computation: over its budget, or open after repeated
+    failures. ``algorithm`` names it and ``reason`` says what to do."""
+
+    def __init__(self, algorithm: str, reason: str) -> None:
+        super().__init__(f"{algorithm}: {reason}")
+        self.algorithm = algorithm
+        self.reason = reason

@@ -47,6 +47,7 @@ __all__ = [
     "ParseStatus",
     "Resolution",
     "Subkind",
+    "analysis_group",
     "describe",
     "introduced_in",
     "table_key",
@@ -377,6 +378,20 @@ ANALYSIS_CACHE = _schema(
     _f("seconds", pa.float64(), "Compute time of the cached run"),
     _f("created_at", pa.timestamp("us", tz="UTC"), "When the entry was written", False),
 )
+
+
+def analysis_group(module: int | None) -> str:
+    """The file group of ``analysis_cache`` rows: a result that reads one module's own rows
+    only (a method's or a module's CFG, CDG, data dependence) lives in that module's group and
+    goes when the module is rebuilt; every other result (project graphs, and graphs whose
+    edges depend on other modules: calls, imports, inheritance) lives in group ``project``,
+    which goes when any module is rebuilt.
+
+    >>> analysis_group(None), analysis_group(1), analysis_group(-1)
+    ('project', 'm0000000000000001', 'mffffffffffffffff')
+    """
+    return "project" if module is None else f"m{module & 0xFFFFFFFFFFFFFFFF:016x}"
+
 
 ACCESS_STATS = _schema(
     "access_stats",

@@ -27,7 +27,7 @@ from workbench.cpg.graph import CPG
 from workbench.cpg.schema import GRAPHS, MODULES, SCHEMA_VERSION, CpgStatus
 from workbench.errors import NotFoundError
 from workbench.frontends.python import GENERATOR
-from workbench.pipeline.link import CALL_GRAPH, prune_links, relink
+from workbench.pipeline.link import CALL_GRAPH, drop_analyses, prune_links, relink
 from workbench.store import Store, Transaction, crashpoint
 
 __all__ = ["build_fields", "pending_cpg_fields", "record_builds", "write_cpg", "write_cpg_rows"]
@@ -73,6 +73,7 @@ def write_cpg_rows(tx: Transaction, cpgs: list[CPG], build_seconds: dict[int, fl
     (status ``ok``) and relink cross-module calls."""
     keys = {c.module.key for c in cpgs}
     prune_links(tx, keys, (CALL_GRAPH,))  # saved call-graph edges into the old node ids
+    drop_analyses(tx, keys)  # cached results that read the old rows
     for name, attr in CPG_ROWS:
         rows = pa.concat_tables([getattr(c, attr) for c in cpgs])
         if name == "cpg_edges":  # cross-module edges are derived by relink() below

@@ -21,7 +21,7 @@ from workbench.cpg.schema import EDGES, CpgStatus, EdgeKind, NodeKind, ParseStat
 from workbench.errors import SourceError, WorkbenchError
 from workbench.frontends.python import build_module
 from workbench.frontends.python.source import read_source
-from workbench.pipeline.link import CALL_GRAPH
+from workbench.pipeline.link import CALL_GRAPH, drop_analyses
 from workbench.store import Store
 
 __all__ = ["SITE_COLUMNS", "call_edges", "store_call_graph"]
@@ -215,5 +215,6 @@ def _save(store: Store, cg: CallGraph, analysed: Mapping[str, str]) -> int:
         )
         rows = call_edges(cg, keys, nodes)
         tx.replace_group("cpg_edges", CALL_GRAPH, rows)
+        drop_analyses(tx, set())  # project-wide results read the call edges
         tx.details = {"edges": rows.num_rows, "modules": len(keys)}
     return rows.num_rows

@@ -35,7 +35,7 @@ from workbench.frontends.python.repository import repository_rows
 from workbench.frontends.python.source import DEFAULT_LIMITS, NOT_READ, Limits, read_source
 from workbench.pipeline.builds import CPG_ROWS, build_fields, pending_cpg_fields
 from workbench.pipeline.discover import Skipped, discover
-from workbench.pipeline.link import prune_links
+from workbench.pipeline.link import drop_analyses, prune_links
 from workbench.store import Store, Transaction, crashpoint
 
 __all__ = ["IngestReport", "ingest", "ingest_into"]
@@ -150,6 +150,7 @@ def ingest_into(
         for name in (*(n for n, _ in CPG_ROWS), "cpg_graphs"):
             tx.replace_modules(name, stale, None)
         prune_links(tx, stale)  # generation relinks what it rebuilds
+        drop_analyses(tx, stale)
     tx.details = {
         "source": str(source.resolve()),
         "added": len(report.added),

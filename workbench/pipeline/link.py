@@ -10,11 +10,11 @@ from __future__ import annotations
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from workbench.cpg.schema import EDGES, EdgeKind, NodeKind, Resolution, Subkind
+from workbench.cpg.schema import EDGES, EdgeKind, NodeKind, Resolution, Subkind, analysis_group
 from workbench.passes.linker import LinkIndex
 from workbench.store import Transaction
 
-__all__ = ["CALL_GRAPH", "LINKS", "prune_links", "relink"]
+__all__ = ["CALL_GRAPH", "LINKS", "drop_analyses", "prune_links", "relink"]
 
 #: The file group of ``cpg_edges`` that holds cross-module call edges.
 LINKS = "link"
@@ -84,3 +84,13 @@ def prune_links(
         stale = pc.or_(pc.is_in(rows["module"], key_arr), pc.is_in(rows["dst_module"], key_arr))
         if pc.any(stale).as_py():
             tx.replace_group("cpg_edges", group, rows.filter(pc.invert(stale)))
+
+
+def drop_analyses(tx: Transaction, keys: set[int]) -> None:
+    """Inside a transaction: drop the cached analysis results that read modules ``keys``
+    (their module groups) and every project-wide result (see
+    :func:`~workbench.cpg.schema.analysis_group`); results of other modules stay."""
+    if not tx.has_table("analysis_cache"):
+        return
+    for group in sorted({analysis_group(k) for k in keys} | {analysis_group(None)}):
+        tx.replace_group("analysis_cache", group, None)

@@ -35,7 +35,7 @@ from workbench.frontends.python.source import content_hash, read_source
 from workbench.pipeline.builds import pending_cpg_fields, write_cpg_rows
 from workbench.pipeline.discover import find_modules
 from workbench.pipeline.ingest import ingest_into
-from workbench.pipeline.link import CALL_GRAPH, prune_links, relink
+from workbench.pipeline.link import CALL_GRAPH, drop_analyses, prune_links, relink
 from workbench.store import Store, Transaction, open_store
 from workbench.store.maintenance import (
     DERIVED,
@@ -210,6 +210,7 @@ class _Repair:
         for name in DERIVED:  # whatever intact rows of these modules are left go too
             tx.replace_modules(name, set(keys), None)
         prune_links(tx, set(keys), (CALL_GRAPH,))  # saved call-graph rows into them
+        drop_analyses(tx, set(keys))
         if cpgs:
             write_cpg_rows(tx, cpgs, {})  # relinks every cross-module edge
         else:

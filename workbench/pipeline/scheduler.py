@@ -49,7 +49,7 @@ from workbench.errors import NotFoundError, StoreChangedError, StoreError
 from workbench.frontends.python import GENERATOR
 from workbench.pipeline.builds import CPG_ROWS, record_builds
 from workbench.pipeline.callgraph import store_call_graph
-from workbench.pipeline.link import CALL_GRAPH, prune_links, relink
+from workbench.pipeline.link import CALL_GRAPH, drop_analyses, prune_links, relink
 from workbench.pipeline.worker import build_batch
 from workbench.store import Store, Transaction
 
@@ -542,6 +542,7 @@ def _commit(store: Store, staged: list[dict], report: GenerationReport) -> None:
             files = [f for o in staged for f in o["files"] if f.table == name]
             tx.replace_modules(name, ok, None, files, only=ok)
         prune_links(tx, ok, (CALL_GRAPH,))  # saved call-graph rows into the old node ids
+        drop_analyses(tx, ok)
         if valid:
             record_builds(tx, valid)
         tx.details = {"modules": len(ok), "ok": sum(r["status"] == "ok" for r in valid)}

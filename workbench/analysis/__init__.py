@@ -1,0 +1,22 @@
+"""Analysis: graph algorithms over the CPG (CPGMath), their cache and circuit breaker.
+
+The layer reads the store through its public API and the in-memory project; see
+:mod:`workbench.analysis.cpgmath`.
+"""
+
+from workbench.analysis.breaker import Budget, CircuitBreaker
+from workbench.analysis.cache import ResultCache
+from workbench.analysis.cpgmath import ALGORITHMS, DEFAULT_BUDGETS, CPGMath
+from workbench.analysis.graphs import KINDS, CodeGraph, load
+
+__all__ = [
+    "ALGORITHMS",
+    "DEFAULT_BUDGETS",
+    "KINDS",
+    "Budget",
+    "CPGMath",
+    "CircuitBreaker",
+    "CodeGraph",
+    "ResultCache",
+    "load",
+]
