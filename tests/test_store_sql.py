@@ -146,6 +146,21 @@ def test_only_the_tables_a_query_reads_are_verified(v1, monkeypatch):
     assert n == len(v1.functions()) and "functions" in checked
 
 
+def test_a_parameterised_query_reads_only_its_tables(v2, monkeypatch):
+    """Placeholders don't make every table a view (a view reads all its files' footers)."""
+    store_sql.forget_verified()
+    checked = []
+    check = store_sql.check_file
+    monkeypatch.setattr(store_sql, "check_file", lambda t, f: checked.append(t.name) or check(t, f))
+    path = v2.modules().path[0]
+    for query, params in (
+        ("SELECT name FROM modules WHERE path = ?", [path]),
+        ("SELECT name FROM modules WHERE path = $p", {"p": path}),
+    ):
+        assert len(v2.sql(query, params)) == 1
+    assert set(checked) == {"modules"}
+
+
 # -- what user SQL may do ----------------------------------------------------------------
 
 

@@ -486,27 +486,22 @@ def _node(graph: CodeGraph, value: Any, param: str) -> int:
 
 
 def _annotate(result: Any, graph: CodeGraph) -> Any:
-    """Join the node columns of a result with what the CPG says of the node."""
+    """Join the node columns of a result with what the CPG says of the node: ``node`` gets
+    module, id, kind, name, full name, code and line; every other node column (``target``,
+    ``header``, ``idom``, ...) a ``<column>_name``: the full name, else the code, else the
+    name or kind (None for -1, "no node")."""
     if not isinstance(result, pd.DataFrame):
         return result
-    nodes = graph.nodes.select(["module", "id", "name", "full_name", "line"]).to_pandas()
-    label = nodes.full_name.where(nodes.full_name.notna(), nodes.name)
+    columns = ["module", "id", "kind", "name", "full_name", "code", "line"]
+    nodes = graph.nodes.select(columns).to_pandas()
+    label = nodes.full_name.fillna(nodes.code).fillna(nodes.name).fillna(nodes.kind).to_numpy()
     out = result
     if "node" in out.columns:
         idx = out["node"].to_numpy()
-        for col in ("module", "id", "name", "full_name", "line"):
-            out = out.assign(**{col: nodes[col].to_numpy()[idx]})
+        out = out.assign(**{col: nodes[col].to_numpy()[idx] for col in columns})
     for col in NODE_COLUMNS:
         if col in out.columns:
-            out = out.assign(
-                **{
-                    f"{col}_name": [
-                        label.iloc[int(v)]
-                        if v is not None and not pd.isna(v) and int(v) >= 0
-                        else None
-                        for v in out[col]
-                    ]
-                }
-            )
+            names = [label[int(v)] if int(v) >= 0 else None for v in out[col]]
+            out = out.assign(**{f"{col}_name": names})
     out.attrs = dict(result.attrs)
     return out

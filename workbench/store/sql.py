@@ -65,6 +65,9 @@ _CONFIG = {
 _PARSER = None  # (pid, connection) :func:`_referenced` parses with
 _PARSER_LOCK = threading.Lock()
 _DENIED = re.compile(r'Cannot access file "([^"]*)"')
+#: Prepared-statement parameters (``?``, ``$1``, ``$name``), replaced by NULL to name the
+#: tables of a parameterised query (a wrong guess only costs a second run with every table).
+_PLACEHOLDER = re.compile(r"\?|\$\w+")
 _NO_TABLE = re.compile(r"Table with name (.+?) does not exist")
 #: Modules a damage report lists before it says how many more there are.
 _SHOW_MODULES = 50
@@ -199,10 +202,12 @@ def _referenced(query: str) -> set[str] | None:
                     config={**_CONFIG, "enable_external_access": False, "lock_configuration": True}
                 ),
             )
-        try:
-            return {n.lower() for n in _PARSER[1].get_table_names(query)}
-        except duckdb.Error:
-            return None  # several statements, refused, or not SQL: verify every table
+        for text in (query, _PLACEHOLDER.sub("NULL", query)):  # the binder refuses `?`
+            try:
+                return {n.lower() for n in _PARSER[1].get_table_names(text)}
+            except duckdb.Error:
+                continue
+        return None  # several statements, refused, or not SQL: verify every table
 
 
 def query(
@@ -244,14 +249,14 @@ def query(
     while True:
         allowed, views = [], {}
         for name, (t, version) in tables.items():
+            if wanted is not None and name not in wanted:
+                continue  # a view binds (reads) every file's footer: only the tables used
             files = t.files(version)
             if not files:
                 views[name] = t.schema
-            elif wanted is None or name in wanted:
+            else:
                 views[name] = verified_paths(root, t, version)
                 allowed += views[name]
-            else:
-                views[name] = [str(t.path / f["path"]) for f in files]
         try:
             con = _connect(views, allowed)
         except duckdb.Error as e:  # a footer DuckDB cannot parse: verify to say which file
@@ -270,6 +275,10 @@ def query(
             raise QueryError(root, str(e)) from None
         except duckdb.CatalogException as e:
             absent = _NO_TABLE.search(str(e))
+            name = absent.group(1).strip('"').lower() if absent else None
+            if wanted is not None and name in {n.lower() for n in tables}:
+                wanted = None  # a store table the parser did not see: every view, run again
+                continue
             if absent and missing_table is not None:
                 missing_table(absent.group(1).strip('"').lower())
             raise QueryError(root, str(e)) from None
