@@ -13,8 +13,12 @@ Usage::
    (``--store DIR`` skips 1-2 and reuses a store built by ``--keep``.)
 3. Load the project call graph (every METHOD; stored CALL edges) and time ``pagerank``,
    ``betweenness`` (exact), ``scc`` and ``louvain`` with networkx and with the workbench's
-   backend (:mod:`workbench.analysis.algorithms`, ``backend="auto"``), each the median of
-   ``--repeat`` runs. Exact betweenness with networkx takes hours at this size: its time is
+   backend (:mod:`workbench.analysis.algorithms`, ``backend="auto"``: rustworkx for the first
+   three; Louvain runs on networkx in both, so its speed-up only shows the wrapper's cost),
+   each the median of ``--repeat`` runs on the frozen graph CPGMath hands out (rustworkx's
+   copy of it is made once and kept with it, as in a CPGMath session; the copy's cost is
+   ``rustworkx_conversion_s``). Exact betweenness
+   with networkx takes hours at this size: its time is
    estimated from ``--samples`` random sources (Brandes' algorithm costs one single-source
    pass per source, so the total is the sampled time x n / k; ``betweenness_networkx_estimated``
    says so).
@@ -117,6 +121,12 @@ def main(argv: list[str] | None = None) -> int:
     out["graph_nodes"] = g.number_of_nodes()
     out["graph_edges"] = g.number_of_edges()
 
+    from workbench.analysis.backend import to_rustworkx
+
+    thawed = nx.DiGraph(g)  # not frozen: converted afresh every time
+    out["rustworkx_conversion_s"] = round(
+        median_time(lambda: to_rustworkx(thawed, weight="weight", as_directed=True), 3), 3
+    )
     r = args.repeat
     runs = {
         "pagerank": (
@@ -159,11 +169,14 @@ def main(argv: list[str] | None = None) -> int:
     assert fresh.run("pagerank", "call").attrs["cache"] == "store"
     out["store_hit_ms"] = round((time.perf_counter() - t) * 1000, 1)
 
+    # without the legacy measurement (--store) the targets cannot all be judged
     out["targets_met"] = (
         out["pagerank_speedup"] >= 10
         and out["betweenness_speedup"] >= 10
         and out["cache_hit_p50_ms"] <= 5
-        and out.get("legacy_query_regression", 1.0) <= 1.1
+        and out["legacy_query_regression"] <= 1.1
+        if "legacy_query_regression" in out
+        else None
     )
     if work is not None and not args.keep:
         shutil.rmtree(work)

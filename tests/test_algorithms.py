@@ -825,3 +825,26 @@ def test_nothing_mutates_the_graph():
     alg.natural_loops(g, 0)
     alg.condensation(g)
     assert nx.to_dict_of_dicts(g) == before
+
+
+def test_simple_paths_work_is_bounded_by_max_paths():
+    """A chain of 40 diamonds has 2**40 equally short paths: the first ones come at once."""
+    g = nx.DiGraph()
+    for i in range(40):
+        a = 3 * i
+        g.add_edges_from([(a, a + 1), (a, a + 2), (a + 1, a + 3), (a + 2, a + 3)])
+    df = alg.simple_paths(g, 0, 120, max_paths=3)
+    assert len(df) == 3 and df.attrs["truncated"] is True
+    assert all(len(p) == 81 and p[0] == 0 and p[-1] == 120 for p in df.path)
+    assert len({tuple(p) for p in df.path}) == 3
+
+
+def test_pagerank_with_zero_weight_out_edges_treats_the_node_as_dangling():
+    g = nx.gnm_random_graph(300, 600, seed=1, directed=True)
+    nx.set_edge_attributes(g, 1.0, "weight")
+    for v in g.successors(0):
+        g[0][v]["weight"] = 0.0
+    auto = alg.pagerank(g)  # more than 200 nodes: rustworkx, which refuses this case
+    ref = alg.pagerank(g, backend="networkx")
+    assert abs(auto.pagerank.sum() - 1) < 1e-9
+    assert (auto.pagerank - ref.pagerank).abs().max() < 1e-9

@@ -11,7 +11,7 @@ import workbench as wb
 from workbench.analysis import Budget, CircuitBreaker, CPGMath, ResultCache
 from workbench.analysis.cache import CacheKey, params_hash
 from workbench.cpg.schema import analysis_group
-from workbench.errors import AlgorithmError, CircuitOpenError, FeatureDisabledError
+from workbench.errors import AlgorithmError, CircuitOpenError, CycleError, FeatureDisabledError
 
 PRICING = "bookshop.pricing"
 REPORTS = "bookshop.reports"
@@ -200,7 +200,7 @@ def test_repeated_failures_open_the_breaker_for_a_cooldown(store):
         assert len(math.run("pagerank", "call")) > 0  # the answer still comes back
     state = math.breaker_state().set_index("algorithm").loc["pagerank"]
     assert (state.state, state.trips) == ("open", 1)
-    with pytest.raises(CircuitOpenError, match="circuit open after 2 failures"):
+    with pytest.raises(CircuitOpenError, match=r"circuit open after 2 failed run\(s\)"):
         math.run("pagerank", "call")
     now[0] = 11.0  # cool-down over: one trial, which fails again and reopens
     math.run("pagerank", "call")
@@ -266,3 +266,104 @@ def test_seeded_results_are_deterministic(store):
     a = CPGMath(store, persist=False).run("louvain", "call", seed=3)
     b = CPGMath(store, persist=False).run("louvain", "call", seed=3)
     same(a, b)
+
+
+# -- after review ------------------------------------------------------------------------------
+
+
+def test_external_nodes_keep_exact_module_keys(store):
+    df = CPGMath(store).run("pagerank", "call", external=True)
+    assert str(df.module.dtype) == "Int64" and df.module.isna().any()
+    keys = set(store.modules().module)
+    assert set(df.module.dropna()) <= keys and len(set(df.module.dropna())) > 5
+
+
+def test_saving_a_result_does_not_reload_the_graph(store, monkeypatch):
+    import workbench.analysis.cpgmath as cpgmath
+
+    loads = []
+    real = cpgmath.load
+    monkeypatch.setattr(cpgmath, "load", lambda *a, **k: loads.append(a[1]) or real(*a, **k))
+    math = CPGMath(store, persist_min_seconds=0)
+    for name in ("pagerank", "degree", "closeness", "betweenness"):
+        assert math.run(name, "call").attrs["cache"] == "miss"
+    assert loads == ["call"] and len(math.cache.stored()) == 4
+
+
+def test_an_open_circuit_refuses_before_loading(store, monkeypatch):
+    import workbench.analysis.cpgmath as cpgmath
+
+    math = CPGMath(
+        store,
+        persist=False,
+        budgets={"pagerank": Budget(max_seconds=0.0)},
+        failure_threshold=1,
+        cooldown=100,
+    )
+    math.run("pagerank", "call")
+    loads = []
+    monkeypatch.setattr(cpgmath, "load", lambda *a, **k: loads.append(a[1]))
+    with pytest.raises(CircuitOpenError, match=r"after 1 failed run\(s\)"):
+        math.run("pagerank", "import")
+    assert loads == []
+
+
+def test_entry_algorithms_need_an_entry_outside_control_flow(store):
+    math = CPGMath(store)
+    with pytest.raises(AlgorithmError, match="needs entry="):
+        math.run("dominators", "call")
+    doms = math.run("dominators", "call", entry="bookshop.cli.main")
+    assert doms.loc[doms.idom == -1, "full_name"].tolist() == ["bookshop.cli.main"]
+    # in a control-flow graph a function's full name means its METHOD, not its `def`
+    one = math.run("dominators", "cfg", module=PRICING, entry=f"{PRICING}.price_for")
+    assert one.loc[one.idom == -1, "kind"].tolist() == ["METHOD"]
+
+
+def test_requests_that_cannot_be_cached_or_reproduced_are_refused(store):
+    with pytest.raises(AlgorithmError, match="seed=None"):
+        CPGMath(store).run("louvain", "call", seed=None)
+
+
+def test_a_read_only_view_computes_without_saving(store):
+    view = store.at(store.version)
+    df = CPGMath(view, persist_min_seconds=0).run("degree", "call")
+    assert df.attrs["cache"] == "miss" and store.files("analysis_cache") == []
+
+
+def test_keys_and_names_as_a_notebook_passes_them(store):
+    import numpy as np
+
+    math = CPGMath(store)
+    key = np.int64(store.module_key(PRICING))
+    assert (
+        math.run("density", "cfg", module=key).value[0]
+        == math.run("density", "cfg", module=PRICING).value[0]
+    )
+    every = math.run("shortest_paths", "call", source="bookshop.cli.main", target=None)
+    assert len(every) > 1 and every.distance.min() == 0
+
+
+def test_a_cycle_is_named_by_its_functions(tmp_path):
+    (tmp_path / "m.py").write_text("def a():\n    b()\n\ndef b():\n    a()\n")
+    with pytest.raises(CycleError, match=r"m\.a -> m\.b -> m\.a") as e:
+        CPGMath(wb.build_project(tmp_path)).run("topological_order", "call")
+    assert e.value.cycle == ["m.a", "m.b", "m.a"]
+    comps = CPGMath(wb.build_project(tmp_path)).run("condensation", "call")
+    assert sorted(map(len, comps.members)) == [1, 2]
+
+
+def test_bounded_paths_that_bound_nothing_are_exact(store):
+    source, target = "bookshop.cli.main", "bookshop.inventory.Category.__init__"
+    tight = CPGMath(store, persist_min_seconds=0, budgets={"simple_paths": Budget(max_nodes=5)})
+    df = tight.run("simple_paths", "call", source=source, target=target, max_depth=3)
+    assert len(df) >= 1 and df.attrs["approximate"] is False
+    fresh = CPGMath(store, persist=False).run(
+        "simple_paths", "call", source=source, target=target, max_depth=3
+    )
+    same(df, fresh)
+
+
+def test_results_of_one_method_live_in_its_module_group(store):
+    math = CPGMath(store, persist_min_seconds=0)
+    math.run("natural_loops", "cfg", method=f"{REPORTS}.lines")
+    assert stored_groups(store) == [analysis_group(store.module_key(REPORTS))]

@@ -175,8 +175,10 @@ def simple_paths(
     """Simple paths (no repeated node) from ``source`` to ``target``, shortest first.
 
     Paths come from networkx's ``shortest_simple_paths`` (Yen's algorithm, in order of
-    length); paths of equal length are ordered lexicographically, so the frame depends only on
-    the graph, not on the order its edges were added.
+    length) run on a copy of the graph with nodes and edges added in sorted order, so the frame
+    depends only on the graph, not on the order its edges were added; the work is bounded by
+    ``max_paths`` (the first ``max_paths`` paths Yen's algorithm gives, then sorted by length
+    and lexicographically).
 
     Parameters
     ----------
@@ -218,22 +220,18 @@ def simple_paths(
     if source == target:
         kept = [[source]]
     else:
+        canonical = nx.DiGraph() if g.is_directed() else nx.Graph()
+        canonical.add_nodes_from(sorted(g))
+        canonical.add_edges_from(sorted(g.edges()))
         try:
-            for path in nx.shortest_simple_paths(g, source, target):
-                length = len(path) - 1
-                beyond_depth = max_depth is not None and length > max_depth
-                # Keep the whole group of paths as long as the max_paths-th one, to sort it.
-                beyond_count = len(kept) >= max_paths and length > len(kept[max_paths - 1]) - 1
-                if beyond_depth or beyond_count:
+            for path in nx.shortest_simple_paths(canonical, source, target):
+                if len(kept) == max_paths or (max_depth is not None and len(path) - 1 > max_depth):
                     truncated = True
                     break
                 kept.append(list(path))
         except nx.NetworkXNoPath:
             pass
         kept.sort(key=lambda p: (len(p), p))
-        if len(kept) > max_paths:
-            truncated = True
-            del kept[max_paths:]
     df = _frame(
         {
             "path_index": (range(len(kept)), "int64"),
@@ -857,7 +855,7 @@ def pagerank(
     n = _check_graph(g, name)
     if not (isinstance(alpha, numbers.Real) and 0 <= alpha <= 1):
         raise AlgorithmError(f"{name}: alpha={alpha!r} is not in [0, 1]: 0.85 is the usual")
-    _check_nonnegative(g, weight, name, "transition weights cannot be negative")
+    negative = "transition weights cannot be negative"
     if n == 0:
         return _node_values(0, {}, name)
     chosen = choose_backend(backend, n=n, supported=True, algorithm=name)
@@ -865,10 +863,19 @@ def pagerank(
         f"{name}: the power iteration did not converge within max_iter={max_iter} iterations "
         f"(tol={tol}): raise max_iter or tol, or lower alpha"
     )
+    r = None
+    if chosen == "rustworkx":
+        r = to_rustworkx(g, weight=weight, as_directed=True)
+        low = min(r.edges(), default=1.0)  # the weights, read in one call
+        if low < 0:
+            _check_nonnegative(g, weight, name, negative)  # names the edge
+        if low == 0 and backend == "auto":  # rustworkx takes no node whose out-weights are 0
+            chosen = "networkx"
+    else:
+        _check_nonnegative(g, weight, name, negative)
     if chosen == "rustworkx":
         import rustworkx as rx
 
-        r = to_rustworkx(g, weight=weight, as_directed=True)
         try:
             values = rx.pagerank(r, alpha=alpha, weight_fn=float, tol=tol, max_iter=max_iter)
         except rx.FailedToConverge:
@@ -1066,6 +1073,8 @@ def _check_graph(g: object, algorithm: str, *, directed: bool = False) -> int:
             "pass an nx.DiGraph (g.to_directed() turns each edge into two)"
         )
     n = g.number_of_nodes()
+    if all(type(v) is int for v in g) and (not n or (min(g) == 0 and max(g) == n - 1)):
+        return n  # distinct ints from 0 to n-1: dense (the common case, checked fast)
     for v in g:
         if isinstance(v, bool) or not isinstance(v, numbers.Integral) or not 0 <= v < n:
             raise AlgorithmError(

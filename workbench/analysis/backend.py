@@ -3,8 +3,9 @@
 The algorithms of :mod:`workbench.analysis.algorithms` take networkx graphs whose nodes are the
 dense integers ``0 .. n-1``. rustworkx numbers its nodes the same way when they are added in
 order to a fresh graph, so a converted graph keeps every node id and results need no mapping
-back. Each algorithm converts its graph once per call (nothing is cached across calls: a
-networkx graph may change between them).
+back. A graph is converted once per call, except a frozen one (``nx.freeze``, as
+:class:`~workbench.analysis.CPGMath` hands out its graphs): it cannot change, so its
+conversions are kept with it (for each weight attribute and direction) for the next call.
 
 ``backend="auto"`` picks rustworkx when the graph has more than :data:`RUSTWORKX_MIN_NODES`
 nodes and rustworkx implements the requested variant. Below that size both answer within
@@ -28,6 +29,7 @@ Examples
 
 from __future__ import annotations
 
+import weakref
 from typing import TYPE_CHECKING
 
 from workbench.errors import AlgorithmError
@@ -113,6 +115,22 @@ def to_rustworkx(
     >>> sorted(r.edge_list())
     [(0, 1), (1, 0)]
     """
+    import networkx as nx
+
+    if nx.is_frozen(g):
+        key = (weight, as_directed)
+        kept = _CONVERTED.setdefault(g, {})
+        if key not in kept:
+            kept[key] = _convert(g, weight=weight, as_directed=as_directed)
+        return kept[key]
+    return _convert(g, weight=weight, as_directed=as_directed)
+
+
+#: Conversions of frozen graphs, dropped with their graph.
+_CONVERTED: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _convert(g: nx.Graph, *, weight: str | None, as_directed: bool) -> rx.PyGraph | rx.PyDiGraph:
     import rustworkx as rx
 
     n = g.number_of_nodes()

@@ -125,6 +125,22 @@ class CircuitBreaker:
         CircuitOpenError
             The circuit is open (cooling down after repeated failures).
         """
+        c = self.ensure_closed(algorithm)
+        why = self.budget(algorithm).exceeded(nodes, edges)
+        if why is not None:
+            c.over_budget += 1
+            self._event(algorithm, "over budget", why)
+            return False
+        return True
+
+    def ensure_closed(self, algorithm: str) -> _Circuit:
+        """Raise while the circuit is open; after the cool-down, let one trial through.
+
+        Raises
+        ------
+        CircuitOpenError
+            The circuit is open (cooling down after repeated failures).
+        """
         c = self._circuit(algorithm)
         if c.state == OPEN:
             assert c.opened_at is not None
@@ -134,18 +150,13 @@ class CircuitBreaker:
                 self._event(algorithm, "refused", f"open, {left:.0f} s of cool-down left")
                 raise CircuitOpenError(
                     algorithm,
-                    f"circuit open after {self.failure_threshold} failures in a row (last: "
-                    f"{c.last_error}); it lets one trial run through in {left:.0f} s, or "
-                    f"call breaker.reset({algorithm!r}) to close it now",
+                    f"circuit open after {c.failures} failed run(s) (last: {c.last_error}); "
+                    f"it lets one trial run through in {left:.0f} s, or call "
+                    f"breaker.reset({algorithm!r}) to close it now",
                 )
             c.state = HALF_OPEN
             self._event(algorithm, "half-open", "cool-down over: one trial run")
-        why = self.budget(algorithm).exceeded(nodes, edges)
-        if why is not None:
-            c.over_budget += 1
-            self._event(algorithm, "over budget", why)
-            return False
-        return True
+        return c
 
     def refuse(self, algorithm: str, nodes: int, edges: int, advice: str) -> CircuitOpenError:
         """The error for a request over budget with no approximate variant (recorded)."""

@@ -127,7 +127,9 @@ class ResultCache:
             raise ValueError(f"max_bytes must be >= 0, not {max_bytes}")
         self.store = store
         self.max_bytes = max_bytes
-        self.persist = persist and store is not None and TABLE in store.tables
+        self.persist = (
+            persist and store is not None and not store.read_only and TABLE in store.tables
+        )
         self._memory: OrderedDict[CacheKey, pa.Table] = OrderedDict()
         self._bytes = 0
         self._counts = dict.fromkeys(

@@ -38,7 +38,7 @@ from workbench.analysis.breaker import Budget, CircuitBreaker
 from workbench.analysis.cache import CacheKey, ResultCache, params_hash
 from workbench.analysis.graphs import CodeGraph, load
 from workbench.cpg.schema import CpgStatus
-from workbench.errors import AlgorithmError, CircuitOpenError
+from workbench.errors import AlgorithmError, CircuitOpenError, CycleError, NotFoundError
 
 if TYPE_CHECKING:
     from workbench.store import Store
@@ -70,6 +70,13 @@ class Algorithm:
     seeded: bool = False
 
 
+def _condensation(g: nx.DiGraph) -> pd.DataFrame:
+    """The condensation as a frame: each component, its members and the components it
+    has edges to."""
+    dag, df = alg.condensation(g)
+    return df.assign(successors=[sorted(dag.successors(c)) for c in df.component])
+
+
 def _approx_betweenness(nodes: int, edges: int, params: dict) -> dict:
     k = params.get("k") or 64
     return {**params, "k": min(nodes, k)}
@@ -96,6 +103,7 @@ ALGORITHMS: dict[str, Algorithm] = {
             _approx_paths,
         ),
         Algorithm("strongly_connected_components", alg.strongly_connected_components),
+        Algorithm("condensation", _condensation),
         Algorithm("topological_order", alg.topological_order),
         Algorithm("degree", alg.degree),
         Algorithm(
@@ -152,10 +160,18 @@ def _attrs_table(result: Any, attrs: Mapping[str, Any]) -> pa.Table:
 
 
 def _frame(table: pa.Table) -> pd.DataFrame:
+    """A result table as a DataFrame; integer columns with nulls (the module and id of
+    external nodes) become nullable integers, not floats that would round 64-bit keys."""
     df = table.to_pandas()
+    for f in table.schema:
+        if pa.types.is_integer(f.type) and table[f.name].null_count:
+            df[f.name] = table[f.name].to_pandas(types_mapper=_NULLABLE.get)
     meta = table.schema.metadata or {}
     df.attrs.update(json.loads(meta.get(b"workbench.attrs", b"{}")))
     return df
+
+
+_NULLABLE = {pa.int64(): pd.Int64Dtype(), pa.int32(): pd.Int32Dtype()}
 
 
 class CPGMath:
@@ -215,7 +231,7 @@ class CPGMath:
         self.persist_min_seconds = persist_min_seconds
         self._graphs: OrderedDict[str, tuple[CodeGraph, nx.DiGraph]] = OrderedDict()
         self._graph_slots = graph_slots
-        self._state: tuple[int, dict, list] | None = None
+        self._state: tuple[tuple, dict, list] | None = None
         self._timings: list[dict] = []
 
     def __repr__(self) -> str:
@@ -225,9 +241,12 @@ class CPGMath:
     # -- graphs -----------------------------------------------------------------------------
 
     def _store_state(self) -> tuple[dict, list]:
-        """Per store version: module key -> CPG content hash, and the derived-group files."""
+        """Module key -> CPG content hash, and the derived-group files; read again only when
+        the ``modules`` or ``cpg_edges`` table changed (not when a result is saved)."""
         assert self.store is not None
-        if self._state is None or self._state[0] != self.store.version:
+        tables = self.store.tables
+        version = (tables.get("modules"), tables.get("cpg_edges"))
+        if self._state is None or self._state[0] != version:
             mods = self.store.modules()
             ok = mods[mods.cpg_status == str(CpgStatus.OK)]
             hashes = dict(zip(ok.module.tolist(), ok.cpg_graph_hash.tolist(), strict=True))
@@ -236,7 +255,7 @@ class CPGMath:
                 for f in self.store.files("cpg_edges")
                 if f["path"].rsplit("/", 1)[-1].split("-", 1)[0] in DERIVED_GROUPS
             )
-            self._state = (self.store.version, hashes, names)
+            self._state = (version, hashes, names)
         return self._state[1], self._state[2]
 
     def fingerprint(
@@ -244,19 +263,33 @@ class CPGMath:
     ) -> tuple[str, int | None]:
         """The content hash of a graph and the module whose cache group its results live in
         (None: project-wide), computed without loading the graph."""
+        module, method = _plain(module), _plain(method)
         spec = {"kind": kind, "module": module, "method": method, "external": external}
         if self.store is None:
-            graph, _ = self.graph_and_networkx(
-                kind, module=module, method=method, external=external
-            )
+            graph, _ = self._load(kind, module, method, external, spec)
             return _digest(spec, _table_hash(graph.nodes), _table_hash(graph.edges)), None
         hashes, derived = self._store_state()
+        if kind in LOCAL_KINDS and module is None and isinstance(method, str):
+            module = self._module_of(method)
+            spec["module"] = module
         if kind in LOCAL_KINDS and module is not None:
             key = self.store.module_key(module)
             if key not in hashes:
                 load(self.store, kind, module=module, method=method)  # raises the right error
             return _digest(spec, key, hashes.get(key)), key
         return _digest(spec, sorted(hashes.items()), derived), None
+
+    def _module_of(self, method: str) -> str | None:
+        """The module a method's full name starts with (the longest that is a module)."""
+        assert self.store is not None
+        parts = method.split(".")
+        for i in range(len(parts) - 1, 0, -1):
+            try:
+                self.store.module_key(".".join(parts[:i]))
+            except NotFoundError:
+                continue
+            return ".".join(parts[:i])
+        return None
 
     def graph(
         self, kind: str, *, module: Any = None, method: Any = None, external: bool = False
@@ -267,13 +300,26 @@ class CPGMath:
     def graph_and_networkx(
         self, kind: str, *, module: Any = None, method: Any = None, external: bool = False
     ) -> tuple[CodeGraph, nx.DiGraph]:
-        slot = _digest(kind, module, method, external, self.store.version if self.store else 0)
+        """The graph and its networkx form (frozen: it is shared and cached)."""
+        module, method = _plain(module), _plain(method)
+        spec = {"kind": kind, "module": module, "method": method, "external": external}
+        if self.store is None:
+            return self._load(kind, module, method, external, spec)
+        graph_hash, _ = self.fingerprint(kind, module=module, method=method, external=external)
+        return self._load(kind, module, method, external, graph_hash)
+
+    def _load(
+        self, kind: str, module: Any, method: Any, external: bool, identity: Any
+    ) -> tuple[CodeGraph, nx.DiGraph]:
+        """A loaded graph by its identity: its content hash (a store) or its request (an
+        in-memory source, which does not change)."""
+        slot = _digest(identity)
         hit = self._graphs.get(slot)
         if hit is not None:
             self._graphs.move_to_end(slot)
             return hit
         graph = load(self.source, kind, module=module, method=method, external=external)
-        pair = (graph, graph.to_networkx())
+        pair = (graph, nx.freeze(graph.to_networkx()))
         self._graphs[slot] = pair
         while len(self._graphs) > self._graph_slots:
             self._graphs.popitem(last=False)
@@ -302,12 +348,24 @@ class CPGMath:
             raise AlgorithmError(
                 f"unknown algorithm {algorithm!r}; choose from {sorted(ALGORITHMS)}"
             )
+        if spec.seeded and "seed" in params and params["seed"] is None:
+            raise AlgorithmError(
+                f"{algorithm}: seed=None gives another answer on every run, which cannot be "
+                "cached or reproduced: pass an int (default 0)"
+            )
+        if spec.per_entry and kind != "cfg" and params.get("entry") is None:
+            raise AlgorithmError(
+                f"{algorithm} on a {kind} graph needs entry= (a node: full name, (module, id) "
+                "or number); only a cfg graph is run from every METHOD at once"
+            )
+        module, method = _plain(module), _plain(method)
         started = time.perf_counter()
         graph_hash, group = self.fingerprint(kind, module=module, method=method, external=external)
         key = CacheKey(graph_hash, algorithm, params_hash(algorithm, params), group)
         cached = self._cached(key, kind, module, method, started)
         if cached is not None:
             return cached
+        self.breaker.ensure_closed(algorithm)  # an open circuit refuses before any loading
         graph, g = self.graph_and_networkx(kind, module=module, method=method, external=external)
         n, m = g.number_of_nodes(), g.number_of_edges()
         exact = self.breaker.admit(algorithm, nodes=n, edges=m)
@@ -316,16 +374,22 @@ class CPGMath:
             if spec.approximate is None:
                 raise self.breaker.refuse(algorithm, n, m, _advice(algorithm, kind, module))
             call = spec.approximate(n, m, call)
-            # an approximation is cached under its own parameters: never served for an exact
+            # an approximation is cached under a key of its own: never served for an exact
             # request once the budget allows one
-            key = CacheKey(graph_hash, algorithm, params_hash(algorithm, call), group)
+            marked = {"approximation of": params, "run with": call}
+            key = CacheKey(graph_hash, algorithm, params_hash(algorithm, marked), group)
             cached = self._cached(key, kind, module, method, started)
             if cached is not None:
                 return cached
-        call = {k: (_node(graph, v, k) if k in NODE_PARAMS else v) for k, v in call.items()}
+        call = {
+            k: (_node(graph, v, k) if k in NODE_PARAMS and v is not None else v)
+            for k, v in call.items()
+        }
         computed = time.perf_counter()
         try:
             result = self._call(spec, graph, g, call)
+        except CycleError as e:
+            raise _named_cycle(e, graph) from None
         except (AlgorithmError, CircuitOpenError):
             raise  # the request was wrong, not the computation
         except Exception as e:
@@ -333,7 +397,10 @@ class CPGMath:
             raise
         seconds = time.perf_counter() - computed
         self.breaker.success(algorithm, seconds)
-        approximate = (not exact) or bool(getattr(result, "attrs", {}).get("approximate", False))
+        attrs = getattr(result, "attrs", {})
+        # a bounded variant that bounded nothing is exact
+        approximate = (not exact and attrs.get("truncated", True)) or attrs.get("approximate")
+        approximate = bool(approximate)
         table = _attrs_table(_annotate(result, graph), {"approximate": approximate})
         self.cache.put(key, table, seconds=seconds, store=seconds >= self.persist_min_seconds)
         df = _frame(table)
@@ -443,6 +510,31 @@ def _from_every_entry(spec: Algorithm, graph: CodeGraph, g: nx.DiGraph, params: 
     return df.sort_values(["entry", key], kind="stable", ignore_index=True)
 
 
+def _plain(value: Any) -> Any:
+    """A numpy integer (a key taken from a DataFrame) as an int; anything else as it is."""
+    if isinstance(value, numbers.Integral) and not isinstance(value, bool):
+        return int(value)
+    return value
+
+
+def _label(graph: CodeGraph, node: int) -> str:
+    """What a node is called in messages: full name, else code, else name, else kind."""
+    row = graph.nodes.slice(node, 1).to_pylist()[0]
+    return row["full_name"] or row["code"] or row["name"] or row["kind"]
+
+
+def _named_cycle(error: CycleError, graph: CodeGraph) -> CycleError:
+    """The same error naming the cycle's nodes instead of numbering them."""
+    names = [_label(graph, v) for v in error.cycle]
+    out = type(error)(
+        f"{error}; the cycle: {' -> '.join(names)} (run strongly_connected_components or "
+        "condensation to see every cycle)",
+        names,
+    )
+    out.nodes = list(error.cycle)
+    return out
+
+
 def _table_hash(table: pa.Table) -> str:
     sink = io.BytesIO()
     with pa.ipc.new_stream(sink, table.schema) as w:
@@ -462,16 +554,24 @@ def _node(graph: CodeGraph, value: Any, param: str) -> int:
     """A node parameter as the graph's node number: the number itself, a full name, a
     ``(module, id)`` pair or, when no full name matches, a name."""
     n = graph.nodes.num_rows
+    if not n:
+        raise AlgorithmError(f"{param}={value!r}: the graph has no nodes")
     if isinstance(value, numbers.Integral) and not isinstance(value, bool):
         if 0 <= value < n:
             return int(value)
         raise AlgorithmError(f"{param}={value} is not a node of this graph (0..{n - 1})")
     if isinstance(value, list):
         value = tuple(value)
-    cols = graph.nodes.select(["module", "id", "full_name", "name"]).to_pydict()
+    cols = graph.nodes.select(["module", "id", "full_name", "name", "kind"]).to_pydict()
+    # an entry is a METHOD node: a `def` statement has the same full name as its METHOD
+    wanted = [k == "METHOD" for k in cols["kind"]] if param == "entry" else [True] * n
     for columns in (("full_name",), ("module", "id"), ("name",)):
         rows = zip(*(cols[c] for c in columns), strict=True)
-        hits = [i for i, row in enumerate(rows) if (row if len(row) > 1 else row[0]) == value]
+        hits = [
+            i
+            for i, row in enumerate(rows)
+            if wanted[i] and (row if len(row) > 1 else row[0]) == value
+        ]
         if len(hits) == 1:
             return hits[0]
         if hits:
@@ -493,12 +593,12 @@ def _annotate(result: Any, graph: CodeGraph) -> Any:
     if not isinstance(result, pd.DataFrame):
         return result
     columns = ["module", "id", "kind", "name", "full_name", "code", "line"]
-    nodes = graph.nodes.select(columns).to_pandas()
+    nodes = graph.nodes.select(columns).to_pandas(types_mapper=_NULLABLE.get)
     label = nodes.full_name.fillna(nodes.code).fillna(nodes.name).fillna(nodes.kind).to_numpy()
     out = result
     if "node" in out.columns:
         idx = out["node"].to_numpy()
-        out = out.assign(**{col: nodes[col].to_numpy()[idx] for col in columns})
+        out = out.assign(**{col: nodes[col].array.take(idx) for col in columns})
     for col in NODE_COLUMNS:
         if col in out.columns:
             names = [label[int(v)] if int(v) >= 0 else None for v in out[col]]
