@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import math
 import numbers
+import weakref
 from collections.abc import Iterable
 
 import networkx as nx
@@ -1060,6 +1061,10 @@ def cyclomatic_complexity(g: nx.Graph) -> int:
 # Helpers
 
 
+#: Frozen graphs already found numbered 0..n-1.
+_DENSE: weakref.WeakSet = weakref.WeakSet()
+
+
 def _check_graph(g: object, algorithm: str, *, directed: bool = False) -> int:
     """The number of nodes of ``g``, after checking it is a graph on ``0 .. n-1``."""
     if not isinstance(g, nx.Graph):
@@ -1073,7 +1078,11 @@ def _check_graph(g: object, algorithm: str, *, directed: bool = False) -> int:
             "pass an nx.DiGraph (g.to_directed() turns each edge into two)"
         )
     n = g.number_of_nodes()
+    if g in _DENSE:  # a frozen graph checked before: it cannot have changed
+        return n
     if all(type(v) is int for v in g) and (not n or (min(g) == 0 and max(g) == n - 1)):
+        if nx.is_frozen(g):
+            _DENSE.add(g)
         return n  # distinct ints from 0 to n-1: dense (the common case, checked fast)
     for v in g:
         if isinstance(v, bool) or not isinstance(v, numbers.Integral) or not 0 <= v < n:

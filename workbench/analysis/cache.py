@@ -45,14 +45,20 @@ from workbench.errors import StoreBusyError
 if TYPE_CHECKING:
     from workbench.store import Store
 
-__all__ = ["CacheKey", "ResultCache", "library_versions", "params_hash"]
+__all__ = ["ANALYSIS_REVISION", "CacheKey", "ResultCache", "library_versions", "params_hash"]
 
 TABLE = "analysis_cache"
 
 
+#: Revision of the analysis code's answers: bump it when a graph or an algorithm changes what
+#: it returns, so that results cached by the old code are computed again.
+ANALYSIS_REVISION = 1
+
+
 @functools.cache
 def library_versions() -> dict[str, str]:
-    """The versions that can change a result: the workbench's and the graph libraries'."""
+    """The versions that can change a result: the workbench's, the analysis code's revision
+    and the graph libraries'."""
     from importlib.metadata import PackageNotFoundError, version
 
     import networkx
@@ -64,6 +70,7 @@ def library_versions() -> dict[str, str]:
         ours = "unknown"
     return {
         "workbench": ours,
+        "analysis": str(ANALYSIS_REVISION),
         "networkx": networkx.__version__,
         "rustworkx": rustworkx.__version__,
     }
