@@ -848,3 +848,53 @@ def test_pagerank_with_zero_weight_out_edges_treats_the_node_as_dangling():
     ref = alg.pagerank(g, backend="networkx")
     assert abs(auto.pagerank.sum() - 1) < 1e-9
     assert (auto.pagerank - ref.pagerank).abs().max() < 1e-9
+
+
+# -- the igraph backend (PageRank, Louvain) ----------------------------------------------------
+
+
+@given(graphs(weighted=True, directed=None))
+@settings(max_examples=60, deadline=None)
+def test_pagerank_igraph_parity(g):
+    """igraph's PRPACK solves exactly; networkx iterates until its L1 change is below n*tol."""
+    ours = alg.pagerank(g, backend="igraph", weight="weight")
+    ref = nx.pagerank(g, weight="weight", tol=1e-13, max_iter=100_000) if len(g) else {}
+    assert abs(ours.pagerank.sum() - 1) < 1e-9 or len(g) == 0
+    for v, p in zip(ours.node, ours.pagerank, strict=True):
+        assert abs(p - ref[v]) < 1e-8
+
+
+def test_pagerank_igraph_parity_on_a_bigger_graph():
+    g = nx.gnp_random_graph(3000, 0.002, seed=1, directed=True)
+    ours = alg.pagerank(g)  # auto: igraph
+    ref = nx.pagerank(g, tol=1e-13, max_iter=100_000)
+    assert max(abs(p - ref[v]) for v, p in zip(ours.node, ours.pagerank, strict=True)) < 1e-9
+
+
+def test_louvain_igraph_finds_planted_communities_and_is_seeded():
+    g = nx.planted_partition_graph(5, 60, 0.3, 0.005, seed=3)
+    planted = {frozenset(c) for c in g.graph["partition"]}
+    for backend in ("igraph", "networkx"):
+        df = alg.louvain(g, backend=backend, seed=7)
+        found = {frozenset(c.node) for _, c in df.groupby("community")}
+        assert found == planted, backend
+    a = alg.louvain(nx.gnp_random_graph(400, 0.01, seed=2), backend="igraph", seed=5)
+    b = alg.louvain(nx.gnp_random_graph(400, 0.01, seed=2), backend="igraph", seed=5)
+    pd.testing.assert_frame_equal(a, b)
+
+
+@given(graphs(min_nodes=1, directed=None, weighted=True))
+@settings(max_examples=40, deadline=None)
+def test_louvain_igraph_modularity_parity(g):
+    u = nx.Graph()
+    u.add_nodes_from(g)
+    for x, y, w in g.edges(data="weight"):
+        u.add_edge(x, y, weight=u.get_edge_data(x, y, {"weight": 0.0})["weight"] + w)
+    if u.number_of_edges() == 0:
+        return
+    q = {}
+    for backend in ("igraph", "networkx"):
+        df = alg.louvain(g, backend=backend)
+        parts = [set(c.node) for _, c in df.groupby("community")]
+        q[backend] = nx.community.modularity(u, parts, weight="weight")
+    assert q["igraph"] >= q["networkx"] - 0.05

@@ -61,6 +61,7 @@ def library_versions() -> dict[str, str]:
     and the graph libraries'."""
     from importlib.metadata import PackageNotFoundError, version
 
+    import igraph
     import networkx
     import rustworkx
 
@@ -73,6 +74,7 @@ def library_versions() -> dict[str, str]:
         "analysis": str(ANALYSIS_REVISION),
         "networkx": networkx.__version__,
         "rustworkx": rustworkx.__version__,
+        "igraph": igraph.__version__,
     }
 
 
