@@ -231,7 +231,7 @@ class CPGMath:
         self.persist_min_seconds = persist_min_seconds
         self._graphs: OrderedDict[str, tuple[CodeGraph, nx.DiGraph]] = OrderedDict()
         self._graph_slots = graph_slots
-        self._state: tuple[tuple, dict, list] | None = None
+        self._state: tuple[tuple, dict, str] | None = None
         self._timings: list[dict] = []
 
     def __repr__(self) -> str:
@@ -240,9 +240,10 @@ class CPGMath:
 
     # -- graphs -----------------------------------------------------------------------------
 
-    def _store_state(self) -> tuple[dict, list]:
-        """Module key -> CPG content hash, and the derived-group files; read again only when
-        the ``modules`` or ``cpg_edges`` table changed (not when a result is saved)."""
+    def _store_state(self) -> tuple[dict, str]:
+        """Module key -> CPG content hash, and a digest of all of them with the derived-group
+        files; read again only when the ``modules`` or ``cpg_edges`` table changed (not when a
+        result is saved)."""
         assert self.store is not None
         tables = self.store.tables
         version = (tables.get("modules"), tables.get("cpg_edges"))
@@ -255,7 +256,7 @@ class CPGMath:
                 for f in self.store.files("cpg_edges")
                 if f["path"].rsplit("/", 1)[-1].split("-", 1)[0] in DERIVED_GROUPS
             )
-            self._state = (version, hashes, names)
+            self._state = (version, hashes, _digest(sorted(hashes.items()), names))
         return self._state[1], self._state[2]
 
     def fingerprint(
@@ -268,7 +269,7 @@ class CPGMath:
         if self.store is None:
             graph, _ = self._load(kind, module, method, external, spec)
             return _digest(spec, _table_hash(graph.nodes), _table_hash(graph.edges)), None
-        hashes, derived = self._store_state()
+        hashes, project = self._store_state()
         if kind in LOCAL_KINDS and module is None and isinstance(method, str):
             module = self._module_of(method)
             spec["module"] = module
@@ -277,7 +278,7 @@ class CPGMath:
             if key not in hashes:
                 load(self.store, kind, module=module, method=method)  # raises the right error
             return _digest(spec, key, hashes.get(key)), key
-        return _digest(spec, sorted(hashes.items()), derived), None
+        return _digest(spec, project), None
 
     def _module_of(self, method: str) -> str | None:
         """The module a method's full name starts with (the longest that is a module)."""
