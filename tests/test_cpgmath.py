@@ -367,3 +367,13 @@ def test_results_of_one_method_live_in_its_module_group(store):
     math = CPGMath(store, persist_min_seconds=0)
     math.run("natural_loops", "cfg", method=f"{REPORTS}.lines")
     assert stored_groups(store) == [analysis_group(store.module_key(REPORTS))]
+
+
+def test_weighted_betweenness_has_a_budget_of_its_own(store):
+    """Weighted betweenness has no compiled backend: its own, tighter budget and circuit."""
+    math = CPGMath(store, persist=False, budgets={"betweenness/weighted": Budget(max_nodes=5)})
+    assert math.run("betweenness", "call", weight="weight").attrs["approximate"] is True
+    assert math.run("betweenness", "call").attrs["approximate"] is False
+    state = math.breaker_state().set_index("algorithm")
+    assert state.loc["betweenness/weighted", "over_budget"] == 1
+    assert state.loc["betweenness", "over_budget"] == 0

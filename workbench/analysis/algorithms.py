@@ -876,7 +876,7 @@ def pagerank(
             _check_nonnegative(g, weight, name, negative)  # names the edge
         # PRPACK solves exactly: unlike networkx's iteration it never fails to converge
         scores = h.pagerank(damping=alpha, weights="weight", directed=True)
-        return _node_values(n, dict(enumerate(scores)), name)
+        return _frame({"node": (range(n), "int64"), name: (scores, "float64")})
     r = None
     if chosen == "rustworkx":
         r = to_rustworkx(g, weight=weight, as_directed=True)

@@ -68,6 +68,9 @@ class Algorithm:
     approximate: Callable[[int, int, dict], dict] | None = None
     per_entry: bool = False  # needs an entry node: runs from every METHOD when none is given
     seeded: bool = False
+    #: Parameters -> the name of a costlier variant with a budget (and a circuit) of its own
+    #: in :data:`DEFAULT_BUDGETS`, or None for the algorithm's own.
+    variant: Callable[[dict], str | None] | None = None
 
 
 def _condensation(g: nx.DiGraph) -> pd.DataFrame:
@@ -112,6 +115,8 @@ ALGORITHMS: dict[str, Algorithm] = {
             Budget(max_nodes=100_000, max_edges=1_000_000, max_seconds=_HEAVY),
             _approx_betweenness,
             seeded=True,
+            # weighted: networkx's Brandes with Dijkstra, no compiled backend
+            variant=lambda p: "betweenness/weighted" if p.get("weight") else None,
         ),
         Algorithm(
             "closeness",
@@ -140,7 +145,10 @@ ALGORITHMS: dict[str, Algorithm] = {
     )
 }
 #: The default budget of every algorithm (override per instance with ``budgets=``).
-DEFAULT_BUDGETS: dict[str, Budget] = {name: a.budget for name, a in ALGORITHMS.items()}
+DEFAULT_BUDGETS: dict[str, Budget] = {
+    **{name: a.budget for name, a in ALGORITHMS.items()},
+    "betweenness/weighted": Budget(max_nodes=5_000, max_seconds=_HEAVY),
+}
 
 
 def _digest(*parts: Any) -> str:
@@ -212,10 +220,10 @@ class CPGMath:
     ) -> None:
         from workbench.store import Store
 
-        unknown = sorted(set(budgets or ()) - set(ALGORITHMS))
+        unknown = sorted(set(budgets or ()) - set(DEFAULT_BUDGETS))
         if unknown:
             raise AlgorithmError(
-                f"budgets for unknown algorithms {unknown}; known: {sorted(ALGORITHMS)}"
+                f"budgets for unknown algorithms {unknown}; known: {sorted(DEFAULT_BUDGETS)}"
             )
         self.source = source
         self.store: Store | None = source if isinstance(source, Store) else None
@@ -366,14 +374,15 @@ class CPGMath:
         cached = self._cached(key, kind, module, method, started)
         if cached is not None:
             return cached
-        self.breaker.ensure_closed(algorithm)  # an open circuit refuses before any loading
+        circuit = (spec.variant(params) if spec.variant else None) or algorithm
+        self.breaker.ensure_closed(circuit)  # an open circuit refuses before any loading
         graph, g = self.graph_and_networkx(kind, module=module, method=method, external=external)
         n, m = g.number_of_nodes(), g.number_of_edges()
-        exact = self.breaker.admit(algorithm, nodes=n, edges=m)
+        exact = self.breaker.admit(circuit, nodes=n, edges=m)
         call = {**params}
         if not exact:
             if spec.approximate is None:
-                raise self.breaker.refuse(algorithm, n, m, _advice(algorithm, kind, module))
+                raise self.breaker.refuse(circuit, n, m, _advice(circuit, kind, module))
             call = spec.approximate(n, m, call)
             # an approximation is cached under a key of its own: never served for an exact
             # request once the budget allows one
@@ -394,10 +403,10 @@ class CPGMath:
         except (AlgorithmError, CircuitOpenError):
             raise  # the request was wrong, not the computation
         except Exception as e:
-            self.breaker.failure(algorithm, f"{type(e).__name__}: {e}")
+            self.breaker.failure(circuit, f"{type(e).__name__}: {e}")
             raise
         seconds = time.perf_counter() - computed
-        self.breaker.success(algorithm, seconds)
+        self.breaker.success(circuit, seconds)
         attrs = getattr(result, "attrs", {})
         # a bounded variant that bounded nothing is exact
         approximate = (not exact and attrs.get("truncated", True)) or attrs.get("approximate")
