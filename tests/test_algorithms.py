@@ -886,6 +886,9 @@ def test_louvain_igraph_finds_planted_communities_and_is_seeded():
 @given(graphs(min_nodes=1, directed=None, weighted=True))
 @settings(max_examples=40, deadline=None)
 def test_louvain_igraph_modularity_parity(g):
+    """Louvain is a heuristic: one seed of either library may stop in a poorer local optimum
+    (a path with a self-loop: Q 0.0 with igraph's seed 0, 0.12 with its seeds 1 and 2), so the
+    best of five seeds is compared (found with 3,000 hypothesis graphs)."""
     u = nx.Graph()
     u.add_nodes_from(g)
     for x, y, w in g.edges(data="weight"):
@@ -894,7 +897,10 @@ def test_louvain_igraph_modularity_parity(g):
         return
     q = {}
     for backend in ("igraph", "networkx"):
-        df = alg.louvain(g, backend=backend)
-        parts = [set(c.node) for _, c in df.groupby("community")]
-        q[backend] = nx.community.modularity(u, parts, weight="weight")
+        found = []
+        for seed in range(5):
+            df = alg.louvain(g, backend=backend, seed=seed)
+            parts = [set(c.node) for _, c in df.groupby("community")]
+            found.append(nx.community.modularity(u, parts, weight="weight"))
+        q[backend] = max(found)
     assert q["igraph"] >= q["networkx"] - 0.05

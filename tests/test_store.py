@@ -290,3 +290,13 @@ def test_parallel_ingest_equals_serial(tmp_path, src):
     report = two.ingest(src, workers=2)
     assert len(report.added) == SAMPLE_MODULES and len(report.failed) == SAMPLE_BROKEN
     assert fingerprint(one) == fingerprint(two)
+
+
+def test_read_table_reads_only_the_columns_asked_for(v1):
+    import pyarrow.compute as pc
+
+    whole = v1.read_table("modules")
+    some = v1.read_table("modules", filter=pc.field("parse_status") == "ok", columns=["path"])
+    assert some.column_names == ["path"]
+    ok = whole.filter(pc.field("parse_status") == "ok")
+    assert sorted(some["path"].to_pylist()) == sorted(ok["path"].to_pylist())

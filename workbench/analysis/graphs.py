@@ -39,7 +39,6 @@ from __future__ import annotations
 import ast
 import builtins
 import difflib
-import inspect
 import numbers
 import re
 from collections import defaultdict
@@ -470,26 +469,8 @@ def _store_source(store) -> _Source:
 
 
 def _store_reader(store) -> Callable[[str, list[str], pc.Expression | None], pa.Table]:
-    """Reads with column projection: through ``Store.read_table`` when it projects, else
-    through a dataset over the files of the store's version (checksums verified); a read
-    that fails goes through ``read_table`` again, which says what is wrong."""
-    if "columns" in inspect.signature(store.read_table).parameters:
-        return lambda name, columns, where: store.read_table(name, filter=where, columns=columns)
-    import pyarrow.dataset as ds
-
-    fmt = ds.ParquetFileFormat(
-        default_fragment_scan_options=ds.ParquetFragmentScanOptions(page_checksum_verification=True)
-    )
-
-    def read(name: str, columns: list[str], where: pc.Expression | None) -> pa.Table:
-        try:
-            files = [f["path"] for f in store.files(name)]
-            d = ds.dataset(files, schema=store.schema(name), format=fmt)
-            return d.to_table(columns=columns, filter=where)
-        except OSError:
-            return store.read_table(name, where).select(columns)
-
-    return read
+    """Reads through ``Store.read_table`` with column projection (checksums verified)."""
+    return lambda name, columns, where: store.read_table(name, filter=where, columns=columns)
 
 
 def _table_reader(cpg: CPG) -> Callable[[str, list[str], pc.Expression | None], pa.Table]:

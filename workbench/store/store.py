@@ -328,15 +328,21 @@ class Store:
         with self._reading():
             return [{**f, "path": str(t.path / f["path"])} for f in t.files(version)]
 
-    def read_table(self, name: str, filter: pc.Expression | None = None) -> pa.Table:
-        """A table as of this store version, in the schema of this schema version."""
+    def read_table(
+        self,
+        name: str,
+        filter: pc.Expression | None = None,
+        columns: list[str] | None = None,
+    ) -> pa.Table:
+        """A table as of this store version, in the schema of this schema version (only
+        ``columns`` when given: the others are not read)."""
         if name not in self._entry.tables:
             if name in CPG_TABLES:
                 self.require_cpg()
             raise NotFoundError(f"no table {name!r} in store schema v{self.schema_version}")
         t, version = self._current(name)
         with self._reading():
-            return t.read(version, filter=filter)
+            return t.read(version, filter=filter, columns=columns)
 
     def modules(self) -> pd.DataFrame:
         """The ``modules`` table as a DataFrame, sorted by path."""
