@@ -33,15 +33,19 @@ $(NEWEST_VENV)/.installed: pyproject.toml
 
 # The main job on the bundled default code base: the phase-1 rollout notebook (ingest ->
 # migration plan -> migrate -> progressive generation -> compatibility check -> rollback
-# rehearsal), executed by papermill. Leaves the executed notebook, the store and the metrics
-# in $(OUT). Any tree: make demo SOURCE=path/to/code
+# rehearsal), then the phase-2 one on the store it leaves (CPGMath: graphs, algorithms, cache,
+# circuit breaker), executed by papermill. Leaves the executed notebooks, the store and the
+# metrics in $(OUT). Any tree: make demo SOURCE=path/to/code
 demo: $(VENV)/.installed
 	mkdir -p $(OUT)
 	$(VENV)/bin/papermill notebooks/phase1_foundation.ipynb $(OUT)/phase1_foundation.ipynb \
 	  -p source_dir $(abspath $(SOURCE)) -p store_dir $(abspath $(OUT))/store \
 	  -p workers $(WORKERS) -p output_dir $(abspath $(OUT)) -k python3 --cwd notebooks \
 	  --no-progress-bar
-	@cat $(OUT)/phase1_metrics.json
+	$(VENV)/bin/papermill notebooks/phase2_algorithms.ipynb $(OUT)/phase2_algorithms.ipynb \
+	  -p store_dir $(abspath $(OUT))/store -p output_dir $(abspath $(OUT)) -k python3 \
+	  --cwd notebooks --no-progress-bar
+	@cat $(OUT)/phase1_metrics.json $(OUT)/phase2_metrics.json
 
 # The whole suite: lint, unit tests, doctests, the notebook and the slow end-to-end tests, in
 # parallel; it fails if it leaves a process or a file behind (tests/leakguard.py).
