@@ -407,3 +407,16 @@ def test_an_assignment_of_an_unknown_value_keeps_the_names_other_values(tmp_path
         "norm(Path('.'))\nlocal()\n",
     )
     assert {("main.norm", "pathlib.Path.exists"), ("main.local", "pathlib.Path.is_dir")} <= pairs
+
+
+def test_an_assignment_unknown_in_one_branch_keeps_the_names_other_values(tmp_path):
+    # copy.copy(h) returns nothing the analysis knows: h may still be the handler it was
+    pairs = _call_pairs(
+        tmp_path,
+        main="import copy\n\n\ndef a():\n    return 1\n\n\ndef b():\n    return 2\n\n\n"
+        "def run(flag):\n    h = a\n    h = copy.copy(h) if flag else b\n    return h()\n\n\n"
+        "def known(flag):\n    h = a\n    h = b if flag else b\n    return h()\n\n\n"
+        "run(True)\nknown(True)\n",
+    )
+    assert {("main.run", "main.a"), ("main.run", "main.b"), ("main.known", "main.b")} <= pairs
+    assert ("main.known", "main.a") not in pairs  # both branches known: flow-sensitive

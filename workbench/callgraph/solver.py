@@ -352,12 +352,14 @@ class Solver:
             seeded = True
         if seeded:
             return True
-        # an assignment whose value nothing is known of: any value of the name (the
-        # flow-insensitive answer)
+        # an assignment whose value (or one of whose alternatives) nothing is known of: any
+        # value of the name (the flow-insensitive answer)
         for cid in self._fallbacks:
-            _, own, var = self.constraints[cid]
-            if not self.pts.get(own) and self.pts.get(var):
-                self.add(own, self.pts[var])
+            _, own, var, *parts = self.constraints[cid]
+            unknown = not self.pts.get(own) or any(not self.pts.get(p) for p in parts)
+            objs = self.pts.get(var)
+            if unknown and objs and not objs <= self.pts.get(own, set()):
+                self.add(own, objs)
                 seeded = True
         return seeded
 

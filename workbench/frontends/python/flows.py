@@ -196,6 +196,7 @@ class _Summarizer:
         self.reaching: Reaching = reaching or {}
         self.def_sites = {d for defs in self.reaching.values() for d in defs}
         self.uses: list[list[tuple[str, str, tuple[Position, ...]]]] = [[]]
+        self.parts: dict[str, list[str]] = {}  # a union's variable -> what it unites
         self.defined: set[tuple[str, Position]] = set()
 
     # -- variables ---------------------------------------------------------------------
@@ -543,8 +544,10 @@ class _Summarizer:
                 self.flow(own, value)
                 self.flow(var, own)
                 # a value the analysis cannot know (``p = p.resolve()`` on an outside
-                # object): any value of the name, as if it were not flow-sensitive
-                self.out.append(("fallback", own, var))
+                # object), also in one branch only (``p = p.resolve() if c else q``): any
+                # value of the name, as if it were not flow-sensitive
+                parts = self.alternatives(value)
+                self.out.append(("fallback", own, var, *(parts if len(parts) > 1 else ())))
             else:
                 self.flow(var, value)
         elif t is ast.Attribute:
@@ -785,7 +788,17 @@ class _Summarizer:
         out = self.new()
         for v in values:
             self.flow(out, v)
+        self.parts[out] = values
         return out
+
+    def alternatives(self, value: str | None) -> list[str]:
+        """The variables whose union a value is (the branches of ``a if c else b``, the
+        operands of ``a or b``), recursively; the value itself when it is no union."""
+        if value is None:
+            return []
+        if value not in self.parts:
+            return [value]
+        return [a for v in self.parts[value] for a in self.alternatives(v)]
 
     def call(self, e: ast.Call, scope: _Scope) -> str:
         func = e.func
