@@ -904,3 +904,25 @@ def test_louvain_igraph_modularity_parity(g):
             found.append(nx.community.modularity(u, parts, weight="weight"))
         q[backend] = max(found)
     assert q["igraph"] >= q["networkx"] - 0.05
+
+
+def test_pagerank_refuses_what_igraph_cannot_solve():
+    cycle = nx.cycle_graph(300, create_using=nx.DiGraph)
+    df = alg.pagerank(cycle, alpha=1.0)  # auto: networkx, where alpha=1 is a plain walk
+    assert abs(df.pagerank.sum() - 1) < 1e-9 and abs(df.pagerank.max() - 1 / 300) < 1e-9
+    with pytest.raises(AlgorithmError, match="igraph needs alpha < 1"):
+        alg.pagerank(cycle, alpha=1.0, backend="igraph")
+    for bad in (math.inf, math.nan):
+        g = nx.gnm_random_graph(300, 900, seed=1, directed=True)
+        nx.set_edge_attributes(g, 1.0, "weight")
+        g[0][next(iter(g.successors(0)))]["weight"] = bad
+        for backend in ("igraph", "rustworkx", "networkx"):
+            with pytest.raises(AlgorithmError, match="weights must be finite"):
+                alg.pagerank(g, backend=backend)
+
+
+def test_louvain_without_any_weight_makes_every_node_its_own_community():
+    g = nx.path_graph(5)
+    nx.set_edge_attributes(g, 0.0, "weight")
+    for backend in ("igraph", "networkx"):
+        assert alg.louvain(g, backend=backend)["size"].tolist() == [1] * 5

@@ -402,3 +402,23 @@ def test_duckdb_errors_are_query_errors(v1):
     result = runner.invoke(app, ["sql", "SELEC 1", "--store", str(v1.root)])
     assert result.exit_code == 2 and result.output.startswith("error: ")
     assert "Traceback" not in result.output
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "SHOW TABLES",
+        "PRAGMA show_tables",
+        "SELECT table_name AS name FROM information_schema.tables",
+        "SELECT table_name AS name FROM duckdb_tables() UNION SELECT view_name FROM duckdb_views()",
+    ],
+)
+def test_catalog_queries_see_every_table(v1, query):
+    names = set(v1.sql(query).iloc[:, 0])
+    assert {"modules", "functions"} <= names
+
+
+def test_a_current_store_file_can_be_read_by_its_path(v1):
+    path = v1.files("functions")[0]["path"]
+    n = v1.sql("SELECT count(*) AS n FROM read_parquet(?)", [path]).n[0]
+    assert n == v1.files("functions")[0]["rows"]

@@ -39,6 +39,7 @@ from __future__ import annotations
 import math
 import numbers
 import random
+import threading
 import weakref
 from collections.abc import Iterable
 
@@ -869,19 +870,25 @@ def pagerank(
         f"{name}: the power iteration did not converge within max_iter={max_iter} iterations "
         f"(tol={tol}): raise max_iter or tol, or lower alpha"
     )
+    if chosen == "igraph" and alpha >= 1:  # PRPACK's system is singular without restarts
+        if backend == "igraph":
+            raise AlgorithmError(f"{name}: igraph needs alpha < 1: use backend='networkx'")
+        chosen = "networkx"
     if chosen == "igraph":
         h = to_igraph(g, weight=weight, as_directed=True)
-        low = min(h.es["weight"], default=1.0)  # the weights, read in one call
-        if low < 0:
+        weights = h.es["weight"]  # read in one call
+        if min(weights, default=1.0) < 0 or not all(map(math.isfinite, weights)):
             _check_nonnegative(g, weight, name, negative)  # names the edge
         # PRPACK solves exactly: unlike networkx's iteration it never fails to converge
         scores = h.pagerank(damping=alpha, weights="weight", directed=True)
+        if not all(map(math.isfinite, scores)):
+            raise AlgorithmError(f"{name}: igraph gave no finite answer: use backend='networkx'")
         return _frame({"node": (range(n), "int64"), name: (scores, "float64")})
     r = None
     if chosen == "rustworkx":
         r = to_rustworkx(g, weight=weight, as_directed=True)
         low = min(r.edges(), default=1.0)  # the weights, read in one call
-        if low < 0:
+        if low < 0 or not all(map(math.isfinite, r.edges())):
             _check_nonnegative(g, weight, name, negative)  # names the edge
         if low == 0 and backend == "auto":  # rustworkx takes no node whose out-weights are 0
             chosen = "networkx"
@@ -958,15 +965,18 @@ def louvain(
     _check_nonnegative(g, weight, name, "modularity needs non-negative weights")
     u = _undirected(g, weight)
     chosen = choose_backend(backend, n=n, supported=True, algorithm=name, offers=("igraph",))
+    if not u.size(weight="weight"):  # no weight at all: modularity is undefined
+        return _community_frame(n, [[v] for v in range(n)])
     if chosen == "igraph":
         import igraph as ig
 
         h = to_igraph(u, weight="weight")
-        ig.set_random_number_generator(random.Random(seed))
-        try:
-            communities = list(h.community_multilevel(weights="weight", resolution=resolution))
-        finally:
-            ig.set_random_number_generator(random)
+        with _IGRAPH_RNG:  # igraph's generator is process-wide: one seeded run at a time
+            ig.set_random_number_generator(random.Random(seed))
+            try:
+                communities = list(h.community_multilevel(weights="weight", resolution=resolution))
+            finally:  # igraph's default (it has no getter to restore a caller's own)
+                ig.set_random_number_generator(random)
     else:
         communities = nx.community.louvain_communities(
             u, weight="weight", resolution=resolution, seed=seed
@@ -1097,6 +1107,9 @@ def cyclomatic_complexity(g: nx.Graph) -> int:
 # Helpers
 
 
+#: Held while igraph's process-wide random generator is seeded for one call.
+_IGRAPH_RNG = threading.Lock()
+
 #: Frozen graphs already found numbered 0..n-1.
 _DENSE: weakref.WeakSet = weakref.WeakSet()
 
@@ -1147,12 +1160,17 @@ def _check_int(
 
 
 def _check_nonnegative(g: nx.Graph, weight: str | None, algorithm: str, hint: str) -> None:
+    """Raise naming the first edge whose weight is negative, infinite or NaN."""
     if weight is None:
         return
     for u, v, w in g.edges(data=weight, default=1.0):
         if w < 0:
             raise AlgorithmError(
                 f"{algorithm}: edge {u}->{v} has the negative {weight} {w}: {hint}"
+            )
+        if not math.isfinite(w):
+            raise AlgorithmError(
+                f"{algorithm}: edge {u}->{v} has the {weight} {w}: weights must be finite"
             )
 
 

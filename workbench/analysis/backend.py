@@ -4,8 +4,10 @@ The algorithms of :mod:`workbench.analysis.algorithms` take networkx graphs whos
 dense integers ``0 .. n-1``. rustworkx and igraph number their nodes the same way when they are
 added in order to a fresh graph, so a converted graph keeps every node id and results need no
 mapping back. A graph is converted once per call, except a frozen one (``nx.freeze``, as
-:class:`~workbench.analysis.CPGMath` hands out its graphs): it cannot change, so its
-conversions are kept with it (for each weight attribute and direction) for the next call.
+:class:`~workbench.analysis.CPGMath` hands out its graphs): it cannot gain or lose nodes or
+edges, so its conversions are kept with it (for each weight attribute and direction) for the
+next call. Its edge attributes can still be assigned; don't: a changed weight of a frozen
+graph is not seen by the kept conversions (thaw it first: ``nx.DiGraph(g)``).
 
 ``backend="auto"`` picks an algorithm's compiled backend when the graph has more than
 :data:`RUSTWORKX_MIN_NODES` nodes and the backend implements the requested variant: igraph

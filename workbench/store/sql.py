@@ -65,6 +65,13 @@ _CONFIG = {
 _PARSER = None  # (pid, connection) :func:`_referenced` parses with
 _PARSER_LOCK = threading.Lock()
 _DENIED = re.compile(r'Cannot access file "([^"]*)"')
+#: What looks up DuckDB's catalog (the tables there are, their columns): it must see every
+#: store table, whichever the query names.
+_CATALOG = re.compile(
+    r"information_schema|pg_catalog|sqlite_master|duckdb_\w+\s*\(|\bshow\b|\bdescribe\b"
+    r"|\bsummarize\b|show_tables|table_info",
+    re.IGNORECASE,
+)
 #: Prepared-statement parameters (``?``, ``$1``, ``$name``), replaced by NULL to name the
 #: tables of a parameterised query (a wrong guess only costs a second run with every table).
 _PLACEHOLDER = re.compile(r"\?|\$\w+")
@@ -210,6 +217,11 @@ def _referenced(query: str) -> set[str] | None:
         return None  # several statements, refused, or not SQL: verify every table
 
 
+def _store_files(tables: Mapping[str, tuple[StoreTable, int]]) -> set[str]:
+    """The absolute paths of every data file of these table versions."""
+    return {str(t.path / f["path"]) for t, version in tables.values() for f in t.files(version)}
+
+
 def query(
     root: Path,
     tables: Mapping[str, tuple[StoreTable, int]],
@@ -244,7 +256,7 @@ def query(
     import duckdb
     import pandas as pd
 
-    names = _referenced(sql)
+    names = None if _CATALOG.search(sql) else _referenced(sql)
     wanted = None if names is None else {n for n in tables if n.lower() in names}
     while True:
         allowed, views = [], {}
@@ -268,9 +280,8 @@ def query(
             return result.df() if result is not None else pd.DataFrame()
         except duckdb.PermissionException as e:
             denied = _DENIED.search(str(e))
-            ours = {f for v in views.values() if isinstance(v, list) for f in v}
-            if wanted is not None and denied and denied.group(1) in ours - set(allowed):
-                wanted = None  # a store table the parser did not see: verify all, run again
+            if wanted is not None and denied and denied.group(1) in _store_files(tables):
+                wanted = None  # a store file read by its path: verify all, run again
                 continue
             raise QueryError(root, str(e)) from None
         except duckdb.CatalogException as e:
