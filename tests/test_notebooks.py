@@ -18,23 +18,27 @@ ROOT = Path(__file__).parent.parent
 SAMPLE = ROOT / "data" / "sample_project"
 
 
-@pytest.fixture(scope="module")
-def phase1(tmp_path_factory):
+def execute(name: str, out: Path, **parameters) -> Path:
+    """Run ``notebooks/<name>`` with papermill into ``out``; the executed notebook's path."""
     papermill = pytest.importorskip("papermill")
-    out = tmp_path_factory.mktemp("phase1")
-    executed = out / "phase1_foundation.ipynb"
+    executed = out / name
     papermill.execute_notebook(
-        str(ROOT / "notebooks" / "phase1_foundation.ipynb"),
+        str(ROOT / "notebooks" / name),
         str(executed),
-        parameters={
-            "source_dir": str(SAMPLE),
-            "store_dir": str(out / "store"),
-            "workers": 2,
-            "output_dir": str(out),
-        },
+        parameters={**parameters, "output_dir": str(out)},
         kernel_name="python3",
         cwd=str(ROOT / "notebooks"),
         progress_bar=False,
+    )
+    return executed
+
+
+@pytest.fixture(scope="module")
+def phase1(tmp_path_factory):
+    out = tmp_path_factory.mktemp("phase1")
+    store = str(out / "store")
+    executed = execute(
+        "phase1_foundation.ipynb", out, source_dir=str(SAMPLE), store_dir=store, workers=2
     )
     return out, executed
 
@@ -75,18 +79,8 @@ def test_phase1_artifacts(phase1):
 
 @pytest.fixture(scope="module")
 def phase2(phase1):
-    papermill = pytest.importorskip("papermill")
     out, _ = phase1
-    executed = out / "phase2_algorithms.ipynb"
-    papermill.execute_notebook(
-        str(ROOT / "notebooks" / "phase2_algorithms.ipynb"),
-        str(executed),
-        parameters={"store_dir": str(out / "store"), "output_dir": str(out)},
-        kernel_name="python3",
-        cwd=str(ROOT / "notebooks"),
-        progress_bar=False,
-    )
-    return out, executed
+    return out, execute("phase2_algorithms.ipynb", out, store_dir=str(out / "store"))
 
 
 def test_phase2_metrics(phase2):
