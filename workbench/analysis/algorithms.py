@@ -876,9 +876,7 @@ def pagerank(
         chosen = "networkx"
     if chosen == "igraph":
         h = to_igraph(g, weight=weight, as_directed=True)
-        weights = h.es["weight"]  # read in one call
-        if min(weights, default=1.0) < 0 or not all(map(math.isfinite, weights)):
-            _check_nonnegative(g, weight, name, negative)  # names the edge
+        _check_weights(h.es["weight"], g, weight, name, negative)
         # PRPACK solves exactly: unlike networkx's iteration it never fails to converge
         scores = h.pagerank(damping=alpha, weights="weight", directed=True)
         if not all(map(math.isfinite, scores)):
@@ -887,10 +885,9 @@ def pagerank(
     r = None
     if chosen == "rustworkx":
         r = to_rustworkx(g, weight=weight, as_directed=True)
-        low = min(r.edges(), default=1.0)  # the weights, read in one call
-        if low < 0 or not all(map(math.isfinite, r.edges())):
-            _check_nonnegative(g, weight, name, negative)  # names the edge
-        if low == 0 and backend == "auto":  # rustworkx takes no node whose out-weights are 0
+        weights = r.edges()
+        _check_weights(weights, g, weight, name, negative)
+        if backend == "auto" and 0.0 in weights:  # rustworkx takes no node whose out-weights are 0
             chosen = "networkx"
     else:
         _check_nonnegative(g, weight, name, negative)
@@ -1157,6 +1154,15 @@ def _check_int(
         return
     bounds = f"at least {low}" if high is None else f"between {low} and {high}"
     raise AlgorithmError(f"{algorithm}: {param}={value!r} is not an integer {bounds}: pass one")
+
+
+def _check_weights(
+    weights: list[float], g: nx.Graph, weight: str | None, algorithm: str, hint: str
+) -> None:
+    """Check weights read from a compiled library's copy in one call; only when one is bad,
+    walk ``g``'s edges to name it (:func:`_check_nonnegative`)."""
+    if weights and (min(weights) < 0 or not all(map(math.isfinite, weights))):
+        _check_nonnegative(g, weight, algorithm, hint)
 
 
 def _check_nonnegative(g: nx.Graph, weight: str | None, algorithm: str, hint: str) -> None:

@@ -45,7 +45,14 @@ from workbench.errors import StoreBusyError
 if TYPE_CHECKING:
     from workbench.store import Store
 
-__all__ = ["ANALYSIS_REVISION", "CacheKey", "ResultCache", "library_versions", "params_hash"]
+__all__ = [
+    "ANALYSIS_REVISION",
+    "CacheKey",
+    "ResultCache",
+    "ipc_bytes",
+    "library_versions",
+    "params_hash",
+]
 
 TABLE = "analysis_cache"
 
@@ -109,7 +116,8 @@ def _matches(key: CacheKey) -> pc.Expression:
     )
 
 
-def _to_ipc(table: pa.Table) -> bytes:
+def ipc_bytes(table: pa.Table) -> bytes:
+    """A table as an Arrow IPC stream (how results are stored, and hashed)."""
     sink = io.BytesIO()
     with pa.ipc.new_stream(sink, table.schema) as w:
         w.write_table(table)
@@ -194,7 +202,7 @@ class ResultCache:
                     "graph_hash": key.graph_hash,
                     "algorithm": key.algorithm,
                     "params_hash": key.params_hash,
-                    "result": _to_ipc(table),
+                    "result": ipc_bytes(table),
                     "seconds": seconds,
                     "created_at": dt.datetime.now(dt.UTC),
                 }

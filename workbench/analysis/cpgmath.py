@@ -20,25 +20,28 @@ conversion. ``attrs`` of a result say whether it is ``approximate`` and where it
 from __future__ import annotations
 
 import hashlib
-import io
 import json
 import numbers
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import networkx as nx
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 
 from workbench.analysis import algorithms as alg
 from workbench.analysis.breaker import Budget, CircuitBreaker
-from workbench.analysis.cache import CacheKey, ResultCache, params_hash
+from workbench.analysis.cache import CacheKey, ResultCache, ipc_bytes, params_hash
 from workbench.analysis.graphs import CodeGraph, load
 from workbench.cpg.schema import CpgStatus
 from workbench.errors import AlgorithmError, CircuitOpenError, CycleError, NotFoundError
+from workbench.pipeline.link import CALL_GRAPH, LINKS
+from workbench.store.table import StoreTable
 
 if TYPE_CHECKING:
     from workbench.store import Store
@@ -50,7 +53,7 @@ __all__ = ["ALGORITHMS", "DEFAULT_BUDGETS", "Algorithm", "CPGMath"]
 LOCAL_KINDS = frozenset({"cfg", "cdg", "ddg", "pdg"})
 #: Groups of ``cpg_edges`` derived from several modules (cross-module links, the saved
 #: value-flow call graph): graphs that read CALL edges depend on them too.
-DERIVED_GROUPS = ("link", "callgraph")
+DERIVED_GROUPS = (LINKS, CALL_GRAPH)
 #: Parameters that name a node: given as a node number, a full name, a name, or (module, id).
 NODE_PARAMS = ("source", "target", "node", "entry")
 #: Columns of a result that hold one node; each gets a ``<column>_name`` next to it.
@@ -259,11 +262,8 @@ class CPGMath:
             mods = self.store.modules()
             ok = mods[mods.cpg_status == str(CpgStatus.OK)]
             hashes = dict(zip(ok.module.tolist(), ok.cpg_graph_hash.tolist(), strict=True))
-            names = sorted(
-                f["path"].rsplit("/", 1)[-1]
-                for f in self.store.files("cpg_edges")
-                if f["path"].rsplit("/", 1)[-1].split("-", 1)[0] in DERIVED_GROUPS
-            )
+            files = (Path(f["path"]).name for f in self.store.files("cpg_edges"))
+            names = sorted(f for f in files if StoreTable.group_of(f) in DERIVED_GROUPS)
             self._state = (version, hashes, _digest(sorted(hashes.items()), names))
         return self._state[1], self._state[2]
 
@@ -527,15 +527,17 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def _label(graph: CodeGraph, node: int) -> str:
-    """What a node is called in messages: full name, else code, else name, else kind."""
-    row = graph.nodes.slice(node, 1).to_pylist()[0]
-    return row["full_name"] or row["code"] or row["name"] or row["kind"]
+def _labels(graph: CodeGraph) -> np.ndarray:
+    """What each node is called in results and messages: its full name, else its code, else
+    its name, else its kind."""
+    nodes = graph.nodes.select(["full_name", "code", "name", "kind"]).to_pandas()
+    return nodes.full_name.fillna(nodes.code).fillna(nodes.name).fillna(nodes.kind).to_numpy()
 
 
 def _named_cycle(error: CycleError, graph: CodeGraph) -> CycleError:
     """The same error naming the cycle's nodes instead of numbering them."""
-    names = [_label(graph, v) for v in error.cycle]
+    labels = _labels(graph)
+    names = [str(labels[v]) for v in error.cycle]
     out = type(error)(
         f"{error}; the cycle: {' -> '.join(names)} (run strongly_connected_components or "
         "condensation to see every cycle)",
@@ -546,10 +548,7 @@ def _named_cycle(error: CycleError, graph: CodeGraph) -> CycleError:
 
 
 def _table_hash(table: pa.Table) -> str:
-    sink = io.BytesIO()
-    with pa.ipc.new_stream(sink, table.schema) as w:
-        w.write_table(table)
-    return hashlib.sha256(sink.getvalue()).hexdigest()
+    return hashlib.sha256(ipc_bytes(table)).hexdigest()
 
 
 def _advice(algorithm: str, kind: str, module: Any) -> str:
@@ -604,7 +603,7 @@ def _annotate(result: Any, graph: CodeGraph) -> Any:
         return result
     columns = ["module", "id", "kind", "name", "full_name", "code", "line"]
     nodes = graph.nodes.select(columns).to_pandas(types_mapper=_NULLABLE.get)
-    label = nodes.full_name.fillna(nodes.code).fillna(nodes.name).fillna(nodes.kind).to_numpy()
+    label = _labels(graph)
     out = result
     if "node" in out.columns:
         idx = out["node"].to_numpy()

@@ -13,6 +13,7 @@ import pyarrow.compute as pc
 from workbench.cpg.schema import EDGES, EdgeKind, NodeKind, Resolution, Subkind, analysis_group
 from workbench.passes.linker import LinkIndex
 from workbench.store import Transaction
+from workbench.store.table import StoreTable
 
 __all__ = ["CALL_GRAPH", "LINKS", "drop_analyses", "prune_links", "relink"]
 
@@ -92,5 +93,9 @@ def drop_analyses(tx: Transaction, keys: set[int]) -> None:
     :func:`~workbench.cpg.schema.analysis_group`); results of other modules stay."""
     if not tx.has_table("analysis_cache"):
         return
-    for group in sorted({analysis_group(k) for k in keys} | {analysis_group(None)}):
-        tx.replace_group("analysis_cache", group, None)
+    groups = {analysis_group(k) for k in keys} | {analysis_group(None)}
+    stale = [
+        f["path"] for f in tx.files("analysis_cache") if StoreTable.group_of(f["path"]) in groups
+    ]
+    if stale:  # one commit, however many groups go
+        tx.replace_files("analysis_cache", stale)
