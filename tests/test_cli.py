@@ -308,3 +308,41 @@ def test_generate_can_store_the_call_graph(v2):
     edges = open_store(v2.root).read_table("cpg_edges").to_pandas()
     flow = ["points-to", "decorator", "protocol", "property", "class-body", "module-body"]
     assert n == edges.label.isin(flow).sum() and (edges.label == "points-to").sum() > 0
+
+
+def test_query_command_runs_a_builder_query_with_and_without_fallback(v1):
+    q = json.dumps(
+        {
+            "from": "functions",
+            "select": ["qualname", "complexity"],
+            "where": [["complexity", ">", 8]],
+            "order_by": [["complexity", "desc"]],
+            "limit": 2,
+        }
+    )
+    refused = runner.invoke(app, ["query", q, "--store", str(v1.root)])
+    assert refused.exit_code == 2 and "migrate" in refused.output
+    result = runner.invoke(app, ["query", q, "--store", str(v1.root), "--fallback", "--json"])
+    assert result.exit_code == 0, result.output
+    out = json.loads(result.stdout)
+    assert [r["source"] for r in out["rows"]] == ["ast", "ast"]
+    assert out["meta"]["rows"] == 2 and "CPG support is off" in out["meta"]["warnings"][0]
+    bad = runner.invoke(app, ["query", '{"from": "nope"}', "--store", str(v1.root)])
+    assert bad.exit_code == 2 and "unknown relation 'nope'" in bad.output
+
+
+def test_telemetry_command_summarises_exports_and_speaks_prometheus(v2, tmp_path):
+    v2.sql("SELECT count(*) AS n FROM functions")
+    v2.flush_telemetry()
+    summary = runner.invoke(app, ["telemetry", "--store", str(v2.root)])
+    assert summary.exit_code == 0, summary.output
+    assert {"ingest", "migrate", "query"} <= set(re.findall(r"^(\w+)\s", summary.output, re.M))
+    prom = runner.invoke(app, ["telemetry", "--store", str(v2.root), "--prometheus"])
+    assert 'workbench_events_total{event="query"}' in prom.output
+    out = tmp_path / "events.csv"
+    exported = runner.invoke(
+        app, ["telemetry", "--store", str(v2.root), "--event", "query", "--export", str(out)]
+    )
+    assert exported.exit_code == 0 and out.read_text().count("\n") >= 2
+    bad = runner.invoke(app, ["telemetry", "--store", str(v2.root), "--export", "x.txt"])
+    assert bad.exit_code == 2 and "error" in bad.output

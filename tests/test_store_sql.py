@@ -73,7 +73,7 @@ def data_file(store, table: str) -> tuple[Path, list[int]]:
 def test_sql_refuses_a_silently_damaged_file(v1):
     path, modules = data_file(v1, "functions")
     flip_silently(path)
-    with pytest.raises(OSError):  # the checksum-verified reader refuses it
+    with pytest.raises(CorruptionError, match=path.name):  # verified first, as SQL is
         v1.read_table("functions")
     with pytest.raises(CorruptionError) as err:
         v1.sql("SELECT qualname, line FROM functions")
@@ -422,3 +422,34 @@ def test_a_current_store_file_can_be_read_by_its_path(v1):
     path = v1.files("functions")[0]["path"]
     n = v1.sql("SELECT count(*) AS n FROM read_parquet(?)", [path]).n[0]
     assert n == v1.files("functions")[0]["rows"]
+
+
+# -- connections kept for reuse ----------------------------------------------------------------
+
+
+def test_a_select_reuses_a_connection_and_nothing_else_does(v1, monkeypatch):
+    """Opening a DuckDB database costs more than most queries: a connection that ran one
+    SELECT serves the next query over the same files; any other statement's is closed."""
+    store_sql.forget_verified()
+    opened = []
+    real = store_sql._connect
+    monkeypatch.setattr(store_sql, "_connect", lambda *a: opened.append(1) or real(*a))
+    for _ in range(3):
+        v1.sql("SELECT count(*) AS n FROM functions")
+    assert len(opened) == 1
+    v1.sql("SET VARIABLE secret = 42")  # state in a connection: never handed on
+    v1.sql("CREATE TABLE mine AS SELECT 1 AS x; SELECT * FROM mine")
+    assert v1.sql("SELECT getvariable('secret') AS v FROM functions LIMIT 1").v.isna().all()
+    with pytest.raises(QueryError, match="mine"):
+        v1.sql("SELECT * FROM mine, functions")
+    assert len(opened) == 3  # the SET and the CREATE each had a connection of their own
+
+
+def test_a_reused_connection_sees_a_new_store_version(v1, src):
+    """Connections are kept by the files their views read: a new version's files get
+    another one, never stale rows."""
+    assert v1.sql("SELECT count(*) AS n FROM modules").n[0] == len(v1.modules())
+    (src / "extra_module.py").write_text("def added():\n    return 1\n")
+    v1.ingest(src)
+    assert v1.sql("SELECT count(*) AS n FROM modules").n[0] == len(v1.modules())
+    assert "extra_module.py" in v1.sql("SELECT path FROM modules").path.tolist()

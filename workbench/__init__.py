@@ -6,6 +6,7 @@
 ['m.<module>', 'm.f']
 """
 
+from workbench import telemetry
 from workbench.cpg.graph import CPG, CPGFrames, ModuleInfo
 from workbench.cpg.schema import SCHEMA_VERSION, CfgLabel, EdgeKind, NodeKind, Resolution
 from workbench.errors import WorkbenchError
@@ -16,7 +17,15 @@ from workbench.store import Store, open_store
 __version__ = "0.1.0"
 
 #: Names of the analysis layer, imported on first use (it loads networkx, rustworkx, scipy).
-_ANALYSIS = ("Budget", "CPGMath")
+_ANALYSIS = (
+    "Budget",
+    "CPGMath",
+    "FallbackWarning",
+    "Percentile",
+    "Query",
+    "execute_with_fallback",
+    "relations",
+)
 
 
 def __getattr__(name: str):
@@ -36,18 +45,24 @@ __all__ = [
     "CPGMath",
     "CfgLabel",
     "EdgeKind",
+    "FallbackWarning",
     "Limits",
     "ModuleInfo",
     "NodeKind",
+    "Percentile",
     "Project",
+    "Query",
     "Resolution",
     "Store",
     "WorkbenchError",
     "__version__",
     "build_cpg",
     "build_project",
+    "execute_with_fallback",
     "generate",
     "ingest",
     "open_store",
+    "relations",
+    "telemetry",
     "write_cpg",
 ]

@@ -386,6 +386,77 @@ def sql(
         raise typer.Exit(2) from None
 
 
+@command()
+def query(
+    query: Annotated[
+        str, typer.Argument(help='A query as JSON: {"from": "functions", "select": [...], ...}')
+    ],
+    store: StoreOpt,
+    fallback: Annotated[
+        bool, typer.Option("--fallback", help="Answer from the AST where a module has no CPG.")
+    ] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Rows and metadata as JSON.")] = False,
+) -> None:
+    """Run a builder query (workbench.Query as JSON) and print the rows; with --fallback,
+    modules without a CPG answer from the AST-level tables (a `source` column says which)."""
+    import warnings
+
+    from workbench.analysis.query import FallbackWarning, Query
+
+    try:
+        q = Query.from_json(query)
+        with _open(store) as st, warnings.catch_warnings():
+            warnings.simplefilter("ignore", FallbackWarning)  # printed below, once
+            result = q.execute_with_fallback(st) if fallback else q.execute(st)
+    except WorkbenchError as e:
+        _fail(e)
+    if as_json:
+        rows = json.loads(result.df.to_json(orient="records", date_format="iso"))
+        typer.echo(json.dumps({"rows": rows, "meta": result.meta, "sql": result.sql}))
+        return
+    typer.echo(result.df.to_string(index=False))
+    for w in result.warnings:
+        typer.echo(f"warning: {w}", err=True)
+
+
+@command()
+def telemetry(
+    store: StoreOpt,
+    event: Annotated[
+        list[str] | None, typer.Option("--event", help="Only these event kinds (repeatable).")
+    ] = None,
+    prometheus: Annotated[
+        bool, typer.Option("--prometheus", help="Print metrics in the Prometheus text format.")
+    ] = False,
+    export: Annotated[
+        Path | None, typer.Option("--export", help="Write the events to a .parquet or .csv file.")
+    ] = None,
+) -> None:
+    """The store's telemetry: events (ingest, generate, builds, queries, algorithms...),
+    as a summary per kind, a file (--export) or Prometheus metrics."""
+    from workbench import telemetry as tel
+
+    try:
+        with _open(store) as st:
+            frame = tel.frame(event or None, store=st)
+            if prometheus:
+                typer.echo(tel.prometheus(frame), nl=False)
+                return
+            if export is not None:
+                typer.echo(f"wrote {len(frame)} events to {tel.export(frame, export)}")
+                return
+    except (WorkbenchError, ValueError) as e:
+        typer.echo(f"error: {e}", err=True)
+        raise typer.Exit(2) from None
+    if frame.empty:
+        typer.echo("no events")
+        return
+    summary = frame.groupby("event").agg(
+        events=("id", "size"), median_s=("seconds", "median"), total_s=("seconds", "sum")
+    )
+    typer.echo(summary.round(4).to_string())
+
+
 def _with_paths(store: Path, report):
     """The report with module keys shown as paths (keys when the store cannot be opened, its
     modules table is damaged or no longer has the module)."""

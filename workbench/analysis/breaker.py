@@ -36,9 +36,11 @@ import datetime as dt
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass
+from typing import Any
 
 import pandas as pd
 
+from workbench import telemetry
 from workbench.errors import CircuitOpenError
 
 __all__ = ["Budget", "CircuitBreaker"]
@@ -86,6 +88,7 @@ class CircuitBreaker:
         failure_threshold: int = 3,
         cooldown: float = 60.0,
         clock: Callable[[], float] = time.monotonic,
+        store: Any = None,
     ) -> None:
         if failure_threshold < 1:
             raise ValueError(f"failure_threshold must be >= 1, not {failure_threshold}")
@@ -97,6 +100,7 @@ class CircuitBreaker:
         self._clock = clock
         self._circuits: dict[str, _Circuit] = {}
         self._events: list[dict] = []
+        self._store = store  # the store telemetry events go to (a path), if any
 
     def budget(self, algorithm: str) -> Budget:
         return self.budgets.get(algorithm, Budget())
@@ -105,6 +109,12 @@ class CircuitBreaker:
         return self._circuits.setdefault(algorithm, _Circuit())
 
     def _event(self, algorithm: str, event: str, detail: str) -> None:
+        telemetry.emit(
+            "breaker",
+            store=self._store,
+            detail=detail,
+            metadata={"algorithm": algorithm, "transition": event},
+        )
         self._events.append(
             {
                 "ts": dt.datetime.now(dt.UTC),

@@ -34,6 +34,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+from workbench import telemetry
 from workbench.analysis import algorithms as alg
 from workbench.analysis.breaker import Budget, CircuitBreaker
 from workbench.analysis.cache import CacheKey, ResultCache, ipc_bytes, params_hash
@@ -145,6 +146,7 @@ ALGORITHMS: dict[str, Algorithm] = {
         Algorithm("loop_nesting", alg.loop_nesting, per_entry=True),
         Algorithm("cyclomatic_complexity", alg.cyclomatic_complexity),
         Algorithm("k_hop", alg.k_hop),
+        Algorithm("reach", alg.reach, Budget(max_nodes=500_000, max_seconds=_HEAVY)),
     )
 }
 #: The default budget of every algorithm (override per instance with ``budgets=``).
@@ -237,6 +239,7 @@ class CPGMath:
             failure_threshold=failure_threshold,
             cooldown=cooldown,
             clock=clock,
+            store=self.store.root if self.store is not None else None,
         )
         self.cache = ResultCache(self.store, max_bytes=memory_budget, persist=persist)
         self.persist_min_seconds = persist_min_seconds
@@ -433,19 +436,39 @@ class CPGMath:
         return _from_every_entry(spec, graph, g, params)
 
     def _time(self, algorithm, kind, module, method, cache, started, attrs, n=None, m=None, s=None):
-        self._timings.append(
-            {
+        row = {
+            "algorithm": algorithm,
+            "kind": kind,
+            "module": None if module is None else str(module),
+            "method": None if method is None else str(method),
+            "cache": cache,
+            "approximate": bool(attrs.get("approximate", False)),
+            "nodes": n,
+            "edges": m,
+            "compute_seconds": s,
+            "seconds": time.perf_counter() - started,
+        }
+        self._timings.append(row)
+        root = self.store.root if self.store is not None else None
+        scope = row["method"] or row["module"] or "project"
+        telemetry.emit(
+            "cache", store=root, metadata={"algorithm": algorithm, "tier": cache, "kind": kind}
+        )
+        telemetry.emit(
+            "algorithm",
+            row["seconds"],
+            store=root,
+            measurements={
+                k: row[k] for k in ("nodes", "edges", "compute_seconds") if row[k] is not None
+            },
+            metadata={
                 "algorithm": algorithm,
                 "kind": kind,
-                "module": None if module is None else str(module),
-                "method": None if method is None else str(method),
+                "scope": scope,
                 "cache": cache,
-                "approximate": bool(attrs.get("approximate", False)),
-                "nodes": n,
-                "edges": m,
-                "compute_seconds": s,
-                "seconds": time.perf_counter() - started,
-            }
+                "approximate": row["approximate"],
+                "key": f"{algorithm}/{kind}/{scope}/{cache}",
+            },
         )
 
     # -- reporting --------------------------------------------------------------------------

@@ -407,12 +407,17 @@ TELEMETRY = _schema(
     "telemetry",
     2,
     "telemetry",
-    "Timed events (builds, queries, commits) for DataFrame reporting.",
+    "Events of operations (ingest, migrate, generate, builds, queries, algorithms, cache "
+    "lookups, breaker trips, alerts): name, measurements, metadata (workbench.telemetry).",
     _f("ts", pa.timestamp("us", tz="UTC"), "When the event ended", False),
-    _f("event", _STR, "Event name (build, query, commit, migrate, ...)", False),
-    _f("seconds", pa.float64(), "Duration", False),
+    _f("id", _STR, "Event id, unique across processes", False),
+    _f("event", _STR, "Event name (ingest, migrate, build, query, algorithm, cache, ...)", False),
+    _f("seconds", pa.float64(), "Duration, for timed events"),
     _f("module", _I64, "Module key, when the event concerns one module"),
-    _f("detail", _STR, "Free text: query, parameters, outcome"),
+    _f("detail", _STR, "Free text: the SQL of a query, an error message"),
+    _f("measurements", _STR, "JSON object of numbers (rows, nodes, ...)"),
+    _f("metadata", _STR, "JSON object (algorithm, outcome, cache tier, ...)"),
+    key="id",
 )
 
 #: Every declaration, oldest first: a table's schema in a version is its newest declaration

@@ -31,6 +31,7 @@ from pathlib import Path
 
 import pyarrow as pa
 
+from workbench import telemetry
 from workbench.frontends.python.repository import repository_rows
 from workbench.frontends.python.source import DEFAULT_LIMITS, NOT_READ, Limits, read_source
 from workbench.pipeline.builds import CPG_ROWS, build_fields, pending_cpg_fields
@@ -79,15 +80,24 @@ def ingest(
     links to folders) are followed only with ``follow_symlinks``; paths that cannot be
     modules are listed in :attr:`IngestReport.skipped`.
     """
-    found = discover(source, exclude, follow_symlinks=follow_symlinks)
-    with store.transaction("ingest") as tx:
-        report = ingest_into(
-            tx, Path(source), found.paths, limits=limits, refresh=refresh, workers=workers
+    with telemetry.span("ingest", store=store.root, detail=os.fspath(source)) as span:
+        found = discover(source, exclude, follow_symlinks=follow_symlinks)
+        with store.transaction("ingest") as tx:
+            report = ingest_into(
+                tx, Path(source), found.paths, limits=limits, refresh=refresh, workers=workers
+            )
+            if follow_symlinks and tx.details:  # repair re-ingests the same way
+                tx.details["follow_symlinks"] = True
+        report.skipped = found.skipped
+        report.version = store.version
+        span.measurements.update(
+            files=len(found.paths),
+            added=len(report.added),
+            changed=len(report.changed),
+            removed=len(report.removed),
+            skipped=len(found.skipped),
         )
-        if follow_symlinks and tx.details:  # repair re-ingests the same way
-            tx.details["follow_symlinks"] = True
-    report.skipped = found.skipped
-    report.version = store.version
+    telemetry.check_sizes(store)  # table-size alerts (workbench.telemetry.settings)
     return report
 
 

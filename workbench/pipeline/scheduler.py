@@ -44,6 +44,7 @@ from pathlib import Path
 
 import pyarrow.compute as pc
 
+from workbench import telemetry
 from workbench.cpg.schema import CpgStatus
 from workbench.errors import NotFoundError, StoreChangedError, StoreError
 from workbench.frontends.python import GENERATOR
@@ -204,11 +205,21 @@ def generate(
         commit_every=commit_every,
         builder=builder,
     )
-    report = run.execute(progress, quiet)
-    if call_graph:
-        t0 = time.perf_counter()
-        report.call_edges = store_call_graph(store, source, save=True).saved_edges
-        report.seconds += time.perf_counter() - t0
+    with telemetry.span("generate", store=store.root, detail=os.fspath(source)) as span:
+        report = run.execute(progress, quiet)
+        if call_graph:
+            t0 = time.perf_counter()
+            report.call_edges = store_call_graph(store, source, save=True).saved_edges
+            report.seconds += time.perf_counter() - t0
+        span.measurements.update(
+            modules=len(tasks),
+            ok=report.ok,
+            failed=report.failed,
+            skipped=report.skipped,
+            commits=report.commits,
+            workers=workers,
+        )
+    telemetry.check_sizes(store)  # table-size alerts (workbench.telemetry.settings)
     return report
 
 
@@ -340,6 +351,15 @@ class _Run:
             for r in out["results"]:
                 _count(self.report, r)
                 self.emit(_EVENTS.get(r["status"], r["status"]), r["path"])
+                telemetry.emit(
+                    "build",
+                    r["seconds"],
+                    store=self.store.root,
+                    module=r["module"],
+                    detail=r.get("error_message"),
+                    measurements={k: r[k] for k in ("nodes", "edges", "methods") if k in r},
+                    metadata={"status": str(r["status"]), "error_type": r.get("error_type")},
+                )
         return broken
 
     def _restart(self) -> None:

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING
 
 import pyarrow as pa
 
+from workbench import telemetry
 from workbench.cpg.schema import (
     MODULES,
     MODULES_CPG_FIELDS,
@@ -215,7 +216,7 @@ def rollback(store: Store, target: int = 1) -> pd.DataFrame:
 
 def _run(store: Store, target: int, up: bool) -> pd.DataFrame:
     op = "migrate" if up else "rollback"
-    with store.transaction(op) as tx:
+    with telemetry.span(op, store=store.root) as span, store.transaction(op) as tx:
         before = fingerprint(tx)
         start = tx.schema_version
         steps = MIGRATIONS if up else list(reversed(MIGRATIONS))
@@ -230,4 +231,6 @@ def _run(store: Store, target: int, up: bool) -> pd.DataFrame:
             bad = report[~report.equal][["table", "column"]].to_dict("records")
             raise MigrationError(store.root, f"legacy data would change: {bad}; nothing done")
         tx.details = {"from": start, "to": tx.schema_version}
+        span.measurements.update({"from": start, "to": tx.schema_version})
+        span.measurements["tables"] = int(report.table.nunique())
     return report

@@ -81,8 +81,10 @@ _SHOW_MODULES = 50
 
 
 def forget_verified() -> None:
-    """Forget which files this process verified (the next query verifies them again)."""
+    """Forget which files this process verified (the next query verifies them again), and
+    close the connections kept for reuse."""
     _VERIFIED.clear()
+    _POOL.clear()
 
 
 def check_file(table: StoreTable, f: Mapping) -> str | None:
@@ -163,11 +165,12 @@ def _damaged(root: Path, table: StoreTable, f: Mapping, problem: str) -> Corrupt
     return err
 
 
-def _connect(views: Mapping[str, list[str] | pa.Schema], allowed: Sequence[str]):
+def _connect(views: Mapping[str, list[str] | pa.Schema | pa.Table], allowed: Sequence[str]):
     """A locked-down in-memory connection with one view per table.
 
-    ``views`` maps a table name to its data files, or to its schema when it has none.
-    DuckDB may read the ``allowed`` files and no others.
+    ``views`` maps a table name to its data files, to its schema when it has none, or to
+    an Arrow table held in memory (a relation computed for the query). DuckDB may read the
+    ``allowed`` files and no others.
     """
     import duckdb
 
@@ -175,7 +178,9 @@ def _connect(views: Mapping[str, list[str] | pa.Schema], allowed: Sequence[str])
     try:
         con.execute("SET allowed_paths = ?", [list(allowed)])
         for name, files in views.items():
-            if isinstance(files, pa.Schema):
+            if isinstance(files, pa.Table):
+                con.register(name, files)
+            elif isinstance(files, pa.Schema):
                 con.register(name, files.empty_table())
             else:
                 listing = ", ".join("'" + f.replace("'", "''") + "'" for f in files)
@@ -229,6 +234,7 @@ def query(
     params: Sequence | Mapping | None = None,
     *,
     missing_table: Callable[[str], None] | None = None,
+    relations: Mapping[str, pa.Table] | None = None,
 ) -> pd.DataFrame:
     """Run user SQL over the given tables (name -> (table, Delta version)).
 
@@ -245,6 +251,9 @@ def query(
     missing_table
         Called with the name of a table DuckDB does not know, before the
         :class:`~workbench.errors.QueryError` is raised (to raise a better error).
+    relations
+        Arrow tables held in memory that the query may also read, each by its name (they
+        must not shadow a store table).
 
     Raises
     ------
@@ -256,10 +265,15 @@ def query(
     import duckdb
     import pandas as pd
 
+    clash = sorted(set(relations or ()) & set(tables))
+    if clash:
+        raise QueryError(root, f"relations {clash} would shadow store tables")
     names = None if _CATALOG.search(sql) else _referenced(sql)
     wanted = None if names is None else {n for n in tables if n.lower() in names}
+    reuse = _read_only(sql)
     while True:
-        allowed, views = [], {}
+        allowed: list[str] = []
+        views: dict[str, list[str] | pa.Schema | pa.Table] = {}
         for name, (t, version) in tables.items():
             if wanted is not None and name not in wanted:
                 continue  # a view binds (reads) every file's footer: only the tables used
@@ -269,15 +283,24 @@ def query(
             else:
                 views[name] = verified_paths(root, t, version)
                 allowed += views[name]
+        key = _pool_key(views) if reuse else None
+        con = _POOL.take(key) if key is not None else None
         try:
-            con = _connect(views, allowed)
+            con = con or _connect(views, allowed)
         except duckdb.Error as e:  # a footer DuckDB cannot parse: verify to say which file
             for t, version in tables.values():
                 verified_paths(root, t, version)
             raise QueryError(root, str(e)) from None
+        done = False
         try:
+            for name, rows in (relations or {}).items():
+                con.register(name, rows)
             result = con.execute(sql, params) if params else con.sql(sql)
-            return result.df() if result is not None else pd.DataFrame()
+            df = result.df() if result is not None else pd.DataFrame()
+            for name in relations or ():
+                con.unregister(name)
+            done = True
+            return df
         except duckdb.PermissionException as e:
             denied = _DENIED.search(str(e))
             if wanted is not None and denied and denied.group(1) in _store_files(tables):
@@ -296,7 +319,82 @@ def query(
         except duckdb.Error as e:
             raise QueryError(root, str(e)) from None
         finally:
-            con.close()
+            if done and key is not None:
+                _POOL.give(key, con)  # a plain SELECT changed nothing in it: kept for reuse
+            else:
+                con.close()
+
+
+def _read_only(sql: str) -> bool:
+    """Whether ``sql`` is one SELECT (or EXPLAIN) statement: it cannot create, set or
+    attach anything, so its connection can serve the next query over the same files."""
+    import duckdb
+
+    try:
+        statements = duckdb.extract_statements(sql)
+    except duckdb.Error:
+        return False
+    return len(statements) == 1 and statements[0].type in (
+        duckdb.StatementType.SELECT,
+        duckdb.StatementType.EXPLAIN,
+    )
+
+
+def _pool_key(views: Mapping[str, list[str] | pa.Schema]) -> tuple:
+    """What a connection's views are: each table's files (or schema, when it has none)."""
+    return tuple(
+        sorted(
+            (name, tuple(v) if isinstance(v, list) else v.to_string()) for name, v in views.items()
+        )
+    )
+
+
+class _Pool:
+    """Locked-down connections kept for reuse, by their views (opening a DuckDB database
+    costs about 20 ms, more than most queries). Only connections that ran one SELECT come
+    back: nothing a user can do in a SELECT outlives it. Per process (never a connection
+    from before a fork), least recently used first out, :data:`POOL_SIZE` idle at most."""
+
+    def __init__(self) -> None:
+        self._idle: dict[tuple, list] = {}
+        self._order: list[tuple] = []  # keys, least recently given first
+        self._pid = os.getpid()
+        self._lock = threading.Lock()
+
+    def take(self, key: tuple):
+        with self._lock:
+            if self._pid != os.getpid():  # a forked child: forget the parent's connections
+                self._idle, self._order, self._pid = {}, [], os.getpid()
+            idle = self._idle.get(key)
+            if not idle:
+                return None
+            con = idle.pop()
+            self._order.remove(key)
+            return con
+
+    def give(self, key: tuple, con) -> None:
+        with self._lock:
+            if self._pid != os.getpid():
+                return
+            self._idle.setdefault(key, []).append(con)
+            self._order.append(key)
+            while len(self._order) > POOL_SIZE:
+                old = self._order.pop(0)
+                self._idle[old].pop(0).close()
+                if not self._idle[old]:
+                    del self._idle[old]
+
+    def clear(self) -> None:
+        with self._lock:
+            for cons in self._idle.values():
+                for con in cons:
+                    con.close()
+            self._idle, self._order = {}, []
+
+
+#: Idle connections kept per process.
+POOL_SIZE = 8
+_POOL = _Pool()
 
 
 def scan(

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
 import os
 import shutil
 import signal
@@ -32,7 +33,7 @@ import time
 import uuid
 import weakref
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -41,12 +42,14 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from deltalake.exceptions import DeltaError
 
+from workbench import telemetry
 from workbench.cpg.graph import CPG, ModuleInfo
 from workbench.cpg.schema import (
     ACCESS_STATS,
     CPG_TABLES,
     SCHEMA_VERSION,
     TABLES,
+    TELEMETRY,
     CpgStatus,
     tables_for,
 )
@@ -77,12 +80,21 @@ __all__ = ["FLAGS", "Store", "crashpoint", "open_store", "provide"]
 #: variable ``WORKBENCH_FLAG_<NAME>`` (1/0, true/false, on/off).
 FLAGS: dict[str, bool] = {"cpg": False}
 
+_LOG = logging.getLogger("workbench.queries")
+
 LEGACY_TABLES = ("modules", "functions")
 #: Reads counted in memory before they are persisted (without waiting; see
 #: :meth:`Store.flush_reads`).
 AUTO_FLUSH_READS = 1000
 #: Where counts wait that a process could not persist (under ``_workbench``).
 READS_DIR = "reads"
+#: Where telemetry events wait for the next write (under ``_workbench``).
+TELEMETRY_DIR = "telemetry"
+#: Writable Store objects alive in this process, by root (see :func:`_release`).
+_OPEN: Counter[str] = Counter()
+#: Events a process gathers for a store before one of its writes carries them (fewer, larger
+#: files in the ``telemetry`` table; closing the store spools the rest).
+TELEMETRY_BATCH = 1000
 
 #: Operations on a store that layers above it provide (``ingest``, ``generate``,
 #: ``write_cpg``, ``call_graph``): the store calls them without importing those layers.
@@ -121,8 +133,11 @@ class Store:
 
     def __init__(self, root: Path, entry: LogEntry, *, read_only: bool = False) -> None:
         self.root = root
-        self._entry = entry
+        #: [whether this store version has a telemetry table]: events left in memory when
+        #: the object goes are spooled for the next write only then (see :meth:`close`)
+        self._spools_telemetry = [False]
         self.read_only = read_only
+        self._entry = entry
         self._log = StoreLog(root)
         self._tables: dict[tuple[str, int], StoreTable] = {}
         self._module_index: tuple[int, dict] | None = None
@@ -130,6 +145,17 @@ class Store:
         self._session: Session | None = None
         if not read_only:  # counts still in memory at exit or garbage collection are kept
             weakref.finalize(self, _spool_counter, root, self._reads, os.getpid())
+            _OPEN[os.fspath(root)] += 1
+            weakref.finalize(self, _release, root, os.getpid(), self._spools_telemetry)
+
+    @property
+    def _entry(self) -> LogEntry:
+        return self.__entry
+
+    @_entry.setter
+    def _entry(self, entry: LogEntry) -> None:
+        self.__entry = entry
+        self._spools_telemetry[0] = not self.read_only and "telemetry" in entry.tables
 
     def __enter__(self) -> Store:
         return self
@@ -141,10 +167,14 @@ class Store:
         """Persist the read counts gathered so far, without waiting: into ``access_stats``
         (see :meth:`flush_reads`) unless another process is writing, else into a file under
         ``_workbench/reads/`` that a later flush adds. A store that is never closed leaves
-        its counts there when it is garbage-collected or the interpreter exits. Ends this
+        its counts there when it is garbage-collected or the interpreter exits. Telemetry
+        events not yet persisted wait in ``_workbench/telemetry/`` for the next write (or
+        :meth:`flush_telemetry`), so closing never adds a store version for them. Ends this
         object's staging session (files staged and never committed are deleted)."""
         if self._reads and not self._persist_reads():
             self._spool_reads()
+        if not self.read_only and "telemetry" in self._entry.tables:
+            _spool_telemetry(self.root)  # the next write commits them
         if self._session is not None:
             self._session.close()
             self._session = None
@@ -342,7 +372,16 @@ class Store:
             raise NotFoundError(f"no table {name!r} in store schema v{self.schema_version}")
         t, version = self._current(name)
         with self._reading():
+            self._verify(t, version)
             return t.read(version, filter=filter, columns=columns)
+
+    def _verify(self, table: StoreTable, version: int) -> None:
+        """Verify a table version's files (SHA-256, once per process, as SQL does) before
+        pyarrow reads them: page checksums do not cover the footer, whose key statistics
+        decide which row groups a filtered read or a lookup skips."""
+        from workbench.store.sql import verified_paths
+
+        verified_paths(self.root, table, version)
 
     def modules(self) -> pd.DataFrame:
         """The ``modules`` table as a DataFrame, sorted by path."""
@@ -410,10 +449,10 @@ class Store:
             key, row["path"], row["name"], row["content_hash"], row["size_bytes"], row["lines"]
         )
         with self._reading():
-            nodes, edges, methods = (
-                t.lookup(version, key)
-                for t, version in map(self._current, ("cpg_nodes", "cpg_edges", "cpg_methods"))
-            )
+            parts = [self._current(n) for n in ("cpg_nodes", "cpg_edges", "cpg_methods")]
+            for t, version in parts:
+                self._verify(t, version)
+            nodes, edges, methods = (t.lookup(version, key) for t, version in parts)
         cross = pc.is_valid(edges["dst_module"])
         if pc.any(cross).as_py():  # as built: the module's own edges, then cross-module ones
             edges = pa.concat_tables(
@@ -423,7 +462,14 @@ class Store:
         self._note_reads([key])
         return cpg.method(method) if method is not None else cpg
 
-    def sql(self, query: str, params: Sequence | dict | None = None) -> pd.DataFrame:
+    def sql(
+        self,
+        query: str,
+        params: Sequence | dict | None = None,
+        *,
+        relations: Mapping[str, pa.Table] | None = None,
+        metadata: Mapping[str, Any] | None = None,
+    ) -> pd.DataFrame:
         """Run SQL (DuckDB) over the tables of this store version; parameters are bound.
 
         Every table of the schema version is a view of the same name. The query can read
@@ -431,6 +477,20 @@ class Store:
         extensions or settings (see :mod:`workbench.store.sql`). The data files it reads are
         verified first (once per process). Modules in a ``module`` column of the result count
         as read (see :meth:`flush_reads`).
+
+        Parameters
+        ----------
+        query
+            DuckDB SQL; the result is the last statement's.
+        params
+            Values bound to ``?`` (a sequence) or ``$name`` (a mapping) placeholders.
+        relations
+            Arrow tables the query may read besides the store's, by name (the query layer
+            passes metrics it computed).
+        metadata
+            Added to the ``query`` telemetry event (every query emits one; a query slower
+            than ``workbench.telemetry.settings.slow_query_seconds`` is also logged with its
+            plan).
 
         Raises
         ------
@@ -449,13 +509,48 @@ class Store:
         >>> int(s.sql("SELECT count(*) AS n FROM modules WHERE language = ?", ["python"]).n[0])
         0
         """
+        import duckdb  # noqa: F401  (first use: importing it is not the query's time)
+
         from workbench.store import sql
 
         tables = {name: self._current(name) for name in self._entry.tables}
-        df = sql.query(self.root, tables, query, params, missing_table=self._missing_table)
+        with telemetry.span("query", store=self.root, detail=query) as span:
+            span.metadata.update(metadata or {"source": "sql"})
+            df = sql.query(
+                self.root,
+                tables,
+                query,
+                params,
+                missing_table=self._missing_table,
+                relations=relations,
+            )
+            span.measurements["rows"] = len(df)
+            if params:
+                span.metadata["params"] = len(params)
+        if telemetry.is_slow(span.seconds):
+            self._log_slow(query, params, span.seconds, tables, relations)
         if "module" in df.columns and len(df):
             self._note_reads(int(k) for k in df["module"].dropna().unique())
         return df
+
+    def _log_slow(self, query: str, params, seconds: float, tables, relations) -> None:
+        """Log a slow query with its plan (DuckDB's ``EXPLAIN``) and emit a ``slow_query``
+        event (see ``workbench.telemetry.slow_queries``)."""
+        from workbench.store import sql
+
+        try:
+            plan = sql.query(self.root, tables, "EXPLAIN " + query, params, relations=relations)
+            text = "\n".join(str(v) for v in plan.iloc[:, -1])
+        except WorkbenchError as e:  # several statements, DDL...: no single plan
+            text = f"(no plan: {str(e)[:200]})"
+        _LOG.warning("slow query (%.3f s) on %s: %s\nplan:\n%s", seconds, self.root, query, text)
+        telemetry.emit(
+            "slow_query",
+            seconds,
+            store=self.root,
+            detail=query,
+            metadata={"plan": text, "threshold": telemetry.settings.slow_query_seconds},
+        )
 
     def _missing_table(self, name: str) -> None:
         """A query named a table this store version lacks: a declared table of a later
@@ -674,11 +769,15 @@ class Store:
         """
         if self.read_only:
             raise StoreError(self.root, f"store version {self.version} is a read-only view")
+        events: list = []  # telemetry the commit carries: put back if it fails
         try:
             with write_lock(self.root, wait=wait):
                 base = recover(self)
                 tx = Transaction(self, base, operation)
                 yield tx
+                events, spooled = self._persist_telemetry(
+                    tx, force=operation in ("telemetry", "migrate")
+                )
                 if tx.changed:
                     tx._check()
                     crashpoint(f"{operation}.before_log")
@@ -693,11 +792,76 @@ class Store:
                     )
                 else:
                     self._entry = base
+                events = []
+                for path in spooled:  # committed; a crash before this only repeats ids
+                    path.unlink(missing_ok=True)
                 self._module_index = None
         except OSError as e:  # read-only file system, disk full, permissions...
             raise StoreError(
                 self.root, f"{operation} failed, nothing was changed: {e.strerror or e}"
             ) from e
+        finally:
+            if events:  # the commit that carried them failed: they wait for the next one
+                telemetry.restore(events)
+
+    def _persist_telemetry(self, tx: Transaction, *, force: bool) -> tuple[list, list[Path]]:
+        """Add the telemetry events gathered for this store, and those processes left in
+        ``_workbench/telemetry/`` when they closed it, to the commit (the ``telemetry`` table,
+        when this store version has it), so telemetry costs no store versions of its own: a
+        write carries them once :data:`TELEMETRY_BATCH` have gathered or a spool waits;
+        ``force`` (a flush, a migration) always. Returns the events and the spool files taken
+        (the files are removed once the commit is in the log; a crash in between can only
+        write an event twice, under the same id, which readers drop)."""
+        if not (tx.changed or force) or not tx.has_table("telemetry"):
+            return [], []
+        spooled = _spooled(self.root, TELEMETRY_DIR)
+        waiting = telemetry.pending().get(os.fspath(self.root), 0)
+        if not (force or spooled or waiting >= TELEMETRY_BATCH):
+            return [], []
+        events = telemetry.take(self.root)
+        rows = telemetry.as_rows(events)
+        for path in spooled:
+            rows += _read_telemetry_spool(path)
+        if rows:
+            try:
+                tx.append("telemetry", pa.Table.from_pylist(rows, schema=TELEMETRY))
+            except BaseException:
+                telemetry.restore(events)
+                raise
+        return events, spooled
+
+    def flush_telemetry(self, *, wait: bool = True) -> bool:
+        """Write the telemetry events gathered for this store into its ``telemetry`` table now
+        (one store version; every other write carries them anyway).
+
+        Below schema v2 there is no such table: the events stay in memory
+        (``workbench.telemetry.frame()`` shows them) and the migration's commit carries them.
+
+        Parameters
+        ----------
+        wait
+            Wait for a running writer; with ``False`` return ``False`` at once if another
+            process holds the write lock.
+
+        Returns
+        -------
+        bool
+            Whether the events are persisted (also when there were none to persist).
+        """
+        if self.read_only or "telemetry" not in self._entry.tables:
+            return "telemetry" in self._entry.tables
+        if not telemetry.pending().get(os.fspath(self.root)) and not _spooled(
+            self.root, TELEMETRY_DIR
+        ):
+            return True
+        try:
+            with self.transaction("telemetry", wait=wait):
+                pass
+        except StoreBusyError:
+            if wait:
+                raise
+            return False
+        return True
 
     def stage(self, name: str, rows: pa.Table, *, session: str | None = None) -> StagedFile:
         """Write rows as a data file of table ``name`` without committing it.
@@ -771,9 +935,10 @@ class Store:
         return _provided("call_graph")(self, source, save=save)
 
 
-def _spooled(root: Path) -> list[Path]:
-    """Files of read counts left by processes that could not persist them."""
-    folder = root / META_DIR / READS_DIR
+def _spooled(root: Path, kind: str = READS_DIR) -> list[Path]:
+    """Files of read counts (or telemetry events) left by processes that could not persist
+    them."""
+    folder = root / META_DIR / kind
     return sorted(folder.glob("*.json")) if folder.is_dir() else []
 
 
@@ -807,6 +972,45 @@ def _spool_counter(root: Path, reads: Counter, pid: int | None = None) -> None:
     reads.clear()
     with suppress(OSError):  # a read-only or full file system: the counts are lost
         _write_spool(root, counts, dt.datetime.now(dt.UTC))
+
+
+def _release(root: Path, pid: int, when: list) -> None:
+    """A writable Store object is gone (garbage-collected, or the interpreter exits): when
+    it was the last of its store in this process, spool the store's pending telemetry
+    events if ``when[0]`` (it had a telemetry table)."""
+    if pid != os.getpid():  # a forked child's copy of its parent's object
+        return
+    key = os.fspath(root)
+    _OPEN[key] -= 1
+    if _OPEN[key] <= 0:
+        del _OPEN[key]
+        if when[0]:
+            _spool_telemetry(root)
+
+
+def _spool_telemetry(root: Path) -> None:
+    """Move the telemetry events pending for a store into a file under
+    ``_workbench/telemetry/`` (atomically renamed) for its next write to commit; best effort
+    (a full or read-only file system loses them)."""
+    events = telemetry.take(root)
+    if not events:
+        return
+    rows = [{**r, "ts": r["ts"].isoformat()} for r in telemetry.as_rows(events)]
+    with suppress(OSError):
+        folder = root / META_DIR / TELEMETRY_DIR
+        folder.mkdir(parents=True, exist_ok=True)
+        name = f"{time.time_ns()}-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+        tmp = folder / f".{name}.tmp"
+        tmp.write_text(json.dumps(rows))
+        os.replace(tmp, folder / f"{name}.json")
+
+
+def _read_telemetry_spool(path: Path) -> list[dict]:
+    try:
+        rows = json.loads(path.read_text())
+        return [{**r, "ts": dt.datetime.fromisoformat(r["ts"])} for r in rows]
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return []  # unreadable: dropped with the file
 
 
 def open_store(path: str | os.PathLike) -> Store:

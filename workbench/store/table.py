@@ -242,7 +242,7 @@ class StoreTable:
             )
             fh.flush()
             os.fsync(fh.fileno())
-        modules = pc.unique(table["module"]).to_pylist() if "module" in table.column_names else None
+        modules = pc.unique(table["module"]).to_pylist() if self.key == "module" else None
         self._write_sidecar(name, _sha256(path), modules)
         stats: dict = {
             "numRecords": table.num_rows,

@@ -1,0 +1,118 @@
+"""Telemetry in the store: events ride on the store's writes (no versions of their own), wait
+in a spool when a process closes the store, survive a failed or killed commit, and stay in
+memory below schema v2."""
+
+from __future__ import annotations
+
+import pytest
+from helpers import run_python
+
+from workbench import telemetry
+from workbench.errors import StoreError
+from workbench.store import migrations, open_store
+from workbench.store import store as store_module
+from workbench.store.store import TELEMETRY_DIR
+
+
+@pytest.fixture(autouse=True)
+def _fresh():
+    telemetry.clear()
+    yield
+    telemetry.clear()
+
+
+def stored(store) -> list[str]:
+    return sorted(open_store(store.root).read_table("telemetry")["event"].to_pylist())
+
+
+def spool(store) -> list:
+    folder = store.root / "_workbench" / TELEMETRY_DIR
+    return sorted(folder.glob("*.json")) if folder.is_dir() else []
+
+
+def test_events_ride_on_the_next_write_and_add_no_version(v2, src, monkeypatch):
+    monkeypatch.setattr(store_module, "TELEMETRY_BATCH", 2)
+    version = v2.version
+    v2.sql("SELECT count(*) AS n FROM functions")
+    assert v2.version == version  # a query writes nothing
+    (src / "extra.py").write_text("def f():\n    return 1\n")
+    v2.ingest(src)  # one write: the ingest's version carries the events before it
+    assert v2.version == version + 1
+    assert {"ingest", "migrate", "query"} <= set(stored(v2))
+    assert v2.history().operation.tolist().count("telemetry") == 0
+    frame = telemetry.frame(store=v2)
+    assert frame.id.is_unique and "query" in set(frame.event)
+
+
+def test_fewer_events_than_a_batch_wait_for_a_flush_or_the_spool(v2, src):
+    v2.sql("SELECT count(*) AS n FROM functions")
+    (src / "extra.py").write_text("def f():\n    return 1\n")
+    v2.ingest(src)  # fewer than a batch pending: this write does not carry them
+    assert "query" not in stored(v2) and "query" in set(telemetry.frame(store=v2).event)
+    v2.close()  # spooled: the next write carries them, whatever their number
+    (src / "extra.py").write_text("def f():\n    return 2\n")
+    v2.ingest(src)
+    assert stored(v2).count("query") == 1 and spool(v2) == []
+
+
+def test_v1_keeps_events_in_memory_until_the_migration_carries_them(v1):
+    v1.sql("SELECT count(*) AS n FROM modules")
+    v1.close()
+    assert spool(v1) == [] and not v1.flush_telemetry()
+    assert {"ingest", "query"} <= set(telemetry.frame(store=v1.root).event)
+    migrations.migrate(v1)
+    assert {"ingest", "query"} <= set(stored(v1))
+
+
+def test_closing_spools_and_another_process_commits_them(v2):
+    v2.sql("SELECT count(*) AS n FROM functions")
+    version = v2.version
+    v2.close()
+    assert len(spool(v2)) == 1 and open_store(v2.root).version == version
+    out = run_python(
+        f"""
+        from workbench.store import open_store
+        s = open_store({str(v2.root)!r})
+        print(s.flush_telemetry(), s.version)
+        """
+    )
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split() == ["True", str(version + 1)]
+    assert spool(v2) == [] and "query" in stored(v2)
+
+
+def test_a_failed_commit_keeps_its_events_for_the_next(v2, monkeypatch):
+    v2.sql("SELECT 1 AS x")
+    log = type(v2._log)
+    real = log.append
+
+    def refuse(self, *a, **k):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(log, "append", refuse)
+    with pytest.raises(StoreError, match="nothing was changed"):
+        v2.flush_telemetry()
+    monkeypatch.setattr(log, "append", real)
+    assert telemetry.pending()[str(v2.root)] >= 1
+    assert v2.flush_telemetry() and stored(v2).count("query") == 1
+
+
+def test_a_commit_killed_before_the_log_leaves_the_spool_for_the_next(v2):
+    """Events spooled by a closed store are taken by a writer killed before its log entry:
+    nothing is committed, the spool stays, and the next write commits each event once."""
+    v2.sql("SELECT 1 AS x")
+    v2.close()
+    (before,) = spool(v2)
+    killed = run_python(
+        f"""
+        from workbench.store import open_store
+        open_store({str(v2.root)!r}).flush_telemetry()
+        """,
+        crash="telemetry.before_log",
+    )
+    assert killed.returncode == -9
+    assert spool(v2) == [before]
+    store = open_store(v2.root)
+    assert store.flush_telemetry() and spool(v2) == []
+    rows = store.read_table("telemetry").to_pandas()
+    assert rows.id.is_unique and (rows.event == "query").sum() == 1
