@@ -293,6 +293,14 @@ class TestComponents:
         assert firsts == sorted(firsts)
         assert all(df["size"] == df.groupby("component").node.transform("size"))
 
+    @given(graphs(), st.sampled_from(["out", "in"]))
+    @FAST
+    def test_reach_counts_descendants_and_ancestors(self, g, direction):
+        df = alg.reach(g, direction=direction)
+        other = nx.descendants if direction == "out" else nx.ancestors
+        assert df.node.tolist() == list(range(g.number_of_nodes()))
+        assert df.reach.tolist() == [len(other(g, v) - {v}) for v in g]
+
     @given(graphs())
     @FAST
     def test_condensation_is_a_dag_of_the_components(self, g):
@@ -793,6 +801,8 @@ PATH = nx.DiGraph([(0, 1), (1, 2)])
         (lambda: alg.dominators(PATH, -1), "-1"),
         (lambda: alg.natural_loops(PATH, 3), "3"),
         (lambda: alg.k_hop(PATH, 0, 1, direction="up"), "up"),
+        (lambda: alg.reach(PATH, direction="both"), "both"),
+        (lambda: alg.reach(nx.Graph([(0, 1)])), "directed"),
         (lambda: alg.k_hop(PATH, 0, -1), "k=-1"),
         (lambda: alg.k_hop(PATH, "a", 1), "'a'"),
         (lambda: alg.betweenness(PATH, k=4), "k=4"),

@@ -398,3 +398,64 @@ def test_queries_are_reported_to_telemetry(full_store):
     assert builder.metadata.iloc[0]["key"] == q.key()
     assert builder.measurements.iloc[0]["rows"] == 3
     assert builder.detail.iloc[0] == q.sql()
+
+
+# -- review findings ---------------------------------------------------------------------------
+
+
+def test_a_store_used_for_metric_queries_is_freed(full_store):
+    import gc
+    import weakref
+
+    store, _ = full_store(100)
+    Query.from_("functions").select("pagerank").limit(1).execute(store)
+    ref = weakref.ref(store)
+    del store
+    gc.collect()
+    assert ref() is None
+
+
+def test_module_status_answers_with_the_fallback_too(v2, src):
+    project = wb.build_project(src)
+    v2.write_cpg([project.cpgs[p] for p in sorted(project.cpgs)[:3]])
+    q = Query.from_("modules").select("path", "cpg_status").where("cpg_status", "=", "pending")
+    strict = q.execute(v2).df
+    result, caught = fallback(q, v2)
+    assert len(strict) > 0 and result.df.path.tolist() == strict.path.tolist()
+    assert (result.df.cpg_status == "pending").all() and (result.df.source == "ast").all()
+    rolled = v2
+    migrations.rollback(rolled)  # on a v1 store the v2 columns are null, with a warning
+    back, caught = fallback(Query.from_("modules").select("path", "cpg_status"), rolled)
+    assert back.df.cpg_status.isna().all() and caught
+
+
+def test_the_fallback_never_hides_a_wrong_query(full_store):
+    store, _ = full_store(100)
+    with pytest.raises(QueryError, match=r"(?i)conver"):
+        execute_with_fallback(Query.from_("functions").where("pagerank", ">", "abc"), store)
+
+
+def test_numpy_values_and_nested_percentiles(full_store):
+    store, _ = full_store(100)
+    key = store.modules().module.iloc[0]  # a numpy.int64
+    q = Query.from_("functions").select("qualname").where("module", "=", key)
+    assert type(q.params()[0]) is int and q.execute(store).rows >= 0
+    assert Query.from_json(q.to_json()) == q
+    with pytest.raises(QueryError, match="percentile"):
+        Query.from_("functions").where("line", "between", (Percentile(10), Percentile(90)))
+    with pytest.raises(QueryError, match="percentile"):
+        Query.from_dict({"from": "functions", "where": [["line", "in", [{"percentile": 5}]]]})
+
+
+def test_source_is_reserved_and_every_answer_is_ordered():
+    with pytest.raises(QueryError, match="source"):
+        Query.from_("functions").select("module", "count(*) as source").group_by("module").sql()
+    sql = Query.from_("functions").select("qualname").limit(3).sql("mixed")
+    assert 'ORDER BY "qualname" ASC, "module" ASC, "line" ASC' in sql
+    grouped = Query.from_("functions").select("module", "count(*) as n").group_by("module")
+    assert grouped.sql().endswith('ORDER BY "module" ASC')
+
+
+def test_sql_views_are_found_by_the_parser_not_in_strings(v1):
+    df = query_sql(v1, "SELECT count(*) AS n FROM functions WHERE qualname = 'critical_paths'")
+    assert df.n[0] == 0

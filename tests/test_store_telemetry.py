@@ -116,3 +116,42 @@ def test_a_commit_killed_before_the_log_leaves_the_spool_for_the_next(v2):
     assert store.flush_telemetry() and spool(v2) == []
     rows = store.read_table("telemetry").to_pandas()
     assert rows.id.is_unique and (rows.event == "query").sum() == 1
+
+
+def test_a_bad_module_is_refused_when_emitted_and_numpy_keys_are_kept(v2):
+    with pytest.raises(TypeError, match="module must be an int"):
+        telemetry.emit("custom", store=v2.root, module="pkg/a.py")
+    key = v2.modules().module.iloc[0]  # numpy.int64
+    telemetry.emit("custom", store=v2.root, module=key, detail=3)
+    v2.close()
+    assert open_store(v2.root).flush_telemetry()
+    (row,) = [r for r in open_store(v2.root).telemetry_rows() if r["event"] == "custom"]
+    assert row["module"] == int(key) and row["detail"] == "3"
+
+
+def test_spooled_events_are_shown_and_each_event_once(v2):
+    v2.sql("SELECT 1 AS x")
+    v2.close()
+    assert spool(v2) and "query" in set(telemetry.frame(store=open_store(v2.root)).event)
+    telemetry.clear()  # only what the store holds: the spool
+    assert "query" in set(telemetry.frame(store=open_store(v2.root)).event)
+    copy = spool(v2)[0].read_bytes()
+    assert open_store(v2.root).flush_telemetry()
+    (v2.root / "_workbench" / TELEMETRY_DIR / "again.json").write_bytes(copy)  # a crash left it
+    frame = telemetry.frame(store=open_store(v2.root))
+    assert frame.id.is_unique and (frame.event == "query").sum() == 1
+
+
+def test_events_of_a_read_only_view_are_spooled_at_exit(v2):
+    version = v2.version
+    out = run_python(
+        f"""
+        from workbench.store import open_store
+        view = open_store({str(v2.root)!r}).at({version})
+        view.sql("SELECT count(*) AS n FROM functions")
+        print(view.flush_telemetry())
+        """
+    )
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split() == ["False"]
+    assert len(spool(v2)) == 1

@@ -36,7 +36,7 @@ Examples
 True
 >>> print(q.sql().splitlines()[1].replace(" ORDER", "\\nORDER"))  # after the WITH clause
 SELECT "qualname", "complexity" FROM r WHERE "complexity" > ?
-ORDER BY "complexity" DESC, "qualname" ASC LIMIT ?
+ORDER BY "complexity" DESC, "qualname" ASC, "module" ASC, "line" ASC LIMIT ?
 >>> q.params()
 [10, 5]
 """
@@ -48,7 +48,6 @@ import json
 import re
 import time
 import warnings
-import weakref
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
@@ -112,10 +111,11 @@ class Column:
     metric: str | None = None
     doc: str = ""
     numeric: bool = True
+    v2: bool = False  # a column schema v2 adds to a legacy table (null on a v1 store)
 
     @property
     def needs_cpg(self) -> bool:
-        return self.ast != self.cpg
+        return self.ast != self.cpg or self.v2
 
 
 @dataclass(frozen=True)
@@ -132,6 +132,7 @@ class Relation:
     cpg_only: bool = False
     joins: Mapping[str, str] = field(default_factory=dict)
     presence: str | None = None  # SQL true when a row has its CPG (mixed answers)
+    key: tuple[str, ...] = ("module", "id")  # what orders rows that tie on everything else
 
 
 _FULL_NAME = "m.name || '.' || f.qualname"
@@ -209,6 +210,7 @@ def _functions() -> Relation:
         tuple(f.name for f in FUNCTIONS),
         joins=_FN_JOINS,
         presence="cm.module IS NOT NULL",
+        key=("module", "qualname", "line"),
     )
 
 
@@ -219,7 +221,8 @@ def _modules() -> Relation:
     }
     for f in TABLES["modules"]:
         if f.name not in cols:
-            cols[f.name] = Column(f"m.{f.name}", None, doc=f.metadata[b"doc"].decode())
+            col = f"m.{_q(f.name)}"
+            cols[f.name] = Column(col, col, doc=f.metadata[b"doc"].decode(), v2=True)
     fn = "(SELECT count(*) FROM functions AS f WHERE f.module = m.module)"
     cols["functions"] = Column(fn, fn, doc="Functions in the module")
     return Relation(
@@ -229,14 +232,15 @@ def _modules() -> Relation:
         cols,
         tuple(f.name for f in MODULES_V1),
         presence="m.cpg_status = 'ok'",
+        key=("module",),
     )
 
 
-def _table(name: str, doc: str) -> Relation:
+def _table(name: str, doc: str, key: tuple[str, ...] = ("module", "id")) -> Relation:
     cols = {
         f.name: Column(f"t.{_q(f.name)}", doc=f.metadata[b"doc"].decode()) for f in TABLES[name]
     }
-    return Relation(name, doc, f"{name} AS t", cols, tuple(cols), cpg_only=True)
+    return Relation(name, doc, f"{name} AS t", cols, tuple(cols), cpg_only=True, key=key)
 
 
 def _derived(name: str, doc: str, columns: dict[str, str]) -> Relation:
@@ -256,7 +260,7 @@ RELATIONS: dict[str, Relation] = {
         _functions(),
         _modules(),
         _table("cpg_nodes", "CPG nodes"),
-        _table("cpg_edges", "CPG edges"),
+        _table("cpg_edges", "CPG edges", ("module", "src", "dst", "kind", "label", "dst_module")),
         _table("cpg_methods", "CPG methods with their metrics"),
         _derived(
             "communities",
@@ -461,14 +465,15 @@ class Query:
 
     # -- compiling ---------------------------------------------------------------------------
 
-    def compile(self, mode: str = "cpg") -> Compiled:
+    def compile(self, mode: str = "cpg", *, legacy: bool = False) -> Compiled:
         """The SQL statement and parameters.
 
         ``mode``: ``cpg`` (metric columns from the CPG; null where a module has none),
         ``ast`` (from the AST-level tables; a ``source`` column says ``ast``) or ``mixed``
         (from the CPG where a row has one, else the AST; ``source`` says which).
+        ``legacy``: for a store of schema v1 (the columns v2 adds to ``modules`` are null).
         """
-        return _compile(self, mode)
+        return _compile(self, mode, legacy)
 
     def sql(self, mode: str = "cpg") -> str:
         """The SQL statement this query runs (values are ``?`` parameters: :meth:`params`)."""
@@ -499,16 +504,29 @@ def _condition(column: Any, op: Any, value: Any) -> tuple[str, str, Any]:
     if op in ("in", "not in"):
         if isinstance(value, str) or not isinstance(value, Iterable):
             raise QueryError("query", f"{op!r} takes a list of values, not {value!r}")
-        value = tuple(value)
+        value = tuple(_plain(v) for v in value)
     elif op == "between":
         if isinstance(value, str) or not isinstance(value, Iterable) or len(list(value)) != 2:
             raise QueryError("query", f"'between' takes a pair of values, not {value!r}")
-        value = tuple(value)
+        value = tuple(_plain(v) for v in value)
+    else:
+        value = _plain(value)
+    if op in ("in", "not in", "between") and any(isinstance(v, Percentile) for v in value):
+        raise QueryError("query", f"a percentile compares with < <= > >= = !=, not {op!r}")
     elif op in _NO_VALUE:
         value = None
     elif isinstance(value, Percentile) and op not in ("<", "<=", ">", ">=", "=", "!=", "<>"):
         raise QueryError("query", f"a percentile compares with < <= > >= = !=, not {op!r}")
     return column, op, value
+
+
+def _plain(v: Any) -> Any:
+    """A numpy or pandas scalar as the Python value it holds (a module key from a DataFrame
+    is a numpy.int64); other values as they are."""
+    item = getattr(v, "item", None)
+    if item is not None and getattr(v, "shape", None) == () and not isinstance(v, str | bytes):
+        return item()
+    return v
 
 
 def _encode(v: Any) -> Any:
@@ -524,6 +542,8 @@ def _decode(v: Any) -> Any:
         if set(v) != {"percentile"}:
             raise QueryError("query", f"a value object is {{'percentile': q}}, not {v!r}")
         return Percentile(v["percentile"])
+    if isinstance(v, list):
+        return [_decode(x) for x in v]
     return v
 
 
@@ -540,7 +560,7 @@ class Compiled:
     mode: str
 
 
-def _compile(q: Query, mode: str) -> Compiled:
+def _compile(q: Query, mode: str, legacy: bool = False) -> Compiled:
     if mode not in ("cpg", "ast", "mixed"):
         raise QueryError("query", f"mode is 'cpg', 'ast' or 'mixed', not {mode!r}")
     if q.relation is None:
@@ -565,6 +585,8 @@ def _compile(q: Query, mode: str) -> Compiled:
         agg = _AGG.match(c)
         if agg:
             fn, arg, alias = agg.group(1).lower(), agg.group(2), agg.group(3)
+            if (alias or "").lower() == "source":
+                raise QueryError("query", "'source' is the fallback's column: choose another alias")
             aggregated = True
             if arg != "*":
                 used.add(check(arg, "select"))
@@ -586,6 +608,8 @@ def _compile(q: Query, mode: str) -> Compiled:
     if "smells" in used or "smell_count" in used:
         used |= {"complexity", "statements", "nesting", "parameters", "fan_out"}
     used -= set(_DERIVED)
+    if not (aggregated or q.groups):
+        used |= set(rel.key)  # rows that tie on everything asked for are ordered by them
 
     cpg_cols = {c for c in used if rel.columns[c].needs_cpg}
     reads_cpg = rel.cpg_only or bool(cpg_cols)
@@ -607,6 +631,8 @@ def _compile(q: Query, mode: str) -> Compiled:
 
     def expr(name: str) -> str:
         col = rel.columns[name]
+        if col.v2 and legacy:
+            return "NULL"
         if mode == "cpg" or not col.needs_cpg:
             return col.cpg
         ast = col.ast if col.ast is not None else "NULL"
@@ -679,12 +705,19 @@ def _compile(q: Query, mode: str) -> Compiled:
         sql += " WHERE " + " AND ".join(where)
     if q.groups:
         sql += " GROUP BY " + ", ".join(_q(g) for g in q.groups)
+    # deterministic answers: the order asked for, then every selected column, the source
+    # and the relation's key (groups: the group columns)
     order = [f"{_q(c)} {'DESC' if d else 'ASC'}" for c, d in q.orders]
-    if order and not (aggregated or q.groups):
-        names = [n for _, n in outer]
-        order += [f"{_q(n)} ASC" for n in names if n not in {c for c, _ in q.orders}]
-    elif order:
-        order += [f"{_q(g)} ASC" for g in q.groups if g not in {c for c, _ in q.orders}]
+    seen = {c for c, _ in q.orders}
+    ties = (
+        list(q.groups)
+        if aggregated or q.groups
+        else [n for _, n in outer] + (["source"] if source is not None else []) + list(rel.key)
+    )
+    for n in ties:
+        if n not in seen:
+            order.append(f"{_q(n)} ASC")
+            seen.add(n)
     if order:
         sql += " ORDER BY " + ", ".join(order)
     if q.limit_ is not None:
@@ -739,18 +772,21 @@ class QueryResult:
         return f"<QueryResult {self.meta}>\n{self.df!r}"
 
 
-#: One CPGMath per store object, so that repeated queries hit its memory cache.
-_MATH: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+#: The attribute of a Store object that holds the CPGMath its queries use (one per object,
+#: so repeated queries hit its memory cache; it goes with the object: a cycle the garbage
+#: collector frees, where a module-level map would keep every store alive).
+_MATH_ATTR = "_query_math"
 
 
 def _math_for(store: Store, math: CPGMath | None) -> CPGMath:
     if math is not None:
         return math
-    m = _MATH.get(store)
+    m = getattr(store, _MATH_ATTR, None)
     if m is None:
         from workbench.analysis.cpgmath import CPGMath
 
-        m = _MATH[store] = CPGMath(store)
+        m = CPGMath(store)
+        setattr(store, _MATH_ATTR, m)
     return m
 
 
@@ -835,7 +871,7 @@ def _critical_paths(math: CPGMath, cond: pd.DataFrame) -> pa.Table:
 
 
 def _run(q: Query, store: Store, mode: str, math: CPGMath | None, started: float) -> QueryResult:
-    compiled = q.compile(mode)
+    compiled = q.compile(mode, legacy=store.schema_version < 2)
     rel: dict[str, pa.Table] = {}
     hits = lookups = 0
     if compiled.metrics or compiled.derived:
@@ -918,7 +954,9 @@ def execute_with_fallback(q: Query, store: Store, *, math: CPGMath | None = None
     cpg, without = _split_modules(store)
     try:
         result = _run(q, store, "mixed", math, started)
-    except (WorkbenchError, MemoryError) as e:
+    except QueryError:
+        raise  # the query is wrong (a value of the wrong type...): no fallback hides that
+    except (WorkbenchError, MemoryError) as e:  # a damaged CPG file, a refused algorithm...
         if rel.cpg_only:
             raise
         result = _run(q, store, "ast", math, started)
@@ -991,7 +1029,12 @@ def sql(
     >>> sql(store, "SELECT count(*) AS n FROM functions").n.tolist()
     [0]
     """
-    named = {v for v in DERIVED_VIEWS if re.search(rf"\b{v}\b", text, re.IGNORECASE)}
+    from workbench.store.sql import tables_named
+
+    found = tables_named(text)
+    if found is None:  # several statements or not parsable: a word match, to be safe
+        found = {v for v in DERIVED_VIEWS if re.search(rf"\b{v}\b", text, re.IGNORECASE)}
+    named = set(DERIVED_VIEWS) & found
     relations: dict[str, pa.Table] = {}
     if named:
         if not _cpg_on(store):

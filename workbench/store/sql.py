@@ -49,7 +49,7 @@ from workbench.store.table import StoreTable, _sha256
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["check_file", "forget_verified", "query", "scan", "verified_paths"]
+__all__ = ["check_file", "forget_verified", "query", "scan", "tables_named", "verified_paths"]
 
 #: Files verified in this process: (path, size, mtime_ns, inode). Data files are never
 #: changed in place, so a file whose size, mtime or inode changed is verified again.
@@ -196,6 +196,19 @@ def _connect(views: Mapping[str, list[str] | pa.Schema | pa.Table], allowed: Seq
     return con
 
 
+def tables_named(query: str) -> set[str] | None:
+    """Lower-cased names of the tables (and views) a query names, as DuckDB's parser sees
+    them (not words inside string literals); None if it cannot tell (several statements,
+    or a statement DuckDB cannot bind without its tables, such as a ``JOIN ... USING``).
+
+    >>> sorted(tables_named("SELECT * FROM functions f JOIN critical_paths c ON c.id = f.line"))
+    ['critical_paths', 'functions']
+    >>> tables_named("SELECT 'function_metrics' AS word")
+    set()
+    """
+    return _referenced(query)
+
+
 def _referenced(query: str) -> set[str] | None:
     """Lower-cased names of the tables a query mentions; None if the parser cannot tell.
 
@@ -325,18 +338,25 @@ def query(
                 con.close()
 
 
+#: What a SELECT can change in its connection: the random generator's seed.
+_STATEFUL = re.compile(r"setseed", re.IGNORECASE)
+
+
 def _read_only(sql: str) -> bool:
-    """Whether ``sql`` is one SELECT (or EXPLAIN) statement: it cannot create, set or
-    attach anything, so its connection can serve the next query over the same files."""
+    """Whether ``sql`` is one SELECT statement that changes nothing in its connection, so
+    the connection can serve the next query over the same files. Not EXPLAIN: ``EXPLAIN
+    ANALYZE`` runs its statement (a macro, a variable, a table would outlive it); not a
+    SELECT that reseeds ``random()``."""
     import duckdb
 
     try:
         statements = duckdb.extract_statements(sql)
     except duckdb.Error:
         return False
-    return len(statements) == 1 and statements[0].type in (
-        duckdb.StatementType.SELECT,
-        duckdb.StatementType.EXPLAIN,
+    return (
+        len(statements) == 1
+        and statements[0].type == duckdb.StatementType.SELECT
+        and not _STATEFUL.search(sql)
     )
 
 

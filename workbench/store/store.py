@@ -23,6 +23,7 @@ Examples
 
 from __future__ import annotations
 
+import atexit
 import datetime as dt
 import json
 import logging
@@ -822,13 +823,23 @@ class Store:
         rows = telemetry.as_rows(events)
         for path in spooled:
             rows += _read_telemetry_spool(path)
-        if rows:
+        table = _telemetry_table(rows)
+        if table.num_rows:
             try:
-                tx.append("telemetry", pa.Table.from_pylist(rows, schema=TELEMETRY))
+                tx.append("telemetry", table)
             except BaseException:
                 telemetry.restore(events)
                 raise
         return events, spooled
+
+    def telemetry_rows(self) -> list[dict]:
+        """The telemetry events of this store version's ``telemetry`` table and those waiting
+        in ``_workbench/telemetry/`` for the next write, as rows (``workbench.telemetry.frame
+        (store=...)`` reads them; each event id may appear twice: readers keep one)."""
+        rows = self.read_table("telemetry").to_pylist() if "telemetry" in self.tables else []
+        for path in _spooled(self.root, TELEMETRY_DIR):
+            rows += _read_telemetry_spool(path)
+        return rows
 
     def flush_telemetry(self, *, wait: bool = True) -> bool:
         """Write the telemetry events gathered for this store into its ``telemetry`` table now
@@ -849,7 +860,8 @@ class Store:
             Whether the events are persisted (also when there were none to persist).
         """
         if self.read_only or "telemetry" not in self._entry.tables:
-            return "telemetry" in self._entry.tables
+            # a read-only view cannot write: its events wait for a writable object (or exit)
+            return not telemetry.pending().get(os.fspath(self.root)) and not self.read_only
         if not telemetry.pending().get(os.fspath(self.root)) and not _spooled(
             self.root, TELEMETRY_DIR
         ):
@@ -974,6 +986,22 @@ def _spool_counter(root: Path, reads: Counter, pid: int | None = None) -> None:
         _write_spool(root, counts, dt.datetime.now(dt.UTC))
 
 
+def _spool_at_exit() -> None:
+    """At interpreter exit, spool the telemetry events still pending for any store that has
+    a telemetry table (read-only views and objects never closed or collected included)."""
+    for root in list(telemetry.pending()):
+        if not (Path(root) / META_DIR).is_dir():  # gone (a temporary store), or not a store
+            continue
+        with suppress(Exception):  # best effort: the interpreter is going
+            latest = StoreLog(Path(root)).latest()
+            if latest is not None and "telemetry" in latest.tables:
+                _spool_telemetry(Path(root))
+
+
+atexit.register(_spool_at_exit)
+os.register_at_fork(after_in_child=lambda: _OPEN.clear())
+
+
 def _release(root: Path, pid: int, when: list) -> None:
     """A writable Store object is gone (garbage-collected, or the interpreter exits): when
     it was the last of its store in this process, spool the store's pending telemetry
@@ -1001,8 +1029,25 @@ def _spool_telemetry(root: Path) -> None:
         folder.mkdir(parents=True, exist_ok=True)
         name = f"{time.time_ns()}-{os.getpid()}-{uuid.uuid4().hex[:8]}"
         tmp = folder / f".{name}.tmp"
-        tmp.write_text(json.dumps(rows))
+        tmp.write_text(json.dumps(rows, default=str))
         os.replace(tmp, folder / f"{name}.json")
+
+
+def _telemetry_table(rows: list[dict]) -> pa.Table:
+    """Rows of the ``telemetry`` table; a row that does not fit its schema is logged and
+    left out (telemetry never fails the write that carries it)."""
+    try:
+        return pa.Table.from_pylist(rows, schema=TELEMETRY)
+    except (pa.ArrowException, TypeError, ValueError):
+        good = []
+        for row in rows:
+            try:
+                pa.Table.from_pylist([row], schema=TELEMETRY)
+            except (pa.ArrowException, TypeError, ValueError) as e:
+                _LOG.error("telemetry event %s dropped: it does not fit the table (%s)", row, e)
+            else:
+                good.append(row)
+        return pa.Table.from_pylist(good, schema=TELEMETRY)
 
 
 def _read_telemetry_spool(path: Path) -> list[dict]:

@@ -35,6 +35,7 @@ import datetime as dt
 import itertools
 import json
 import logging
+import operator
 import os
 import secrets
 import threading
@@ -269,6 +270,15 @@ def emit(
     if not _enabled:
         return None
     root = None if store is None else os.fspath(store)
+    if module is not None and type(module) is not int:
+        try:  # numpy integers too; anything else is refused here, not at persisting
+            module = operator.index(module)
+        except TypeError:
+            raise TypeError(f"emit: module must be an int (a module key), not {module!r}") from None
+    if seconds is not None and type(seconds) is not float:
+        seconds = float(seconds)
+    if detail is not None and type(detail) is not str:
+        detail = str(detail)
     event = _make(
         _prefix + str(next(_counter)),
         _now(_UTC),

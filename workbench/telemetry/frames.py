@@ -92,8 +92,9 @@ def frame(
         Only events of this kind (these kinds).
     store : str, os.PathLike or Store-like, optional
         A store root: the ring's events of that store. A Store-like object (``root``,
-        ``tables``, ``read_table(name)``): the rows persisted in its ``telemetry`` table plus
-        the ring's events of its root not among them (by id). None: every event in the ring.
+        ``tables``, ``read_table(name)``): the rows persisted in its ``telemetry`` table (and
+        those waiting in its spool, when it has ``telemetry_rows()``), each id once, plus the
+        ring's events of its root not among them. None: every event in the ring.
     since : datetime, optional
         Only events that ended at or after this time (a naive datetime is taken as UTC).
 
@@ -109,14 +110,18 @@ def frame(
     root: str | None = None
     if _is_store(store):
         root = os.fspath(store.root)
-        if "telemetry" in store.tables:
-            table = store.read_table("telemetry")
-            keep = [c for c in COLUMNS if c in table.column_names]
-            for row in table.select(keep).to_pylist():
-                if names is None or row["event"] in names:
-                    row["store"] = root
-                    records.append(row)
-        seen = {r["id"] for r in records}
+        if hasattr(store, "telemetry_rows"):  # persisted and spooled (a Store)
+            rows = store.telemetry_rows()
+        elif "telemetry" in store.tables:
+            rows = store.read_table("telemetry").to_pylist()
+        else:
+            rows = []
+        seen: set[str] = set()
+        for row in rows:  # an event written twice (a crash between commit and cleanup): once
+            if row["id"] in seen or (names is not None and row["event"] not in names):
+                continue
+            seen.add(row["id"])
+            records.append({**{c: row.get(c) for c in COLUMNS}, "store": root})
         records += [_record(e) for e in events(names, root) if e.id not in seen]
     else:
         root = None if store is None else os.fspath(store)

@@ -152,13 +152,7 @@ def _raise(root: str | None, table: str, measure: str, value: float, limit: floa
     where = f" of store {root}" if root else ""
     message = f"table {table}{where}: {measure} {value:,.0f} over the threshold {limit:,.0f}"
     log.warning("size alert opened: %s", message)
-    emit(
-        "alert",
-        store=root,
-        detail=message,
-        measurements={"value": value},
-        metadata={"table": table, "measure": measure, "threshold": limit, "state": "open"},
-    )
+    _event(root, table, measure, value, limit, "open", message)
 
 
 def _lower(root: str | None, table: str, measure: str, value: float, limit: Any) -> None:
@@ -169,12 +163,19 @@ def _lower(root: str | None, table: str, measure: str, value: float, limit: Any)
     where = f" of store {root}" if root else ""
     message = f"table {table}{where}: {measure} {value:,.0f} back under the threshold"
     log.info("size alert closed: %s", message)
+    _event(root, table, measure, value, limit, "closed", message)
+
+
+def _event(
+    root: str | None, table: str, measure: str, value: float, limit: Any, state: str, text: str
+) -> None:
+    """The ``alert`` event of an alert that opened or closed."""
     emit(
         "alert",
         store=root,
-        detail=message,
+        detail=text,
         measurements={"value": value},
-        metadata={"table": table, "measure": measure, "threshold": limit, "state": "closed"},
+        metadata={"table": table, "measure": measure, "threshold": limit, "state": state},
     )
 
 
