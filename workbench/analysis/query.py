@@ -520,6 +520,20 @@ def _condition(column: Any, op: Any, value: Any) -> tuple[str, str, Any]:
     return column, op, value
 
 
+def _output_name(column: str) -> str:
+    """The name of a selected column in the answer: an aggregate's alias, else
+    ``<function>_<column>`` (``count`` for ``count(*)``).
+
+    >>> _output_name("avg(complexity)"), _output_name("count(*) as n"), _output_name("line")
+    ('avg_complexity', 'n', 'line')
+    """
+    agg = _AGG.match(column)
+    if not agg:
+        return column
+    fn, arg, alias = agg.group(1).lower(), agg.group(2), agg.group(3)
+    return alias or (f"{fn}_{arg}" if arg != "*" else fn)
+
+
 def _plain(v: Any) -> Any:
     """A numpy or pandas scalar as the Python value it holds (a module key from a DataFrame
     is a numpy.int64); other values as they are."""
@@ -592,7 +606,7 @@ def _compile(q: Query, mode: str, legacy: bool = False) -> Compiled:
                 used.add(check(arg, "select"))
             inner = "*" if arg == "*" else _q(arg)
             expr = f"count(DISTINCT {inner})" if fn == "count_distinct" else f"{fn}({inner})"
-            outer.append((expr, alias or (f"{fn}_{arg}" if arg != "*" else fn)))
+            outer.append((expr, _output_name(c)))
         else:
             used.add(check(c, "select"))
             outer.append((_q(c), c))
@@ -974,19 +988,20 @@ def execute_with_fallback(q: Query, store: Store, *, math: CPGMath | None = None
 
 def _empty(q: Query, store: Store, started: float) -> QueryResult:
     rel = RELATIONS[q.relation or ""]
-    cols = [(_AGG.match(c).group(3) or c) if _AGG.match(c) else c for c in q.columns] or list(
-        rel.default
-    )
+    cols = [_output_name(c) for c in q.columns] or list(rel.default)
     df = pd.DataFrame({c: pd.Series([], dtype=object) for c in cols})
     return QueryResult(df, q, "", [], "none", (time.perf_counter() - started) * 1000)
 
 
 def _warn(result: QueryResult, store: Store, reason: str) -> QueryResult:
-    text = (
-        f"{result.query.relation}: {reason}; {len(result.ast_modules)} module(s) answered "
-        "from the AST-level tables"
-        + (" (metrics only a CPG has are null there)" if result.mode != "none" else "")
-    )
+    n = len(result.ast_modules)
+    if RELATIONS[result.query.relation or ""].cpg_only:
+        text = f"{result.query.relation}: {reason}; the rows of {n} module(s) are missing"
+    else:
+        text = (
+            f"{result.query.relation}: {reason}; {n} module(s) answered from the AST-level "
+            "tables (metrics only a CPG has are null there)"
+        )
     result.warnings.append(text)
     warnings.warn(text, FallbackWarning, stacklevel=3)
     telemetry.emit(
