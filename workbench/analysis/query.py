@@ -110,7 +110,6 @@ class Column:
     joins: tuple[str, ...] = ()
     metric: str | None = None
     doc: str = ""
-    numeric: bool = True
     v2: bool = False  # a column schema v2 adds to a legacy table (null on a v1 store)
 
     @property
@@ -132,6 +131,7 @@ class Relation:
     cpg_only: bool = False
     joins: Mapping[str, str] = field(default_factory=dict)
     presence: str | None = None  # SQL true when a row has its CPG (mixed answers)
+    presence_joins: tuple[str, ...] = ()  # the joins ``presence`` reads
     key: tuple[str, ...] = ("module", "id")  # what orders rows that tie on everything else
 
 
@@ -183,9 +183,9 @@ def _functions() -> Relation:
         for f in FUNCTIONS
     }
     cols.update(
-        module_name=Column("m.name", "m.name", ("m",), doc="Dotted module name", numeric=False),
-        path=Column("m.path", "m.path", ("m",), doc="Module path", numeric=False),
-        full_name=Column(_FULL_NAME, _FULL_NAME, ("m",), doc="module.qualname", numeric=False),
+        module_name=Column("m.name", "m.name", ("m",), doc="Dotted module name"),
+        path=Column("m.path", "m.path", ("m",), doc="Module path"),
+        full_name=Column(_FULL_NAME, _FULL_NAME, ("m",), doc="module.qualname"),
         complexity=Column(
             "cm.mccabe", "f.decision_points + 1", ("m", "cm"), doc="McCabe complexity"
         ),
@@ -197,8 +197,8 @@ def _functions() -> Relation:
         ),
         cfg_nodes=Column("cm.cfg_nodes", None, ("m", "cm"), doc="CFG nodes"),
         unreachable=Column("cm.unreachable", None, ("m", "cm"), doc="Unreachable CFG nodes"),
-        is_generator=Column("cm.is_generator", None, ("m", "cm"), doc="Has yield", numeric=False),
-        is_async=Column("cm.is_async", None, ("m", "cm"), doc="async def", numeric=False),
+        is_generator=Column("cm.is_generator", None, ("m", "cm"), doc="Has yield"),
+        is_async=Column("cm.is_async", None, ("m", "cm"), doc="async def"),
     )
     for name in METRICS:
         cols[name] = Column(f"g.{name}", None, ("m", "g"), metric=name, doc=_METRIC_DOCS[name])
@@ -210,6 +210,7 @@ def _functions() -> Relation:
         tuple(f.name for f in FUNCTIONS),
         joins=_FN_JOINS,
         presence="cm.module IS NOT NULL",
+        presence_joins=("m", "cm"),
         key=("module", "qualname", "line"),
     )
 
@@ -634,10 +635,8 @@ def _compile(q: Query, mode: str, legacy: bool = False) -> Compiled:
         for j in rel.columns[c].joins:
             if j not in joins:
                 joins.append(j)
-    if mode == "mixed" and reads_cpg and rel.presence and rel.name == "functions":
-        for j in ("m", "cm"):
-            if j not in joins:
-                joins.append(j)
+    if mode == "mixed" and reads_cpg:
+        joins += [j for j in rel.presence_joins if j not in joins]
     if mode == "ast":
         joins = [j for j in joins if j == "m"]
     order = list(rel.joins)
@@ -662,8 +661,6 @@ def _compile(q: Query, mode: str, legacy: bool = False) -> Compiled:
         source = f"CASE WHEN {rel.presence} THEN 'cpg' ELSE 'ast' END"
     if source is not None:
         inner.append(f"{source} AS source")
-    if rel.name == "functions" and "module" not in used:
-        inner.append("f.module AS module")  # which modules answered (metadata)
     base = f"SELECT {', '.join(inner) or '1 AS one'} FROM {rel.base}"
     if joins:
         base += " " + " ".join(rel.joins[j] for j in joins)
@@ -926,17 +923,23 @@ def execute(q: Query, store: Store, *, math: CPGMath | None = None) -> QueryResu
         raise FeatureDisabledError(store.root, f"relation {q.relation!r} needs CPG support")
     result = _run(q, store, "cpg", math, started)
     if compiled.reads_cpg:
-        result.cpg_modules, result.ast_modules = _split_modules(store)
+        result.cpg_modules, result.ast_modules, _ = _split_modules(store)
     return result
 
 
-def _split_modules(store: Store) -> tuple[list[int], list[int]]:
-    """Module keys with a CPG, and without one (pending, failed, skipped, CPG off)."""
+def _split_modules(store: Store) -> tuple[list[int], list[int], dict[str, int]]:
+    """Module keys with a CPG, and without one (pending, failed, skipped, CPG off), with
+    the count of the latter by status."""
     mods = store.modules()
     if "cpg_status" not in mods.columns or not _cpg_on(store):
-        return [], sorted(mods.module.tolist())
+        return [], sorted(mods.module.tolist()), {}
     ok = mods.cpg_status == str(CpgStatus.OK)
-    return sorted(mods.module[ok].tolist()), sorted(mods.module[~ok].tolist())
+    states = mods.cpg_status[~ok].fillna("none").value_counts()
+    return (
+        sorted(mods.module[ok].tolist()),
+        sorted(mods.module[~ok].tolist()),
+        dict(sorted(states.items())),
+    )
 
 
 def execute_with_fallback(q: Query, store: Store, *, math: CPGMath | None = None) -> QueryResult:
@@ -965,7 +968,7 @@ def execute_with_fallback(q: Query, store: Store, *, math: CPGMath | None = None
         result = _empty(q, store, started) if empty else _run(q, store, "ast", math, started)
         result.ast_modules = _split_modules(store)[1]
         return _warn(result, store, reason)
-    cpg, without = _split_modules(store)
+    cpg, without, states = _split_modules(store)
     try:
         result = _run(q, store, "mixed", math, started)
     except QueryError:
@@ -978,9 +981,7 @@ def execute_with_fallback(q: Query, store: Store, *, math: CPGMath | None = None
         return _warn(result, store, f"the CPG query failed ({type(e).__name__}: {e})")
     result.cpg_modules, result.ast_modules = cpg, without
     if without:
-        mods = store.modules()
-        states = mods[mods.module.isin(without)].cpg_status.fillna("none").value_counts()
-        counts = ", ".join(f"{n} {s}" for s, n in sorted(states.items()))
+        counts = ", ".join(f"{n} {s}" for s, n in states.items())
         reason = f"{len(without)} of {len(cpg) + len(without)} modules have no CPG ({counts})"
         return _warn(result, store, reason)
     return result
@@ -1012,18 +1013,6 @@ def _warn(result: QueryResult, store: Store, reason: str) -> QueryResult:
         metadata={"relation": result.query.relation, "reason": reason, "key": result.query.key()},
     )
     return result
-
-
-def plan(q: Query, store: Store, *, math: CPGMath | None = None) -> pd.DataFrame:
-    """DuckDB's plan (``EXPLAIN``) of the CPG answer to a query on a store."""
-    compiled = q.compile("cpg")
-    rel: dict[str, pa.Table] = {}
-    if compiled.metrics:
-        rel["wb_metrics"] = _metric_table(_math_for(store, math), compiled.metrics)[0]
-    if compiled.derived:
-        name = f"wb_{compiled.derived}"
-        rel[name] = _derived_table(_math_for(store, math), compiled.derived)[0]
-    return store.sql("EXPLAIN " + compiled.sql, compiled.params, relations=rel or None)
 
 
 #: Views of derived metrics that :func:`sql` adds when a statement names them.

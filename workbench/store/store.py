@@ -579,18 +579,7 @@ class Store:
         """
         entry = self._entry
         versions = self._log.versions()
-        tables: dict[str, dict] = {}
-        for name in sorted(entry.tables):
-            try:
-                files = self.files(name)
-            except Exception as e:  # a damaged Delta log: say so, report the rest
-                tables[name] = {"rows": None, "files": None, "bytes": None, "error": str(e)}
-                continue
-            tables[name] = {
-                "rows": sum(f["rows"] or 0 for f in files),
-                "files": len(files),
-                "bytes": sum(f["size"] or 0 for f in files),
-            }
+        tables = self.table_sizes()
         modules: dict[str, Any] = {"total": None, "parse_status": {}, "cpg_status": {}}
         pending: dict[str, Any] = {"count": None, "paths": []}
         failed: dict[str, Any] = {"count": None, "paths": []}
@@ -647,6 +636,23 @@ class Store:
             "failed": failed,
             "size_bytes": size,
         }
+
+    def table_sizes(self) -> dict[str, dict]:
+        """Per table of this store version: ``rows``, ``files`` and ``bytes``, from the Delta
+        logs (no data file is read), or an ``error`` when a table's log is damaged."""
+        tables: dict[str, dict] = {}
+        for name in sorted(self._entry.tables):
+            try:
+                files = self.files(name)
+            except Exception as e:  # a damaged Delta log: say so, report the rest
+                tables[name] = {"rows": None, "files": None, "bytes": None, "error": str(e)}
+                continue
+            tables[name] = {
+                "rows": sum(f["rows"] or 0 for f in files),
+                "files": len(files),
+                "bytes": sum(f["size"] or 0 for f in files),
+            }
+        return tables
 
     # -- access statistics ---------------------------------------------------------------
 

@@ -67,8 +67,11 @@ _clear_hooks.append(_forget)
 
 def table_sizes(store: Any) -> pd.DataFrame:
     """``table, rows, files, bytes`` of every table of a store (duck-typed: its
-    ``status()["tables"]``), sorted by table; a size the store could not read is missing."""
-    tables: Mapping[str, Mapping[str, Any]] = store.status()["tables"]
+    ``table_sizes()``, else ``status()["tables"]``), sorted by table; a size the store could
+    not read is missing."""
+    tables: Mapping[str, Mapping[str, Any]] = (
+        store.table_sizes() if hasattr(store, "table_sizes") else store.status()["tables"]
+    )
     df = pd.DataFrame(
         [
             {"table": name, **{m: (tables[name] or {}).get(m) for m in MEASURES}}
