@@ -420,6 +420,141 @@ def query(
 
 
 @command()
+def scan(
+    source: Annotated[
+        Path | None,
+        typer.Argument(help="A folder or .py file to scan (built in memory); or use --store."),
+    ] = None,
+    store: Annotated[
+        Path | None, typer.Option("--store", help="Scan the CPGs of this store instead.")
+    ] = None,
+    rules: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--rules", help="Rule files or folders (repeatable).", show_default="built-in"
+        ),
+    ] = None,
+    rule: Annotated[
+        list[str] | None, typer.Option("--rule", help="Only these rule ids (repeatable).")
+    ] = None,
+    sarif: Annotated[Path | None, typer.Option("--sarif", help="Write SARIF 2.1.0 here.")] = None,
+    baseline: Annotated[
+        Path | None, typer.Option("--baseline", help="Report only findings not in this file.")
+    ] = None,
+    write_baseline: Annotated[
+        Path | None, typer.Option("--write-baseline", help="Write the findings as a baseline.")
+    ] = None,
+    save: Annotated[
+        bool, typer.Option("--save", help="Keep the findings in the store (with --store).")
+    ] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the findings as JSON.")] = False,
+    fail_on: Annotated[
+        str | None,
+        typer.Option(
+            help="Exit with 1 when a finding has this severity or worse (error, warning, note)."
+        ),
+    ] = None,
+) -> None:
+    """Run pattern rules (security taint flows, risky calls, code-quality metrics) and print
+    the findings; --sarif writes them for code-scanning UIs."""
+    from workbench.analysis.patterns import findings as F
+    from workbench.analysis.patterns import load_rules
+    from workbench.analysis.patterns.feedback import save_findings
+    from workbench.analysis.patterns.sarif import write_sarif
+    from workbench.analysis.patterns.scan import PatternMatcher
+
+    if (source is None) == (store is None):
+        _fail(WorkbenchError("give a folder or file to scan, or --store (not both)"))
+    if save and store is None:
+        _fail(WorkbenchError("--save keeps findings in a store: use it with --store"))
+    if fail_on not in (None, "error", "warning", "note"):
+        _fail(WorkbenchError(f"--fail-on: error, warning or note, not {fail_on!r}"))
+    try:
+        rs = load_rules(rules or None)
+        if rule:
+            rs = rs.select(rule)
+        if store is not None:
+            with _open(store) as st:
+                matcher = PatternMatcher(st, rs)
+                found = matcher.run(baseline=baseline)
+                if save:
+                    save_findings(st, found)
+        else:
+            matcher = PatternMatcher(source, rs)
+            found = matcher.run(baseline=baseline)
+        if sarif is not None:
+            paths = {k: r.path for k, r in matcher.program.modules.items()}
+            write_sarif(found, [r.to_dict() | {"cwe": list(r.cwe)} for r in rs], sarif, paths=paths)
+        if write_baseline is not None:
+            F.write_baseline(found, write_baseline)
+    except WorkbenchError as e:
+        _fail(e)
+    if as_json:
+        typer.echo(found.to_json(orient="records"))
+    elif found.empty:
+        typer.echo("no findings")
+    else:
+        cols = ["severity", "rule_id", "path", "line", "code", "fingerprint"]
+        shown = found[cols].assign(fingerprint=found["fingerprint"].str[:12])
+        typer.echo(shown.to_string(index=False))
+        counts = found["severity"].value_counts().sort_index()
+        typer.echo(f"{len(found)} findings ({', '.join(f'{n} {k}' for k, n in counts.items())})")
+    if len(matcher.suppressed):
+        typer.echo(f"{len(matcher.suppressed)} suppressed by comments", err=True)
+    if fail_on is not None:
+        worst = {
+            "error": ["error"],
+            "warning": ["error", "warning"],
+            "note": ["error", "warning", "note"],
+        }
+        if found["severity"].isin(worst[fail_on]).any():
+            raise typer.Exit(1)
+
+
+@command()
+def feedback(
+    fingerprint: Annotated[str, typer.Argument(help="The finding's fingerprint (or a prefix).")],
+    verdict: Annotated[str, typer.Argument(help="tp (true positive) or fp (false positive).")],
+    store: StoreOpt,
+    note: Annotated[str | None, typer.Option(help="Why.")] = None,
+    author: Annotated[str | None, typer.Option(help="Who.", show_default="the user")] = None,
+) -> None:
+    """Label a saved finding as a true or false positive (kept in the store's labels table)."""
+    from workbench.analysis.patterns.feedback import record_feedback
+
+    try:
+        with _open(store) as st:
+            row = record_feedback(st, fingerprint, verdict, note, author=author)
+    except WorkbenchError as e:
+        _fail(e)
+    r = row.iloc[0]
+    typer.echo(f"labelled {r['fingerprint'][:12]} ({r['rule_id']}) as {r['verdict']}")
+
+
+@command(name="rules")
+def list_rules(
+    rules: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--rules", help="Rule files or folders (repeatable).", show_default="built-in"
+        ),
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the rules as JSON.")] = False,
+) -> None:
+    """List pattern rules: id, version, kind, severity, CWE, message."""
+    from workbench.analysis.patterns import load_rules
+
+    try:
+        frame = load_rules(rules or None).to_frame()
+    except WorkbenchError as e:
+        _fail(e)
+    if as_json:
+        typer.echo(frame.to_json(orient="records"))
+        return
+    typer.echo(frame.drop(columns=["origin"]).to_string(index=False))
+
+
+@command()
 def telemetry(
     store: StoreOpt,
     event: Annotated[

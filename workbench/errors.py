@@ -25,6 +25,7 @@ __all__ = [
     "CycleError",
     "DecodeError",
     "FeatureDisabledError",
+    "FindingsError",
     "MissingDependencyError",
     "NegativeCycleError",
     "NestingTooDeepError",
@@ -33,6 +34,7 @@ __all__ = [
     "NulByteError",
     "ParseError",
     "QueryError",
+    "RuleError",
     "SchemaVersionError",
     "SourceError",
     "SourceTooLargeError",
@@ -240,3 +242,13 @@ class CircuitOpenError(AlgorithmError):
         super().__init__(f"{algorithm}: {reason}")
         self.algorithm = algorithm
         self.reason = reason
+
+
+class RuleError(WorkbenchError, ValueError):
+    """A pattern rule (or rule file) is malformed; the message names the file, the rule and
+    the field."""
+
+
+class FindingsError(WorkbenchError, ValueError):
+    """Findings, a baseline file or a feedback label cannot be read or recorded (the message
+    says which and why)."""

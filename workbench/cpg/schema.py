@@ -29,8 +29,10 @@ __all__ = [
     "CPG_TABLES",
     "DECLARED",
     "EDGES",
+    "FINDINGS",
     "FUNCTIONS",
     "GRAPHS",
+    "LABELS",
     "METHODS",
     "MODULES",
     "MODULES_CPG_FIELDS",
@@ -420,6 +422,51 @@ TELEMETRY = _schema(
     key="id",
 )
 
+_LOCATION = pa.struct([pa.field("module", _I64), pa.field("id", _I32), pa.field("line", _I32)])
+
+FINDINGS = _schema(
+    "findings",
+    2,
+    "analysis",
+    "Pattern findings of the last scan of each module (workbench.analysis.patterns).",
+    _MODULE,
+    _f(
+        "fingerprint", _STR, "Stable id: rule, file, method, sink and source code (no lines)", False
+    ),
+    _f("rule_id", _STR, "Id of the rule that matched", False),
+    _f("rule_version", _I32, "Version of that rule", False),
+    _f("kind", _STR, "Rule kind: node, metric, graph or taint", False),
+    _f("severity", _STR, "error, warning or note (SARIF levels)", False),
+    _f("cwe", pa.list_(_I32), "CWE numbers of the rule", False),
+    _f("category", _STR, "security or quality"),
+    _f("message", _STR, "The rule's message", False),
+    _f("path", _STR, "Module path relative to the source root"),
+    _f("method", _STR, "Full name of the method holding the sink / matched node"),
+    _f("line", _I32, "First line of the sink / matched node"),
+    _f("col", _I32, "0-based column of the sink / matched node"),
+    _f("end_line", _I32, "Last line of the sink / matched node"),
+    _f("node", _I32, "Node id of the sink / matched node (null for module/method findings)"),
+    _f("code", _STR, "Code of the sink / matched node"),
+    _f("source_module", _I64, "Taint: module key of the source"),
+    _f("source_line", _I32, "Taint: line of the source"),
+    _f("source_code", _STR, "Taint: code of the source"),
+    _f("trace", pa.list_(_LOCATION), "Taint: the path from source to sink (module, id, line)"),
+)
+
+LABELS = _schema(
+    "labels",
+    2,
+    "analysis",
+    "User feedback on findings: true or false positive, keyed by finding fingerprint.",
+    _f("fingerprint", _STR, "Fingerprint of the finding", False),
+    _f("rule_id", _STR, "Rule of the finding", False),
+    _f("verdict", _STR, "tp (true positive) or fp (false positive)", False),
+    _f("note", _STR, "Free text"),
+    _f("author", _STR, "Who labelled it"),
+    _f("labelled_at", pa.timestamp("us", tz="UTC"), "When", False),
+    key="fingerprint",
+)
+
 #: Every declaration, oldest first: a table's schema in a version is its newest declaration
 #: that is not newer than the version. A layer that needs a table declares it here (with the
 #: version that introduces it) and a migration step creates it (see workbench.store.migrations).
@@ -434,6 +481,8 @@ DECLARED: tuple[pa.Schema, ...] = (
     ANALYSIS_CACHE,
     ACCESS_STATS,
     TELEMETRY,
+    FINDINGS,
+    LABELS,
 )
 
 
