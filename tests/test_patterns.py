@@ -383,3 +383,138 @@ def test_ab_compare_of_two_rule_versions(tmp_path):
     assert row["fp_b"] > row["fp_a"] and row["delta_precision"] < 0
     assert set(result.differences["only_in"]) == {"b"}
     assert not result.differences["expected"].fillna(False).astype(bool).any()
+
+
+ENGINE_CASES = {
+    "a constant prefix fixes where a redirect goes": (
+        "py.open-redirect",
+        """
+        from flask import Flask, request, redirect
+        app = Flask(__name__)
+        @app.route("/a")
+        def a():
+            return redirect("/account/" + request.args["page"])
+        @app.route("/b")
+        def b():
+            return redirect("/" + request.args["page"])
+        """,
+        [9],
+    ),
+    "a dict returned by a view is JSON": (
+        "py.xss",
+        """
+        from flask import Flask, request
+        app = Flask(__name__)
+        @app.route("/a")
+        def a():
+            return {"q": request.args["q"]}
+        @app.route("/b")
+        def b():
+            return "<b>" + request.args["q"]
+        """,
+        [9],
+    ),
+    "Django request attributes, through .get": (
+        "py.open-redirect",
+        """
+        from django.http import HttpResponseRedirect
+        from django.utils.http import url_has_allowed_host_and_scheme
+        def view(request):
+            target = request.GET.get("next", "/")
+            return HttpResponseRedirect(target)
+        def checked(request):
+            target = request.GET.get("next", "/")
+            if url_has_allowed_host_and_scheme(target, allowed_hosts=None):
+                return HttpResponseRedirect(target)
+            return HttpResponseRedirect("/")
+        """,
+        [6],
+    ),
+    "a parser that resolves no entities is safe": (
+        "py.xxe",
+        """
+        from flask import request
+        from lxml import etree
+        def a():
+            return etree.fromstring(request.data)
+        def b():
+            parser = etree.XMLParser(resolve_entities=False)
+            return etree.fromstring(request.data, parser)
+        """,
+        [5],
+    ),
+    "abort() and rebinding end a guard's other branch": (
+        "py.path-traversal",
+        """
+        import os
+        from flask import Flask, request, abort
+        app = Flask(__name__)
+        NAMES = {"a.txt", "b.txt"}
+        @app.route("/a")
+        def a():
+            name = request.args["f"]
+            if name not in NAMES:
+                abort(404)
+            return open(os.path.join("/srv", name)).read()
+        @app.route("/b")
+        def b():
+            name = request.args["f"]
+            if name not in NAMES:
+                name = "a.txt"
+            return open(name).read()
+        @app.route("/c")
+        def c():
+            name = request.args["f"]
+            if name not in NAMES:
+                print("unknown")
+            return open(name).read()
+        """,
+        [23],
+    ),
+    "class attributes, module variables and closures": (
+        CMDI,
+        """
+        import os
+        LATER = input()
+        FIXED = input()
+        FIXED = "ls"
+        class Config:
+            cmd = input()
+        def a():
+            os.system(LATER)
+        def b():
+            os.system(FIXED)
+        def c():
+            os.system(Config.cmd)
+        def d():
+            host = input()
+            ping = lambda: "ping " + host
+            os.system(ping())
+        """,
+        [9, 13, 17],
+    ),
+    "two instances of one class": (
+        CMDI,
+        """
+        import os
+        class Box:
+            def __init__(self, v):
+                self.v = v
+            def get(self):
+                return self.v
+        def main():
+            bad = Box(input())
+            good = Box("ls")
+            os.system(good.get())
+            os.system(bad.get())
+        """,
+        [12],
+    ),
+}
+
+
+@pytest.mark.parametrize(
+    ("rule", "code", "expected"), list(ENGINE_CASES.values()), ids=list(ENGINE_CASES)
+)
+def test_engine_cases(tmp_path, rule, code, expected):
+    assert lines(tmp_path, code, rule) == expected

@@ -473,20 +473,22 @@ def scan(
         rs = load_rules(rules or None)
         if rule:
             rs = rs.select(rule)
+        known = F.read_baseline(baseline) if baseline is not None else None
         if store is not None:
             with _open(store) as st:
                 matcher = PatternMatcher(st, rs)
-                found = matcher.run(baseline=baseline)
+                every = matcher.run()
                 if save:
-                    save_findings(st, found)
+                    save_findings(st, every)
         else:
             matcher = PatternMatcher(source, rs)
-            found = matcher.run(baseline=baseline)
+            every = matcher.run()
+        found = F.new_findings(every, known) if known is not None else every
         if sarif is not None:
             paths = {k: r.path for k, r in matcher.program.modules.items()}
             write_sarif(found, [r.to_dict() | {"cwe": list(r.cwe)} for r in rs], sarif, paths=paths)
-        if write_baseline is not None:
-            F.write_baseline(found, write_baseline)
+        if write_baseline is not None:  # every finding, the ones of the old baseline too
+            F.write_baseline(every, write_baseline)
     except WorkbenchError as e:
         _fail(e)
     if as_json:
@@ -501,6 +503,12 @@ def scan(
         typer.echo(f"{len(found)} findings ({', '.join(f'{n} {k}' for k, n in counts.items())})")
     if len(matcher.suppressed):
         typer.echo(f"{len(matcher.suppressed)} suppressed by comments", err=True)
+    left = matcher.program.left_out
+    if len(left):
+        typer.echo(
+            f"{len(left)} module(s) not scanned (no CPG): {_names(left['path'].tolist())}",
+            err=True,
+        )
     if fail_on is not None:
         worst = {
             "error": ["error"],

@@ -35,6 +35,7 @@ import pyarrow.compute as pc
 from workbench.callgraph import CallGraph, ModuleSummary, analyze
 from workbench.cpg.graph import ALL_LAYERS, CPG
 from workbench.cpg.schema import (
+    EDGES,
     MODULES_V1,
     EdgeKind,
     NodeKind,
@@ -199,6 +200,8 @@ class Project:
         ``CALL``, label the resolution: ``points-to``, ``decorator``, ``protocol``, ...), from
         each call site's node to each callee's METHOD; see
         :func:`~workbench.pipeline.callgraph.call_edges`."""
+        if not self.cpgs:
+            return EDGES.empty_table()
         keys = {c.module.name: c.module.key for c in self.cpgs.values()}
         nodes = pa.concat_tables(c.nodes.select(SITE_COLUMNS) for c in self.cpgs.values())
         return call_edges(self.call_graph(), keys, nodes)

@@ -52,6 +52,7 @@ __all__ = [
     "read_baseline",
     "suppressed",
     "to_arrow",
+    "tool_version",
     "to_frame",
     "write_baseline",
 ]
@@ -88,6 +89,17 @@ _SPACE_BESIDE_SYMBOL = re.compile(r" (?=\W)|(?<=\W) ")
 
 
 # -- fingerprints ------------------------------------------------------------------------------
+
+
+def tool_version() -> str:
+    """The installed cpg-workbench version (the analysis layer does not import the package's
+    ``__init__``, which sits above it)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("cpg-workbench")
+    except PackageNotFoundError:  # pragma: no cover - a source tree that was never installed
+        return "unknown"
 
 
 def fingerprint(
@@ -413,7 +425,7 @@ def write_baseline(df: pd.DataFrame, path: str | os.PathLike) -> None:
     >>> known == set(assign_fingerprints(df).fingerprint)
     True
     """
-    from workbench import __version__
+    __version__ = tool_version()
 
     if "rule_id" not in df.columns:
         raise FindingsError("findings need a 'rule_id' column to be written to a baseline")

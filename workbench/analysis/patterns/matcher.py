@@ -85,14 +85,14 @@ def function_table(program: Program, metrics: Iterable[str] = ()) -> pd.DataFram
     """One row per function (METHOD subkind FUNCTION): module, id, full_name, line and the
     metric columns; the call-graph ``metrics`` asked for are computed with CPGMath."""
     t = program.methods()
-    cols = ["module", "id", "full_name", "line", *FUNCTION_COLUMNS]
+    cols = ["module", "id", "full_name", "line", *FUNCTION_COLUMNS, *sorted(set(metrics))]
     if t is None or not t.num_rows:
         return pd.DataFrame(columns=cols)
     t = t.filter(pc.equal(t["subkind"], str(Subkind.FUNCTION)))
     df = t.select(["module", "id", "full_name", "line", *FUNCTION_COLUMNS.values()]).to_pandas()
     df = df.rename(columns={v: k for k, v in FUNCTION_COLUMNS.items()})
     wanted = sorted(set(metrics))
-    if wanted:
+    if wanted and len(df):
         df = _with_metrics(program, df, wanted)
     return df.sort_values(["module", "id"]).reset_index(drop=True)
 
@@ -147,6 +147,8 @@ def graph_matches(program: Program, rule: Rule, table: pd.DataFrame | None = Non
     missing = [c for c in cols if c not in df.columns]
     if missing:
         df = function_table(program, missing)
+    if df.empty:
+        return df
     mask = np.ones(len(df), dtype=bool)
     for col, op, value in where:
         values = pd.to_numeric(df[col], errors="coerce") if col != "community" else df[col]

@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cached_property
 
+import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -422,6 +423,9 @@ class Program:
         #: The store or project read (for CPGMath), and the source root (for suppressions).
         self.source = source
         self.root = root
+        #: Modules that are not scanned (no CPG: a parse error, a failed or pending build):
+        #: path, status, error_type, error_message
+        self.left_out = pd.DataFrame(columns=["path", "status", "error_type", "error_message"])
         self._index: dict[int, ModuleIndex] = {}
         self._names: dict[str, dict[str, list[tuple[int, int]]]] = {}
         self._calls: dict | None = None
@@ -461,14 +465,25 @@ class Program:
 
         calls = [edges(k) for k in cpgs]
         call_rows = _call_rows(pa.concat_tables(calls) if calls else None)
-        return cls(refs, loader, scanner, call_rows, methods, project, project.root)
+        prog = cls(refs, loader, scanner, call_rows, methods, project, project.root)
+        bad = project.failures
+        prog.left_out = pd.DataFrame(
+            {
+                "path": bad["path"],
+                "status": bad["parse_status"],
+                "error_type": bad["error_type"],
+                "error_message": bad["error_message"],
+            }
+        )
+        return prog
 
     @classmethod
     def from_store(cls, store) -> Program:
         """The modules of a store whose CPG is built (``cpg_status`` ok)."""
         store.require_cpg()
-        mods = store.read_table("modules", columns=["module", "path", "name", "cpg_status"])
-        mods = mods.filter(pc.equal(mods["cpg_status"], "ok"))
+        everything = store.read_table("modules")
+        mods = everything.filter(pc.equal(everything["cpg_status"], "ok"))
+        bad = everything.filter(pc.invert(pc.equal(everything["cpg_status"], "ok")))
         refs = [
             ModuleRef(k, p, n)
             for k, p, n in zip(
@@ -479,16 +494,23 @@ class Program:
             )
         ]
         keys = pa.array([r.key for r in refs], pa.int64())
+        # one read of each table (a read per module costs more than all of them together);
+        # modules are sliced out of them, zero-copy, when first used
+        nodes = _ByModule(
+            store.read_table("cpg_nodes", pc.field("module").isin(keys), columns=NODE_COLUMNS)
+        )
+        edges = _ByModule(
+            store.read_table(
+                "cpg_edges",
+                pc.field("module").isin(keys) & pc.field("kind").isin(pa.array(_EDGE_KINDS)),
+            )
+        )
 
         def loader(key: int) -> tuple[pa.Table, pa.Table]:
-            f = pc.field("module") == key
-            return (
-                store.read_table("cpg_nodes", f, columns=NODE_COLUMNS),
-                store.read_table("cpg_edges", f),
-            )
+            return nodes.slice(key), edges.slice(key)
 
         def scanner(columns: list[str]) -> pa.Table:
-            return store.read_table("cpg_nodes", pc.field("module").isin(keys), columns=columns)
+            return nodes.table.select(columns)
 
         e = store.read_table(
             "cpg_edges",
@@ -499,7 +521,11 @@ class Program:
         def methods() -> pa.Table:
             return store.read_table("cpg_methods", pc.field("module").isin(keys))
 
-        return cls(refs, loader, scanner, _call_rows(e), methods, store, store.last_source())
+        prog = cls(refs, loader, scanner, _call_rows(e), methods, store, store.last_source())
+        left = bad.select(["path", "cpg_status", "error_type", "error_message"]).to_pandas()
+        left = left.rename(columns={"cpg_status": "status"}).sort_values("path")
+        prog.left_out = left.reset_index(drop=True)
+        return prog
 
     @cached_property
     def module_keys(self) -> dict[str, int]:
@@ -513,6 +539,26 @@ class Program:
             nodes, edges = self._loader(key)
             ix = self._index[key] = ModuleIndex(self.modules[key], nodes, edges)
         return ix
+
+    def names_in(self, kind: str, module: int, name: str) -> list[int]:
+        """The methods of one module holding a node of a kind naming ``name``."""
+        key = ("in", kind)
+        if key not in self._names:
+            by: dict[tuple[int, str], list[int]] = defaultdict(list)
+            for n, where in self.names(kind).items():
+                for m, method in where:
+                    by[(m, n)].append(method)
+            self._names[key] = by
+        return self._names[key].get((module, name), [])
+
+    def module_of(self, full_name: str) -> int | None:
+        """The key of the module a dotted full name lives in (its longest module prefix)."""
+        parts = full_name.split(".")
+        for i in range(len(parts) - 1, 0, -1):
+            key = self.module_keys.get(".".join(parts[:i]))
+            if key is not None:
+                return key
+        return None
 
     def names(self, kind: str) -> dict[str, list[tuple[int, int]]]:
         """Name -> (module, method) of the nodes of a kind naming it: ``IDENTIFIER``,
@@ -614,6 +660,25 @@ class Program:
                 if (m, s) in holder:
                     pairs.add(((m, holder[(m, s)]), callee))
         return sorted(pairs)
+
+
+class _ByModule:
+    """A table sorted by module, sliced per module without copying."""
+
+    def __init__(self, table: pa.Table) -> None:
+        import numpy as np
+
+        self.table = table.sort_by("module")
+        mods = self.table["module"].to_numpy()
+        keys, starts = np.unique(mods, return_index=True)
+        ends = [*starts[1:], len(mods)] if len(mods) else []
+        self._ranges = {
+            int(k): (int(a), int(b)) for k, a, b in zip(keys, starts, ends, strict=True)
+        }
+
+    def slice(self, key: int) -> pa.Table:
+        a, b = self._ranges.get(key, (0, 0))
+        return self.table.slice(a, b - a)
 
 
 def _call_rows(edges: pa.Table | None) -> pa.Table:

@@ -62,6 +62,25 @@ _KIND_KEYS = {
     "taint": {"sources", "sinks", "sanitizers", "propagators"},
 }
 _OPS = ("=", "!=", "<", "<=", ">", ">=")
+#: Columns metric and graph rules may test: the function table's, then the call-graph
+#: metrics of the query layer (workbench.analysis.query.METRICS)
+METRIC_COLUMNS = (
+    "complexity",
+    "cyclomatic",
+    "fan_out",
+    "nesting",
+    "statements",
+    "parameter_count",
+    "cfg_nodes",
+    "unreachable",
+    "pagerank",
+    "betweenness",
+    "closeness",
+    "fan_in",
+    "community",
+    "impact",
+    "reach",
+)
 #: ``returned_not`` names -> the CPG operator of that display
 _DISPLAYS = {
     "dict": "<operator>.dictLiteral",
@@ -275,6 +294,7 @@ def load_rules(
         paths = [BUILTIN_DIR]
     elif isinstance(paths, (str, os.PathLike)):
         paths = [paths]
+    paths = list(paths)
     files: list[Path] = []
     for p in paths:
         p = Path(p)
@@ -288,6 +308,8 @@ def load_rules(
             files.append(p)
         else:
             raise RuleError(f"{p}: no such rule file or folder")
+    if not files:
+        raise RuleError(f"no rule files (.yaml, .yml) in {', '.join(str(p) for p in paths)}")
     rules: list[Rule] = []
     for f in files:
         try:
@@ -306,13 +328,57 @@ def rules_from_text(text: str, origin: str = "<text>") -> RuleSet:
     )
 
 
+#: Most values a rule file may expand to (YAML aliases share nodes: a small file can stand
+#: for an exponential tree)
+MAX_VALUES = 100_000
+
+
 def _yaml(text: str, origin: str) -> Any:
     import yaml
 
+    class Loader(yaml.SafeLoader):
+        """Safe loading that refuses a key given twice in one mapping."""
+
+    def mapping(loader, node, deep=False):
+        keys = set()
+        for k, _ in node.value:
+            key = loader.construct_object(k, deep=deep)
+            if isinstance(key, str) and key in keys:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"key {key!r} given twice", k.start_mark
+                )
+            if isinstance(key, str):
+                keys.add(key)
+        return yaml.SafeLoader.construct_mapping(loader, node, deep=deep)
+
+    Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, mapping)
     try:
-        return yaml.safe_load(text)
+        data = yaml.load(text, Loader=Loader)  # a SafeLoader subclass
     except yaml.YAMLError as e:
         raise RuleError(f"{origin}: not valid YAML: {e}") from None
+    except RecursionError:
+        raise RuleError(f"{origin}: nested too deeply") from None
+    if _expanded_size(data, {}) > MAX_VALUES:
+        raise RuleError(f"{origin}: expands to more than {MAX_VALUES} values (YAML aliases)")
+    return data
+
+
+def _expanded_size(value: Any, seen: dict[int, int]) -> int:
+    """How many values ``value`` stands for with every alias expanded (memoised by
+    identity: shared nodes are counted once per use, without expanding them)."""
+    if not isinstance(value, (list, dict)):
+        return 1
+    if id(value) in seen:
+        return seen[id(value)]
+    seen[id(value)] = MAX_VALUES + 1  # a cycle (recursive alias) is too large
+    items = value.values() if isinstance(value, dict) else value
+    total = 1
+    for v in items:
+        total += _expanded_size(v, seen)
+        if total > MAX_VALUES:
+            break
+    seen[id(value)] = total
+    return total
 
 
 def _semantics_of(path: Path) -> Semantics:
@@ -343,6 +409,9 @@ def _rules_of(data: Any, origin: str) -> list[Rule]:
         items = data["rules"]
         if not isinstance(items, list):
             raise RuleError(f"{origin}: 'rules' must be a list of rules")
+        extra = sorted(set(data) - {"rules"})
+        if extra:
+            raise RuleError(f"{origin}: unknown keys {extra} beside 'rules'")
     elif isinstance(data, dict):
         items = [data]
     else:
@@ -527,6 +596,8 @@ def _node_spec(data: dict, w: _Where) -> dict:
     if m is None:
         raise w.error("match", "required for a node rule")
     items = m if isinstance(m, list) else [m]
+    if not items:
+        raise w.error("match", "at least one pattern")
     return {
         "match": tuple(_call_pattern(x, w, f"match[{i}]", args=False) for i, x in enumerate(items))
     }
@@ -544,11 +615,19 @@ def _where_query(v: Any, w: _Where) -> tuple[tuple[str, str, Any], ...]:
         col, op, value = c
         if op not in _OPS:
             raise w.error("where", f"operator {op!r}; operators: {' '.join(_OPS)}")
+        if col not in METRIC_COLUMNS:
+            raise w.error("where", f"unknown column {col!r}; columns: {', '.join(METRIC_COLUMNS)}")
+        q = value.get("percentile") if isinstance(value, dict) else None
         if isinstance(value, dict):
-            if set(value) != {"percentile"} or not 0 <= value["percentile"] <= 100:
+            if (
+                set(value) != {"percentile"}
+                or isinstance(q, bool)
+                or not isinstance(q, (int, float))
+                or not 0 <= q <= 100
+            ):
                 raise w.error("where", f"{value!r}: a number or {{percentile: 0..100}}")
-        elif isinstance(value, bool) or not isinstance(value, (int, float, str)):
-            raise w.error("where", f"{value!r}: a number, a string or {{percentile: q}}")
+        elif isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise w.error("where", f"{col} {op} {value!r}: a number or {{percentile: q}}")
         out.append((col, op, value))
     return tuple(out)
 

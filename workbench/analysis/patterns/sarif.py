@@ -37,6 +37,7 @@ from workbench.analysis.patterns.findings import (
     _rule_fields,
     _write_atomic,
     to_arrow,
+    tool_version,
 )
 from workbench.errors import RuleError
 
@@ -165,7 +166,7 @@ def to_sarif(
         result["properties"] = {"ruleVersion": row["rule_version"], "kind": row["kind"]}
         results.append(result)
 
-    from workbench import __version__
+    __version__ = tool_version()
 
     return {
         "$schema": SARIF_SCHEMA,

@@ -39,6 +39,8 @@ def _program(source) -> Program:
     if isinstance(source, (str, os.PathLike)):
         p = Path(source)
         if p.is_file():
+            if p.suffix != ".py":
+                raise WorkbenchError(f"{p}: not a Python file (.py); give a .py file or a folder")
             import shutil
             import tempfile
 

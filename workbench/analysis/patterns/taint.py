@@ -3,34 +3,43 @@
 The engine follows values over the CPG: definitions to uses (``REACHING_DEF``), operands to
 the expressions built from them (``AST``: concatenation, ``%``, f-strings, containers,
 attribute and subscript reads), assignment values to their targets (tuples element-wise),
-iterables to loop targets, context managers to ``as`` targets, arguments to parameters and
-return values to call sites (``CALL``/``ARGUMENT``/``RECEIVER`` edges, the value-flow call
-graph included when the CPG has it).
+iterables to loop targets, context managers to ``as`` targets, ``match`` subjects to the names
+their patterns capture, arguments to parameters and return values to call sites
+(``CALL``/``ARGUMENT``/``RECEIVER`` edges, the value-flow call graph's included when the CPG
+has them).
 
 **Units and summaries.** Each function (lambda, module body, class body; comprehensions fold
-into the function that holds them) is analysed once with symbolic labels: ``S`` (data from a
-source of the rule) and ``k`` (the value of parameter ``k``). The result is the unit's
-findings (``S`` reaching a sink) and its *summary*: which labels reach its return value, which
-reach a sink inside it (or in what it calls) and which it stores into attributes. A call site
-applies its callee's summary to the labels of its arguments, so a helper called with tainted
-data in one place and constants in another is told apart (context-sensitive summaries, as in
-IFDS-style analyses). Summaries grow monotonically; units are analysed again until nothing
-changes.
+into the function that holds them) is analysed per *seed*: ``S`` (its own sources, and what
+reaches it from outside: module variables, class attributes, exceptions and return values of
+callees) or a parameter index ``k`` (what it does with the value of parameter ``k``, computed
+only when a caller passes tainted data there). A run finds the unit's findings (``S`` reaching
+a sink) and its *summary*: which labels reach its return value, a sink inside it (or in what
+it calls), a heap location, or an argument's object. A call site applies its callee's summary
+to the labels of its arguments, so a helper called with tainted data in one place and
+constants in another is told apart (context-sensitive summaries, as in IFDS-style analyses).
+Summaries grow monotonically; runs are repeated until nothing changes.
 
-**Heap.** Attributes of ``self`` are keyed by class and attribute (a store in one method
-reaches reads in every method of the class); other objects and containers are tainted as a
-whole when something tainted is stored into them (``d[k] = t``, ``xs.append(t)``,
-``o.f = t``); module variables and closures are keyed by the defining function and name;
-raised exceptions carry their arguments' taint to every ``except ... as e`` handler.
+**Every rule at once.** A fact carries the bit mask of the rules whose data it holds: rules
+with common sources share the propagation, and each rule's sanitizers, guards, prefixes and
+sinks clear or test its own bit.
+
+**Objects and the heap.** Storing into an object (``o.f = t``, ``d[k] = t``,
+``xs.append(t)``, ``self.x = t``) taints the object, the names bound to it (``view = parts``)
+and, through summaries, what the caller passed; reads of the same attribute of the same
+variable in a unit see the store. Class attributes, module variables and closures are heap
+locations read by the functions that name them; raised exceptions carry their arguments' taint
+to the handlers of the callers.
 
 **Calls with no summary** (functions outside the project, unresolved calls): the result is
 tainted when the receiver or any argument is, unless the rule or the library semantics name
 the call a sanitizer or a clean call (``int``, ``len``, ...); methods the semantics list as
 ``store_methods`` (``append``, ``update``, ...) taint their receiver.
 
-**Sanitizers** cut flows at calls; ``guard: allowlist`` cuts uses of a variable in the branch
-where a membership or equality test (``x in ALLOWED``, ``x == "a"``, ``x.isdigit()``, ...) on
-it holds. Code no path reaches (after ``return``, under ``if False:``) is never analysed.
+**Sanitizers** cut flows at calls; guards (``guard: allowlist`` and a rule's own guard calls)
+cut uses of a variable in the branch where a test on it holds (``x in ALLOWED``, ``x == "a"``,
+``x.isdigit()``, ``url_has_allowed_host_and_scheme(x)``), and after the ``if`` when the other
+branch cannot go on. Code no path reaches (after ``return``, under ``if False:``) is never
+analysed.
 """
 
 from __future__ import annotations
@@ -50,6 +59,11 @@ S = "S"  # the label of data from a source
 Loc = tuple[int, int]  # (module key, node id)
 MAX_TRACE = 200
 MAX_RUNS = 40  # analyses of one unit before the engine stops refining it
+MAX_RAISE = 2  # calls an exception carrying source data is followed up without a handler
+#: A call with more project callees than this (a method name the value-flow call graph binds
+#: to many classes) is treated like a call with no summary: its result carries the taint of
+#: its inputs, no callee is analysed for it
+MAX_CALLEES = 8
 _COMPREHENSION_KINDS = frozenset(
     {Subkind.LISTCOMP, Subkind.SETCOMP, Subkind.DICTCOMP, Subkind.GENEXP}
 )
@@ -331,13 +345,17 @@ class TaintEngine:
         for (fn, nm), mods in prog.distinct_calls().items():
             if self._call_source_mask(fn, nm) or (fn and self._decorator_mask([fn])):
                 keys |= mods
-        raws = [r.split("*", 1)[0] for s in self.specs for r in s["source_attr_names"]]
+        raws = {r.split("*", 1)[0].rstrip(".") for s in self.specs for r in s["source_attr_names"]}
         if raws:
             for fn, where in prog.names("IMPORT").items():
-                if self._dotted_source_mask(fn) or any(
-                    raw.startswith(fn + ".") or raw == fn for raw in raws
-                ):
-                    keys |= {m for m, _ in where}
+                mods = {m for m, _ in where}
+                if self._dotted_source_mask(fn):  # from sys import argv
+                    keys |= mods
+                    continue
+                for raw in raws:  # import os ... os.environ: a module naming the attribute
+                    if raw.startswith(fn + "."):
+                        attr = raw[len(fn) + 1 :].split(".", 1)[0]
+                        keys |= {m for m in mods if prog.names_in("FIELD_IDENTIFIER", m, attr)}
         for s in self.specs:
             for pname, _ in s["source_param_attrs"]:
                 keys |= {m for m, _ in prog.names("IDENTIFIER").get(pname, ())}
@@ -356,7 +374,7 @@ class TaintEngine:
                 out[m] += [(p, mask) for p in ix.params(m)]
         calls, fields, imported = ix.node_lists
         for n in calls:
-            mask = self._call_source_mask(ix.full_name[n], ix.name[n])
+            mask = self._call_source_mask(ix.full_name[n], ix.name[n], bool(ix.calls.get(n)))
             if mask:
                 out[ix.unit(n)].append((n, mask))
         for n in fields:
@@ -389,10 +407,16 @@ class TaintEngine:
     def _mask(self, test) -> int:
         return sum(1 << i for i, s in enumerate(self.specs) if test(s))
 
-    def _call_source_mask(self, full: str | None, name: str | None) -> int:
+    def _call_source_mask(self, full: str | None, name: str | None, project: bool = False) -> int:
+        """Rules a call is a source of (a call of a project function matches only full
+        names: ``method:`` names say nothing of it, its body is analysed)."""
         return self._memoised(
-            ("src", full, name),
-            lambda: self._mask(lambda s: any(p.matches(full, name) for p in s["source_calls"])),
+            ("src", full, name, project),
+            lambda: self._mask(
+                lambda s: any(
+                    p.matches(full, name) for p in s["source_calls"] if not project or p.names
+                )
+            ),
         )
 
     def _dotted_source_mask(self, dotted: str | None) -> int:
@@ -467,8 +491,11 @@ class TaintEngine:
         yet); the caller's run is analysed again when it grows."""
         item = (callee, param)
         self.dependents[item].add(caller)
-        if item not in self.summaries and item not in self.stack and len(self.stack) < 60:
-            self._analyse(item)
+        if item not in self.summaries and item not in self.stack:
+            if len(self.stack) < 60:
+                self._analyse(item)
+            else:  # deep call chains: later, from the queue (the caller runs again then)
+                self._enqueue(item)
         return self.summaries.get(item) or _EMPTY
 
     def _analyse(self, item: tuple[Loc, object]) -> None:
@@ -509,8 +536,31 @@ class TaintEngine:
             f = self.heap_fields.setdefault(key[2], {})
             for r, t in new.items():
                 f.setdefault(r, t)
+        if key[0] == "exc":
+            self._raise_up(key[1], new, 0)
+            return
         for reader in self._readers(key):
             self._enqueue((reader, S))
+
+    def _raise_up(self, unit: Loc, traces: dict[int, tuple[Loc, ...]], depth: int) -> None:
+        """An exception carrying source data leaves ``unit``: the callers with handlers that
+        bind it (``except E as e``) are analysed again; through the others it goes on up,
+        without analysing them, for :data:`MAX_RAISE` calls."""
+        for m, site in self.program.callers.get(unit, ()):
+            ix = self.program.index(m)
+            caller = (m, ix.unit(site))
+            if ix.unit_facts(caller[1])[0]:
+                self._enqueue((caller, S))
+            elif depth < MAX_RAISE:
+                have = self.heap.setdefault(("exc", caller), {})
+                new = {r: _trace(t, [(m, site)]) for r, t in traces.items() if r not in have}
+                if new:
+                    have.update(new)
+                    self._raise_up(caller, new, depth + 1)
+
+    def has_readers(self, key: tuple) -> bool:
+        """Whether a unit may read this heap location (memoised)."""
+        return self._memoised(("readers", *key), lambda: bool(self._readers(key)))
 
     def read_heap(self, key: tuple) -> dict[int, tuple[Loc, ...]]:
         if key[0] == "field":
@@ -530,14 +580,19 @@ class TaintEngine:
             units = []
             if module in self.program.modules:
                 ix = self.program.index(module)
-                for m, method in self.program.names("IDENTIFIER").get(name, ()):
-                    if m == module and (definer == 0 or ix.nested_in(method, definer)):
-                        units.append((m, method))
+                for method in self.program.names_in("IDENTIFIER", module, name):
+                    if definer == 0 or ix.nested_in(method, definer):
+                        units.append((module, method))
             ref = self.program.modules.get(module)
             if ref is not None and definer == 0:
                 units += self.program.names("IMPORT").get(f"{ref.name}.{name}", ())
-        else:
-            units = list(self.program.names("FIELD_IDENTIFIER").get(key[-1], ()))
+        else:  # a class attribute: read in the class's module (self.x, C.x)
+            module = self.program.module_of(key[1]) if key[1] else None
+            units = (
+                [(module, m) for m in self.program.names_in("FIELD_IDENTIFIER", module, key[2])]
+                if module is not None
+                else []
+            )
         out = set()
         for m, method in units:
             if m in self.program.modules:
@@ -848,7 +903,8 @@ class _UnitRun:
                     if t:
                         self.add_traces(n, S, t)
             elif k == NodeKind.CALL and ix.subkind[n] is None:
-                for callee in ix.calls.get(n, ()):
+                callees = ix.calls.get(n, ())
+                for callee in callees if len(callees) <= MAX_CALLEES else ():
                     if callee[0] not in e.program.modules:
                         continue
                     cix = e.program.index(callee[0])
@@ -873,12 +929,8 @@ class _UnitRun:
     def _raised(self, site: int, traces: dict[int, tuple[Loc, ...]]) -> None:
         """A callee raised source data: the handlers of this unit get it, or (none here) it
         is raised on to this unit's callers."""
-        handlers = self.handlers
-        for h in handlers:
+        for h in self.handlers:
             self.add_traces(h, S, traces)
-        if not handlers:
-            loc = (self.ix.key, site)
-            self.e.write_heap(("exc", self.loc), {r: _trace(t, [loc]) for r, t in traces.items()})
 
     @property
     def handlers(self) -> list[int]:
@@ -976,11 +1028,13 @@ class _UnitRun:
             and self._is_def(n)
             and not self._overwritten_at_top(n)
         ):
-            tr = self.traces(n, label, mask)
-            e.write_heap(self._def_key(n), tr)
+            key = self._def_key(n)
             cls = ix.full_name[self.unit] if ix.subkind[self.unit] == Subkind.CLASS_BODY else None
-            if cls and ix.kind[n] == NodeKind.IDENTIFIER:  # class attribute
-                e.write_heap(("attr", cls.removesuffix(".<body>"), ix.name[n]), tr)
+            if e.has_readers(key) or cls:  # the trace walk only when someone may read it
+                tr = self.traces(n, label, mask)
+                e.write_heap(key, tr)
+                if cls and ix.kind[n] == NodeKind.IDENTIFIER:  # class attribute
+                    e.write_heap(("attr", cls.removesuffix(".<body>"), ix.name[n]), tr)
         p = ix.parent[n]
         if p is None:
             return
@@ -1005,6 +1059,12 @@ class _UnitRun:
                     t = kids[i + 1]
                     if self._is_with_target(t):
                         self.assign(t, label, mask, n)
+            elif sk == Subkind.MATCH and ix.order[n] == 1:  # match subject -> captures
+                for case in ix.children[p]:
+                    pattern = [c for c in ix.children[case] if ix.order[c] == 1]
+                    for x in ix.subtree(pattern[0]) if pattern and case != n else ():
+                        if ix.kind[x] == NodeKind.IDENTIFIER and ix.ast_type[x] != "Name":
+                            self.add(x, label, mask, (n, ()))
             elif sk == Subkind.THROW:
                 tr = self.traces(n, label, mask)
                 if label == S:
@@ -1307,7 +1367,12 @@ class _UnitRun:
                 return  # the callee expression itself
         full, name = ix.full_name[call], ix.name[call]
         hits = 0
+        callees = ix.calls.get(call, ())
+        if len(callees) > MAX_CALLEES:
+            callees = ()  # too many candidates to tell: a call with no summary
         for r, sink in e.sinks_of(full, name):
+            if callees and sink.names is None:
+                continue  # a project function of that name: its body is analysed instead
             wanted = mask >> r & 1 and not hits >> r & 1 and _pos_matters(sink, pos)
             if wanted and check_conditions(ix, call, sink.where):
                 hits |= 1 << r
@@ -1316,7 +1381,6 @@ class _UnitRun:
         mask &= ~self._sanitized(call)
         if not mask:
             return
-        callees = ix.calls.get(call, ())
         if callees:
             self._apply(call, n, pos, label, mask, callees)
             return
@@ -1413,7 +1477,13 @@ class _UnitRun:
         ix = self.ix
         mask = _mask_of(traces)
         if cix.name[method] == "__init__" and j == 0:
-            self.add(call, label, mask, (n, traces))
+            if ix.callee_name(call) == "__init__" and self.self_name is not None:
+                # super().__init__(x) / Base.__init__(self, x): this object holds it
+                self.add(self.params[0], label, mask, (n, traces))
+                if label != 0:
+                    self.summary.add_heap(label, ("param", 0), traces)
+            else:
+                self.add(call, label, mask, (n, traces))  # C(x): the new object holds it
             return
         params = cix.params(method)
         actuals = list(ix.args.get(call, ()))
@@ -1428,11 +1498,20 @@ class _UnitRun:
         params = cix.params(method) if cix.kind[method] == NodeKind.METHOD else []
         if not params:
             return None
+        recv = self.ix.receiver.get(call)
+        through_class = (  # Base.m(self, x): the class's function, self passed explicitly
+            recv is not None
+            and self.ix.kind[recv] == NodeKind.IDENTIFIER
+            and (self.ix.name[recv] or "")[:1].isupper()
+            and self.ix.resolution[call] != "class"
+            and "classmethod" not in cix.decorator_names(method)
+        )
         bound = (
             cix.class_of(method) is not None
             and not cix.is_static(method)
+            and not through_class
             and (
-                self.ix.receiver.get(call) is not None
+                recv is not None
                 or self.ix.resolution[call] == "class"
                 or cix.name[method] == "__init__"
             )
