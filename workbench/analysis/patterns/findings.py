@@ -52,8 +52,8 @@ __all__ = [
     "read_baseline",
     "suppressed",
     "to_arrow",
-    "tool_version",
     "to_frame",
+    "tool_version",
     "write_baseline",
 ]
 
