@@ -396,9 +396,6 @@ class ModuleIndex:
                 return node
         return None
 
-    def location(self, node: int) -> tuple[int, int]:
-        return (self.key, node)
-
 
 class Program:
     """The modules of a store or a project, read lazily.
