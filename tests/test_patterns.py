@@ -518,3 +518,12 @@ ENGINE_CASES = {
 )
 def test_engine_cases(tmp_path, rule, code, expected):
     assert lines(tmp_path, code, rule) == expected
+
+
+def test_a_semantics_file_names_only_what_the_engine_reads(tmp_path):
+    sem = tmp_path / "_semantics.yaml"
+    sem.write_text("clean_calls: [builtins.int]\nread_methods: [get]\n")
+    with pytest.raises(RuleError, match="read_methods"):
+        load_rules(semantics=sem)
+    sem.write_text("clean_calls: [builtins.int]\n")
+    assert load_rules(semantics=sem).semantics.clean_calls.fullmatch("builtins.int")

@@ -54,30 +54,14 @@ _OPS = {
 
 def node_matches(program: Program, rule: Rule) -> list[tuple[int, int]]:
     """(module, node) of every call site a node rule matches, sorted."""
-    t = program.scan(["module", "id", "kind", "subkind", "name", "full_name"])
-    if t is None:
-        return []
-    t = t.filter(pc.and_(pc.equal(t["kind"], str(NodeKind.CALL)), pc.is_null(t["subkind"])))
     patterns = rule.spec["match"]
-    full = t["full_name"].to_pylist()
-    name = t["name"].to_pylist()
-    seen: dict[tuple[str | None, str | None], list[int]] = {}
-    for i, key in enumerate(zip(full, name, strict=True)):
-        seen.setdefault(key, []).append(i)
-    rows: list[tuple[int, int, tuple]] = []
-    for (fn, nm), idx in seen.items():
-        hits = [p for p in patterns if p.matches(fn, nm)]
-        if hits:
-            rows += [(i, 0, tuple(hits)) for i in idx]
-    mods, ids = t["module"].to_pylist(), t["id"].to_pylist()
     out = []
-    for i, _, hits in rows:
-        ix = program.index(mods[i])
-        node = ids[i]
-        if not ix.reachable[node]:
-            continue
-        if any(check_conditions(ix, node, p.where) for p in hits):
-            out.append((mods[i], node))
+    for (fn, nm), sites in program.call_sites.items():
+        hits = [p for p in patterns if p.matches(fn, nm)]
+        for m, node in sites if hits else ():
+            ix = program.index(m)
+            if ix.reachable[node] and any(check_conditions(ix, node, p.where) for p in hits):
+                out.append((m, node))
     return sorted(out)
 
 

@@ -425,7 +425,6 @@ class Program:
         self.left_out = pd.DataFrame(columns=["path", "status", "error_type", "error_message"])
         self._index: dict[int, ModuleIndex] = {}
         self._names: dict[str, dict[str, list[tuple[int, int]]]] = {}
-        self._calls: dict | None = None
         self._call_rows = call_rows
 
     @classmethod
@@ -588,25 +587,19 @@ class Program:
             self._names[kind] = out
         return self._names[kind]
 
-    def distinct_calls(self) -> dict[tuple[str | None, str | None], set[int]]:
-        """(full name, written name) of every call site -> the modules holding one."""
-        if self._calls is None:
-            t = self.scan(["module", "kind", "subkind", "name", "full_name"])
-            out: dict[tuple[str | None, str | None], set[int]] = defaultdict(set)
-            if t is not None:
-                t = t.filter(
-                    pc.and_(pc.equal(t["kind"], str(NodeKind.CALL)), pc.is_null(t["subkind"]))
-                )
-                g = t.group_by(["full_name", "name", "module"]).aggregate([])
-                for fn, nm, m in zip(
-                    g["full_name"].to_pylist(),
-                    g["name"].to_pylist(),
-                    g["module"].to_pylist(),
-                    strict=True,
-                ):
-                    out[(fn, nm)].add(m)
-            self._calls = dict(out)
-        return self._calls
+    @cached_property
+    def call_sites(self) -> dict[tuple[str | None, str | None], list[tuple[int, int]]]:
+        """(full name, written name) -> the (module, id) of every call site (not
+        operators) with those names; read once for every rule."""
+        out: dict[tuple[str | None, str | None], list[tuple[int, int]]] = defaultdict(list)
+        t = self.scan(["module", "id", "kind", "subkind", "name", "full_name"])
+        if t is not None:
+            t = t.filter(pc.and_(pc.equal(t["kind"], str(NodeKind.CALL)), pc.is_null(t["subkind"])))
+            for m, i, nm, fn in zip(
+                *(t[c].to_pylist() for c in ("module", "id", "name", "full_name")), strict=True
+            ):
+                out[(fn, nm)].append((m, i))
+        return dict(out)
 
     def methods(self) -> pa.Table | None:
         """The ``cpg_methods`` rows of every module (None for an empty program)."""

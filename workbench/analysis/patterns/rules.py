@@ -389,6 +389,10 @@ def _semantics_of(path: Path) -> Semantics:
     data = _yaml(path.read_text(encoding="utf-8"), str(path)) or {}
     if not isinstance(data, dict):
         raise RuleError(f"{path}: semantics must be a mapping")
+    keys = ("clean_calls", "clean_methods", "store_methods", "no_return_calls")
+    unknown = sorted(set(data) - set(keys))
+    if unknown:
+        raise RuleError(f"{path}: unknown keys {unknown}; semantics keys: {', '.join(keys)}")
 
     def names(key: str) -> list[str]:
         v = data.get(key, []) or []

@@ -342,9 +342,9 @@ class TaintEngine:
         decorated function, a parameter-named object."""
         prog = self.program
         keys: set[int] = set()
-        for (fn, nm), mods in prog.distinct_calls().items():
+        for (fn, nm), sites in prog.call_sites.items():
             if self._call_source_mask(fn, nm) or (fn and self._decorator_mask([fn])):
-                keys |= mods
+                keys |= {m for m, _ in sites}
         raws = {r.split("*", 1)[0].rstrip(".") for s in self.specs for r in s["source_attr_names"]}
         if raws:
             for fn, where in prog.names("IMPORT").items():
@@ -632,8 +632,8 @@ class TaintEngine:
                 for names, branch, mask in found:
                     if flip:
                         branch = "false" if branch == "true" else "true"
-                    region = _closure(ix, n, branch)
-                    other = _closure(ix, n, "false" if branch == "true" else "true")
+                    region = ix.closure(n, branch)
+                    other = ix.closure(n, "false" if branch == "true" else "true")
                     if any(self._no_return(ix, x) or _rebinds(ix, x, names) for x in other):
                         # ``if not ok: abort()`` / ``if x not in OK: x = "default"``: the
                         # code after the ``if`` sees x only where the test held
@@ -669,12 +669,8 @@ class TaintEngine:
             return False
         return any(
             ix.is_call(x) and ix.full_name[x] and pat.fullmatch(ix.full_name[x])
-            for x in _subtree(ix, node)
+            for x in ix.subtree(node)
         )
-
-
-def _closure(ix: ModuleIndex, node: int, branch: str) -> set[int]:
-    return ix.closure(node, branch)
 
 
 def _rebinds(ix: ModuleIndex, stmt: int, names: set[str]) -> bool:
@@ -700,10 +696,6 @@ def _after(ix: ModuleIndex, test: int) -> set[int]:
     if block is None:
         return set()
     return set(range(ix.last[stmt] + 1, ix.last[block] + 1))
-
-
-def _subtree(ix: ModuleIndex, node: int) -> range:
-    return ix.subtree(node)
 
 
 def _constant_head(ix: ModuleIndex, node: int) -> str | None:
@@ -735,7 +727,7 @@ def _constant_head(ix: ModuleIndex, node: int) -> str | None:
 
 
 def _names_in(ix: ModuleIndex, node: int) -> set[str]:
-    return {ix.name[n] for n in _subtree(ix, node) if ix.kind[n] == NodeKind.IDENTIFIER}
+    return {ix.name[n] for n in ix.subtree(node) if ix.kind[n] == NodeKind.IDENTIFIER}
 
 
 def _guard(ix: ModuleIndex, test: int) -> tuple[set[str], str]:
