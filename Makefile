@@ -34,7 +34,8 @@ $(NEWEST_VENV)/.installed: pyproject.toml
 # The main job on the bundled default code base: the phase-1 rollout notebook (ingest ->
 # migration plan -> migrate -> progressive generation -> compatibility check -> rollback
 # rehearsal), then the phase-2 one on the store it leaves (CPGMath: graphs, algorithms, cache,
-# circuit breaker), executed by papermill. Leaves the executed notebooks, the store and the
+# circuit breaker) and the phase-3 one (semantics, pattern rules with an A/B of two rule
+# versions, ML features), executed by papermill. Leaves the executed notebooks, the store and the
 # metrics in $(OUT). Any tree: make demo SOURCE=path/to/code
 demo: $(VENV)/.installed
 	mkdir -p $(OUT)
@@ -45,7 +46,10 @@ demo: $(VENV)/.installed
 	$(VENV)/bin/papermill notebooks/phase2_algorithms.ipynb $(OUT)/phase2_algorithms.ipynb \
 	  -p store_dir $(abspath $(OUT))/store -p output_dir $(abspath $(OUT)) -k python3 \
 	  --cwd notebooks --no-progress-bar
-	@cat $(OUT)/phase1_metrics.json $(OUT)/phase2_metrics.json
+	$(VENV)/bin/papermill notebooks/phase3_advanced.ipynb $(OUT)/phase3_advanced.ipynb \
+	  -p store_dir $(abspath $(OUT))/store -p output_dir $(abspath $(OUT)) -k python3 \
+	  --cwd notebooks --no-progress-bar
+	@cat $(OUT)/phase1_metrics.json $(OUT)/phase2_metrics.json $(OUT)/phase3_metrics.json
 
 # The whole suite: lint, unit tests, doctests, the notebook and the slow end-to-end tests, in
 # parallel; it fails if it leaves a process or a file behind (tests/leakguard.py).

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+import yaml
 
 from workbench.analysis.patterns import PatternMatcher, load_rules, rules_from_text, scan
 from workbench.analysis.patterns import accuracy as A
@@ -527,3 +528,33 @@ def test_a_semantics_file_names_only_what_the_engine_reads(tmp_path):
         load_rules(semantics=sem)
     sem.write_text("clean_calls: [builtins.int]\n")
     assert load_rules(semantics=sem).semantics.clean_calls.fullmatch("builtins.int")
+
+
+def test_a_rule_folder_brings_its_own_semantics(tmp_path):
+    """A user's rule folder with a _semantics.yaml is read with it (its sanitizers apply);
+    two such folders need semantics= to choose."""
+    builtin = load_rules()
+    for folder, rule_id in (("a", "py.command-injection"), ("b", "py.sql-injection")):
+        d = tmp_path / folder
+        d.mkdir()
+        rule = builtin[rule_id].to_dict()
+        (d / "rule.yaml").write_text(yaml.safe_dump(rule))
+        (d / "_semantics.yaml").write_text("clean_calls: [mylib.scrub]\n")
+    own = load_rules(tmp_path / "a")
+    assert own.semantics.clean_calls.fullmatch("mylib.scrub")
+    assert not builtin.semantics.clean_calls.fullmatch("mylib.scrub")
+    with pytest.raises(RuleError, match="pass semantics="):
+        load_rules([tmp_path / "a", tmp_path / "b"])
+    chosen = load_rules([tmp_path / "a", tmp_path / "b"], semantics=tmp_path / "b/_semantics.yaml")
+    assert chosen.semantics.clean_calls.fullmatch("mylib.scrub")
+
+
+def test_editing_a_rules_mapping_leaves_the_rule_alone():
+    rule = load_rules()["py.command-injection"]
+    key, before = rule.key, rule.to_dict()
+    raw = rule.to_dict()
+    for value in raw.values():  # edit every nested list in place
+        if isinstance(value, list):
+            value.append("x")
+    assert raw != before
+    assert rule.key == key and rule.to_dict() == before

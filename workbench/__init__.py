@@ -20,6 +20,7 @@ __version__ = "0.1.0"
 _ANALYSIS = (
     "Budget",
     "CPGMath",
+    "CPGSemantics",
     "FallbackWarning",
     "Percentile",
     "Query",
@@ -43,6 +44,7 @@ __all__ = [
     "Budget",
     "CPGFrames",
     "CPGMath",
+    "CPGSemantics",
     "CfgLabel",
     "EdgeKind",
     "FallbackWarning",

@@ -1,5 +1,6 @@
-"""Analysis: graph algorithms over the CPG (CPGMath), their cache and circuit breaker, and the
-query layer (a builder over tables and metrics, with the AST fallback).
+"""Analysis: graph algorithms over the CPG (CPGMath), their cache and circuit breaker, the
+query layer (a builder over tables and metrics, with the AST fallback), semantics (impact,
+slices, coupling, smells: CPGSemantics), pattern rules and ML features.
 
 The layer reads the store through its public API and the in-memory project; see
 :mod:`workbench.analysis.cpgmath`.
@@ -18,6 +19,8 @@ from workbench.analysis.query import (
     relations,
     sql,
 )
+from workbench.analysis.semantics import CPGSemantics
+from workbench.analysis.tables import CodeTables
 
 __all__ = [
     "ALGORITHMS",
@@ -25,8 +28,10 @@ __all__ = [
     "KINDS",
     "Budget",
     "CPGMath",
+    "CPGSemantics",
     "CircuitBreaker",
     "CodeGraph",
+    "CodeTables",
     "FallbackWarning",
     "Percentile",
     "Query",

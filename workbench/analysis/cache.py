@@ -59,7 +59,7 @@ TABLE = "analysis_cache"
 
 #: Revision of the analysis code's answers: bump it when a graph or an algorithm changes what
 #: it returns, so that results cached by the old code are computed again.
-ANALYSIS_REVISION = 1
+ANALYSIS_REVISION = 2  # 2: semantics results (CPGSemantics) share the cache
 
 
 @functools.cache

@@ -25,6 +25,7 @@ Examples
 
 from __future__ import annotations
 
+import copy
 import fnmatch
 import hashlib
 import json
@@ -168,8 +169,9 @@ class Rule:
     origin: str = field(default="", compare=False)
 
     def to_dict(self) -> dict:
-        """The rule as the plain mapping it was read from (JSON-able)."""
-        return dict(self.raw)
+        """The rule as the plain mapping it was read from (JSON-able): a deep copy, so
+        editing it (to write a new version of the rule) leaves this rule as it is."""
+        return copy.deepcopy(self.raw)
 
     @property
     def key(self) -> str:
@@ -283,7 +285,8 @@ def load_rules(
         Files (``.yaml``/``.yml``) or folders (every such file in it, sorted; files whose
         name starts with ``_`` hold library semantics, not rules).
     semantics
-        A semantics file (default: the built-in ``_semantics.yaml``).
+        A semantics file (default: the ``_semantics.yaml`` of the one folder given that
+        has one, else the built-in one).
 
     Raises
     ------
@@ -296,9 +299,12 @@ def load_rules(
         paths = [paths]
     paths = list(paths)
     files: list[Path] = []
+    own: list[Path] = []
     for p in paths:
         p = Path(p)
         if p.is_dir():
+            if (p / "_semantics.yaml").is_file() and p.resolve() != BUILTIN_DIR.resolve():
+                own.append(p / "_semantics.yaml")
             files += sorted(
                 f
                 for f in p.iterdir()
@@ -317,7 +323,15 @@ def load_rules(
         except (OSError, UnicodeDecodeError) as e:
             raise RuleError(f"{f}: cannot read: {e}") from None
         rules += _rules_of(_yaml(text, str(f)), str(f))
-    sem_path = Path(semantics) if semantics is not None else BUILTIN_DIR / "_semantics.yaml"
+    if semantics is None and len(own) > 1:
+        raise RuleError(
+            f"{len(own)} rule folders have a _semantics.yaml ({', '.join(map(str, own))}): "
+            "pass semantics= to choose one"
+        )
+    if semantics is not None:
+        sem_path = Path(semantics)
+    else:
+        sem_path = own[0] if own else BUILTIN_DIR / "_semantics.yaml"
     return RuleSet(rules, _semantics_of(sem_path))
 
 
