@@ -38,7 +38,13 @@ from workbench.analysis.features import (
 from workbench.analysis.features.export import EDGE_LABELS, SUBKINDS, one_hot
 from workbench.analysis.features.table import chain_sums, pagerank
 from workbench.analysis.tables import EDGE_KINDS, NODE_KINDS, CodeTables
-from workbench.errors import AmbiguousNameError, MissingDependencyError, NotFoundError
+from workbench.errors import (
+    AlgorithmError,
+    AmbiguousNameError,
+    MissingDependencyError,
+    NotFoundError,
+    WorkbenchError,
+)
 
 HYPO = settings(
     max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow], derandomize=True
@@ -303,6 +309,23 @@ class TestMethodFeatures:
         with pytest.raises(ValueError, match="missing: nodes"):
             save_features(sample_features.drop(columns=["nodes"]), "x.parquet")
 
+    @pytest.mark.parametrize("value", ["no", None, 1])
+    def test_centralities_is_a_flag(self, value):
+        # "no" is true: a flag that is not a bool is refused, not read as truthy
+        with pytest.raises(TypeError, match=r"method_features\(\): centralities must be True"):
+            method_features(cpg("x = 1\n"), centralities=value)
+        assert "pagerank" not in method_features(cpg("x = 1\n"), centralities=np.False_)
+
+    def test_paths_are_checked(self, sample_features, tmp_path):
+        with pytest.raises(TypeError, match=r"save_features\(\): path must be a str"):
+            save_features(sample_features, None)
+        with pytest.raises(WorkbenchError, match="path is empty"):
+            save_features(sample_features, "")
+        with pytest.raises(WorkbenchError, match="is a directory"):
+            save_features(sample_features, tmp_path)
+        with pytest.raises(TypeError, match=r"read_features\(\): path must be a str"):
+            read_features(3)
+
 
 class TestHelpers:
     def test_chain_sums(self):
@@ -500,8 +523,18 @@ class TestWLHashes:
             wl_hashes("def f(): pass")
         with pytest.raises(ValueError, match=">= 0"):
             wl_hashes(cpg("x = 1\n"), iterations=-1)
-        with pytest.raises(TypeError, match="iterations"):
-            wl_hashes(cpg("x = 1\n"), iterations=1.5)
+        with pytest.raises(AlgorithmError, match=r"wl_hashes\(\): iterations must be .*>= 0"):
+            wl_hashes(cpg("x = 1\n"), iterations=np.int64(-1))
+        for bad in (1.5, None, "3", True):
+            with pytest.raises(TypeError, match="iterations must be an integer"):
+                wl_hashes(cpg("x = 1\n"), iterations=bad)
+
+    def test_numpy_integer_iterations(self):
+        # any integer type works, as elsewhere in the workbench
+        c = cpg(CLONES)
+        pd.testing.assert_frame_equal(
+            wl_hashes(c, iterations=np.int64(2)), wl_hashes(c, iterations=2)
+        )
 
 
 CLONES = """
@@ -569,6 +602,19 @@ class TestCloneReport:
             clone_report(pd.DataFrame({"wl_hash": []}))
         with pytest.raises(TypeError, match="clone_report"):
             clone_report([1, 2])
+
+    @pytest.mark.parametrize("value", [None, 1.5, "5", False])
+    def test_min_nodes_must_be_an_integer(self, value):
+        # min_nodes=None used to leave every method out silently (0 groups)
+        with pytest.raises(TypeError, match=r"clone_report\(\): min_nodes must be an integer"):
+            clone_report(cpg(CLONES), min_nodes=value)
+
+    def test_min_nodes_not_negative_any_integer_type(self):
+        with pytest.raises(AlgorithmError, match="min_nodes must be an integer >= 0, not -1"):
+            clone_report(cpg(CLONES), min_nodes=-1)
+        pd.testing.assert_frame_equal(
+            clone_report(cpg(CLONES), min_nodes=np.int32(1)), clone_report(cpg(CLONES), min_nodes=1)
+        )
 
 
 # == exports ==================================================================================
@@ -679,6 +725,15 @@ class TestGraphML:
         back = nx.read_graphml(to_graphml(g, tmp_path / "g.graphml"), node_type=int)
         assert back.edges[1, 2] == {"weight": 0.5, "obj": "(1, 2)"}
 
+    def test_bad_arguments(self, tmp_path):
+        with pytest.raises(TypeError, match=r"to_graphml\(\) writes a networkx graph"):
+            to_graphml(None, tmp_path / "g.graphml")
+        g = nx.DiGraph()
+        with pytest.raises(TypeError, match=r"to_graphml\(\): path must be a str"):
+            to_graphml(g, None)
+        with pytest.raises(WorkbenchError, match="is a directory"):
+            to_graphml(g, tmp_path)
+
 
 class TestDot:
     def test_well_formed_and_complete(self):
@@ -703,6 +758,12 @@ class TestDot:
         name, nodes, edges = parse_dot(text)
         assert name == 'we"ird' and set(nodes) == {'a"b', "c\\d"}
         assert edges == [('a"b', "c\\d", {"label": "x\ny"})]
+
+    def test_bad_arguments(self):
+        with pytest.raises(TypeError, match=r"to_dot\(\) writes a networkx graph"):
+            to_dot(None)
+        with pytest.raises(TypeError, match=r"to_dot\(\): name must be a str or None"):
+            to_dot(nx.Graph(), name=3)
 
 
 class TestPygArrays:
@@ -766,6 +827,35 @@ class TestPygArrays:
         with pytest.raises(TypeError, match="full name"):
             to_pyg_arrays(t, [3])
         assert "x" not in to_pyg_arrays(t, dense=False)
+
+    @pytest.mark.parametrize("methods", [3, b"m.tiny", {"m.tiny"}, {"m.tiny": 1}, 1.5])
+    def test_methods_of_a_wrong_type(self, methods):
+        # bytes would be read as numbers, a set in a different order on every run
+        with pytest.raises(TypeError, match=r"to_pyg_arrays\(\): methods must be None"):
+            to_pyg_arrays(cpg(CLONES), methods)
+
+    def test_dense_is_a_flag(self, tmp_path):
+        with pytest.raises(TypeError, match=r"to_pyg_arrays\(\): dense must be True"):
+            to_pyg_arrays(cpg(CLONES), dense="no")
+        out = export_dataset(cpg(CLONES), tmp_path / "ds")
+        with pytest.raises(TypeError, match=r"load_dataset\(\): dense must be True"):
+            load_dataset(out, dense=None)
+
+    def test_export_dataset_directory_is_checked(self, tmp_path):
+        c = cpg(CLONES)
+        with pytest.raises(TypeError, match=r"export_dataset\(\): directory must be a str"):
+            export_dataset(c, None)
+        with pytest.raises(WorkbenchError, match="directory is empty"):
+            export_dataset(c, "")
+        (tmp_path / "file").write_text("x")
+        with pytest.raises(WorkbenchError, match="is a file; pass a directory"):
+            export_dataset(c, tmp_path / "file")
+
+    def test_load_dataset_directory_is_checked(self, tmp_path):
+        with pytest.raises(TypeError, match=r"load_dataset\(\): directory must be a str"):
+            load_dataset(None)
+        with pytest.raises(WorkbenchError, match=r"has no manifest\.json"):
+            load_dataset(tmp_path)
 
     def test_export_dataset_round_trip(self, sample, sample_features, tmp_path):
         out = export_dataset(sample, tmp_path / "ds")

@@ -1094,3 +1094,120 @@ def test_the_same_program_gives_the_same_frames():
     for x, y in pairs:
         assert x.equals(y)
         assert list(x.columns) == list(y.columns)
+
+
+class TestWhatTheHostileReviewFound:
+    """Each case is one a hostile review of the first version got wrong."""
+
+    @pytest.mark.parametrize(
+        ("src", "line", "param"),
+        [
+            ("def f(p):\n    r = 0\n    for i in p:\n        r = i\n    return r\n", 5, "p"),
+            (
+                "def f(n):\n    t = 0\n    for i in range(n):\n        t += i\n    return t\n",
+                5,
+                "n",
+            ),
+            (
+                "def f(p):\n    match p:\n        case [r]:\n            pass\n"
+                "        case _:\n            r = 0\n    return r\n",
+                7,
+                "p",
+            ),
+            (
+                "def f(p):\n    try:\n        raise p\n    except Exception as r:\n"
+                "        return r\n",
+                5,
+                "p",
+            ),
+            ("def f(p):\n    with p as r:\n        return r\n", 3, "p"),
+        ],
+        ids=["for", "for-range", "match", "except-as", "with"],
+    )
+    def test_what_a_header_binds_comes_from_its_expression(self, src, line, param):
+        sem = sem_of(src)
+        assert param in codes(sem.slice("m.py", line))
+        down = sem.impact("m.f", variable=param)
+        assert line in set(down["line"])
+
+    def test_a_method_does_not_see_its_class_names(self):
+        src = "X = 1\n\nclass C:\n    X = 2\n\n    def m(self):\n        return X\n"
+        hits = sem_of(src).slice("m.py", 7)
+        assert "X = 1" in codes(hits) and "X = 2" not in codes(hits)
+
+    def test_free_names_resolve_through_any_nesting(self):
+        depth = 40
+        lines = ["def f0():", "    v = 1"]
+        for i in range(1, depth):
+            lines.append("    " * i + f"def f{i}():")
+        lines.append("    " * depth + "return v")
+        hits = sem_of("\n".join(lines) + "\n").slice("m.py", len(lines))
+        assert "v = 1" in codes(hits)
+
+    def test_a_call_found_by_name_and_by_value_flow_counts_once(self, tmp_path):
+        (tmp_path / "b.py").write_text("def g():\n    return 1\n")
+        (tmp_path / "a.py").write_text("import b\n\n\ndef f():\n    return b.g()\n")
+        tables = CodeTables.read(wb.build_project(tmp_path), call_graph=True)
+        s, d, _ = tables.edges_of("CALL")
+        pairs = list(zip(s.tolist(), d.tolist(), strict=True))
+        assert len(pairs) == len(set(pairs))
+        assert (d == tables.find_method("b.g")).sum() == 1
+
+    def test_a_chain_of_calls_is_no_cycle(self):
+        n = 8
+        src = "".join(f"def f{i}(x):\n    return f{i + 1}(x) + 1\n\n" for i in range(n))
+        src += f"def f{n}(x):\n    return x\n"
+        chain = paths.data_chain(sem_of(src).sdg)
+        assert (chain["cycle"] == 1).all() and len(chain) > n
+        assert chain.attrs["through"] in ("param", "return")
+
+    def test_a_path_in_a_frame_of_both_directions_names_its_direction(self):
+        sem = sem_of("def g(a):\n    return a\n\ndef f(x):\n    return g(x)\n")
+        hits = sem.impact("m.g", direction="both")
+        node = int(hits[hits.depth == 0].node.iloc[0])
+        with pytest.raises(WorkbenchError, match="direction="):
+            sem.path(hits, node)
+        assert sem.path(hits, node, direction="upstream").depth.tolist() == [0]
+
+    @pytest.mark.parametrize(
+        "call",
+        [
+            lambda s: s.impact(1.5),
+            lambda s: s.impact(["m.f"]),
+            lambda s: s.costliest_path(None),
+            lambda s: s.costliest_path("m.f", loop_factor="10"),
+            lambda s: s.critical_paths(top=-1),
+            lambda s: s.critical_paths(top=1.5),
+            lambda s: s.impact("m.f", over=None),
+        ],
+    )
+    def test_wrong_arguments_say_what_they_take(self, call):
+        with pytest.raises((TypeError, WorkbenchError)):
+            call(sem_of("def f(x):\n    return x\n"))
+
+    def test_semantics_of_something_else_is_refused_at_once(self):
+        with pytest.raises(TypeError, match="CPGSemantics reads"):
+            CPGSemantics(None)
+
+    def test_a_function_calling_itself_is_a_cycle_of_one(self):
+        src = "def r(n):\n    if n:\n        return r(n - 1)\n    return 0\n"
+        chain = sem_of(src).call_chain()
+        assert chain["cycle"].tolist() == [["m.r"]]
+
+    def test_tables_read_before_a_change_show_the_old_text(self, tmp_path):
+        src = tmp_path / "src"
+        src.mkdir()
+        (src / "m.py").write_text("def f():\n    return 1\n")
+        store = wb.Store.create(tmp_path / "store")
+        store.ingest(src)
+        from workbench.store.migrations import migrate
+
+        migrate(store)
+        store.generate(workers=1, progress=None)
+        tables = CodeTables.read(store)
+        (src / "m.py").write_text("def f():\n    return 2\n")
+        store.ingest(src)
+        store.generate(workers=1, progress=None)
+        texts = tables.code(np.arange(len(tables))).to_pylist()
+        assert "return 1" in texts and "return 2" not in texts
+        store.close()

@@ -4,9 +4,11 @@ hand-computed examples, each smell at and just below its threshold, bad input.""
 from __future__ import annotations
 
 import json
+import math
 import textwrap
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -35,6 +37,7 @@ from workbench.analysis.semantics.smells import (
 from workbench.analysis.semantics.summaries import SUMMARY_COLUMNS, function_summaries
 from workbench.analysis.tables import CodeTables
 from workbench.cpg.ids import module_key
+from workbench.errors import AlgorithmError
 
 PUBLIC = [
     module_dependencies,
@@ -571,6 +574,42 @@ class TestCyclicDependencies:
         assert len(cyclic_dependencies(t)) == 1
         assert cyclic_dependencies(t, min_size=3).empty
 
+    def test_two_modules_of_one_name_are_no_cycle(self, tmp_path):
+        # dup.py and dup/__init__.py share the dotted name `dup`: the dependencies between
+        # them are kept (they are two modules, told apart by key) but make no cycle
+        t = project(
+            tmp_path,
+            {
+                "dup.py": "import dup\n\ndef f():\n    return dup.g()\n",
+                "dup/__init__.py": "import dup\n\ndef g():\n    return 1\n",
+            },
+        )
+        d = module_dependencies(t)
+        assert set(zip(d["src"], d["dst"], strict=True)) == {("dup", "dup")}
+        assert (d["src_module"] != d["dst_module"]).all()
+        assert set(d["src_module"]) | set(d["dst_module"]) == {
+            module_key("dup.py"),
+            module_key("dup/__init__.py"),
+        }
+        assert cyclic_dependencies(t).empty
+        assert "cyclic_dependency" not in set(smells(t)["smell"])
+
+    def test_modules_of_one_name_in_a_cycle_show_their_paths(self, tmp_path):
+        t = project(
+            tmp_path,
+            {
+                "dup.py": "import a\n",
+                "dup/__init__.py": "import b\n\ndef g():\n    return 1\n",
+                "a.py": "import dup\n\ndef f():\n    return dup.g()\n",
+                "b.py": "import dup\n",
+            },
+        )
+        c = cyclic_dependencies(t)
+        assert c["subject"].tolist() == ["a -> dup (dup.py) -> a"]
+        e = evidence(c)[0]
+        assert e["modules"] == ["a", "b", "dup (dup.py)", "dup (dup/__init__.py)"]
+        assert {"src": "a", "dst": "dup (dup/__init__.py)", "reasons": {"calls": 1}} in e["edges"]
+
 
 DEAD = """
 import functools
@@ -628,6 +667,10 @@ def dead_found():
     ]
 
 
+def dead_rows(src: str) -> list[dict]:
+    return dead_code(tables(src)).to_dict("records")
+
+
 class TestDeadCode:
     @pytest.fixture
     def found(self, dead_found):
@@ -659,6 +702,28 @@ class TestDeadCode:
     def test_reachable_code_is_not_dead(self):
         src = "def f(x):\n    if x:\n        return 1\n    return 2\n\nf(1)\n"
         assert dead_code(tables(src)).empty
+
+    def test_def_in_unreachable_code_is_reported_once(self):
+        # as the unreachable statement, not again as an unused function (nor its own defs)
+        src = (
+            "def _after():\n    return 1\n    def inner():\n        def deeper():\n"
+            "            pass\n        return deeper\n    class K:\n        def m(self):\n"
+            "            pass\n"
+        )
+        found = [
+            (r["subject"], r["line"], json.loads(r["evidence"]).get("statement"))
+            for r in dead_rows(src)
+        ]
+        # _after is unused; `def inner` and `class K` are the two unreachable statements
+        assert found == [
+            ("m._after", 1, None),
+            ("m._after", 3, "FunctionDef"),
+            ("m._after", 7, "ClassDef"),
+        ]
+
+    def test_def_after_module_level_raise(self):
+        found = dead_rows("raise SystemExit\n\ndef _never():\n    pass\n")
+        assert [(r["subject"], r["line"]) for r in found] == [("m.<module>", 3)]
 
     def test_outermost_unreachable_statement_only(self):
         src = "def f(x):\n    return 1\n    if x:\n        g()\n        h()\n    k()\n\nf(1)\n"
@@ -708,6 +773,61 @@ class TestSmells:
     def test_unknown_threshold(self):
         with pytest.raises(TypeError, match="unknown threshold 'wmc'"):
             smells(tables("x = 1\n"), wmc=3)
+
+
+#: Every threshold: (smell function, keyword).
+THRESHOLDS = [
+    (fn, name)
+    for fn in SMELLS.values()
+    for name in fn.__kwdefaults__ or {}  # keyword-only parameters with their defaults
+]
+LONG = "def _f(a, b, c, d, e, g):\n    pass\n"
+
+
+class TestThresholds:
+    """Any real number >= 0 (numpy included, not bool); evidence holds plain numbers."""
+
+    @pytest.mark.parametrize("fn, name", THRESHOLDS, ids=lambda x: getattr(x, "__name__", x))
+    @pytest.mark.parametrize("value", [None, "5", True, [5], 1j])
+    def test_wrong_type(self, fn, name, value):
+        with pytest.raises(TypeError, match=rf"{fn.__name__}\(\): {name}=.* is not a number"):
+            fn(tables(LONG), **{name: value})
+
+    @pytest.mark.parametrize("fn, name", THRESHOLDS, ids=lambda x: getattr(x, "__name__", x))
+    @pytest.mark.parametrize("value", [-1, -0.5, np.int64(-3), math.nan, math.inf])
+    def test_negative_or_not_finite(self, fn, name, value):
+        with pytest.raises(AlgorithmError, match=rf"{name}=.*: a threshold is a finite number"):
+            fn(tables(LONG), **{name: value})
+
+    @pytest.mark.parametrize("value", [None, "5", -1, math.nan, np.float64(-0.1)])
+    def test_smells_keywords(self, value):
+        with pytest.raises(
+            (TypeError, AlgorithmError), match=r"smells\(\): god_class_wmc=.*(number|finite)"
+        ):
+            smells(tables(LONG), god_class_wmc=value)
+
+    @pytest.mark.parametrize("value", [np.int64(5), np.int32(5), np.uint8(5), 5])
+    def test_numpy_integers_are_plain_ints_in_evidence(self, value):
+        for s in (
+            long_parameter_list(tables(LONG), max_parameters=value),
+            smells(tables(LONG), long_parameter_list_max_parameters=value),
+        ):
+            e = evidence(s[s["smell"] == "long_parameter_list"])
+            assert e == [{"max_parameters": 5, "parameters": 6}]
+            assert type(e[0]["max_parameters"]) is int
+
+    def test_numpy_floats_and_fractions(self):
+        from fractions import Fraction
+
+        src = "class Invoice:\n    def total(self, o):\n        return o.a * o.b - o.c\n"
+        for laa in (np.float64(0.5), Fraction(1, 2), 0.5):
+            e = evidence(feature_envy(tables(src), laa=laa))[0]
+            assert e["thresholds"] == {"atfd": 2, "laa": 0.5, "fdp": 2}
+        assert evidence(cyclic_dependencies(tables("x = 1\n"), min_size=np.int8(2))) == []
+
+    def test_zero_is_a_threshold(self):
+        s = long_parameter_list(tables("def _f(a):\n    pass\n"), max_parameters=0)
+        assert s["subject"].tolist() == ["m._f"]
 
 
 # -- summaries ------------------------------------------------------------------------------------

@@ -87,6 +87,7 @@ class CodeTables:
     edge_label: pa.ChunkedArray
     source: Any = field(default=None)
     _read: Any = field(default=None)
+    _version: int | None = field(default=None)
 
     def __repr__(self) -> str:
         n = self.modules.num_rows
@@ -136,6 +137,12 @@ class CodeTables:
         e_dst = _lookup(packed, _pack(keys, dst_module, edges["dst"]))
         kind = _codes(edges["kind"], EDGE_KINDS)
         ok = (e_src >= 0) & (e_dst >= 0) & (kind >= 0)
+        # a call site's callee found twice (by name and by the value-flow call graph) is one
+        # CALL edge; the first (the CPG's own, with its resolution) is kept
+        calls = np.flatnonzero(ok & (kind == EDGE_KINDS.index(str(EdgeKind.CALL))))
+        _, first = np.unique(e_src[calls] * len(packed) + e_dst[calls], return_index=True)
+        ok[calls] = False
+        ok[calls[first]] = True
         mask = pa.array(ok)
         m_g = _lookup(packed, _pack(keys, methods["module"], methods["id"]))
         methods = methods.append_column("g", pa.array(m_g, pa.int64()))
@@ -163,6 +170,7 @@ class CodeTables:
             edge_label=edges["label"].filter(mask),
             source=source,
             _read=src,
+            _version=source.version if _is_store(source) else None,
         )
 
     # -- node columns as numpy -------------------------------------------------------------
@@ -245,7 +253,12 @@ class CodeTables:
 
     @cached_property
     def _code(self) -> pa.Array:
-        t = self._read.read("cpg_nodes", ["module", "id", "code"], None)
+        read = self._read
+        version = getattr(self.source, "version", None) if _is_store(self.source) else None
+        if version is not None and version != self._version:
+            # the store moved on since the tables were read: the text of that version
+            read = _source(self.source.at(self._version))
+        t = read.read("cpg_nodes", ["module", "id", "code"], None)
         t = t.sort_by([("module", "ascending"), ("id", "ascending")])
         if t.num_rows != len(self) or not (
             np.array_equal(t["module"].to_numpy(), self.node_module)
@@ -277,6 +290,8 @@ class CodeTables:
         """Global number of a METHOD by full name (or unique suffix), or by id with
         ``module``; the errors of :func:`workbench.analysis.graphs.load`."""
         method = _integer(method)
+        if isinstance(method, bool) or not isinstance(method, str | int):
+            raise TypeError(f"a method is a full name (str) or a METHOD id (int), not {method!r}")
         key = self.find_module(module) if module is not None else None
         if isinstance(method, str) and key is None:
             hits = self._by_full_name.get(method, ())
@@ -334,6 +349,12 @@ class CodeTables:
         ok = g >= 0
         out[g[ok]] = np.asarray(self.methods["full_name"].to_pylist(), object)[ok]
         return out
+
+
+def _is_store(source: Any) -> bool:
+    from workbench.store import Store
+
+    return isinstance(source, Store)
 
 
 def _is_project(source: Any) -> bool:

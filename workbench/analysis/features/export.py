@@ -31,7 +31,7 @@ import io
 import json
 import re
 import zipfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Set
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -39,9 +39,17 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from workbench.analysis.features.table import MethodIndex, as_tables, method_features, save_features
+from workbench.analysis.features.table import (
+    MethodIndex,
+    as_path,
+    as_tables,
+    check_flag,
+    method_features,
+    save_features,
+)
 from workbench.analysis.tables import EDGE_KINDS, NODE_KINDS, CodeTables
 from workbench.cpg.schema import CfgLabel, EdgeKind, Subkind
+from workbench.errors import WorkbenchError
 
 if TYPE_CHECKING:
     import os
@@ -157,6 +165,13 @@ def to_graphml(graph: nx.Graph, path: str | os.PathLike) -> Path:
     made Python, other values turned into strings, and characters XML cannot hold written as
     ``\\xNN``.
 
+    Raises
+    ------
+    TypeError
+        ``graph`` is not a networkx graph, or ``path`` is not a str or path.
+    workbench.errors.WorkbenchError
+        ``path`` is empty or a directory.
+
     Examples
     --------
     >>> import tempfile, networkx as nx, workbench as wb
@@ -168,6 +183,10 @@ def to_graphml(graph: nx.Graph, path: str | os.PathLike) -> Path:
     """
     import networkx as nx
 
+    _check_graph("to_graphml", graph)
+    path = as_path("to_graphml", "path", path)
+    if path.is_dir():
+        raise WorkbenchError(f"to_graphml(): {path} is a directory; pass a file path")
     safe = graph.__class__()
     safe.graph.update(_safe_attrs(graph.graph))
     if "id" in safe.graph:  # the GraphML graph id: a string
@@ -180,7 +199,6 @@ def to_graphml(graph: nx.Graph, path: str | os.PathLike) -> Path:
     else:
         for u, v, d in graph.edges(data=True):
             safe.add_edge(_safe_value(u), _safe_value(v), **_safe_attrs(d))
-    path = Path(path)
     nx.write_graphml(safe, path)
     return path
 
@@ -192,6 +210,11 @@ def to_dot(graph: nx.Graph, *, name: str | None = None) -> str:
     attribute that is not None is written (an edge's ``label`` is shown on it). Inside
     quotes, a backslash is doubled and ``"``, newlines and carriage returns are written
     ``\\"``, ``\\n`` and ``\\r``.
+
+    Raises
+    ------
+    TypeError
+        ``graph`` is not a networkx graph, or ``name`` is neither a str nor None.
 
     Examples
     --------
@@ -207,6 +230,9 @@ def to_dot(graph: nx.Graph, *, name: str | None = None) -> str:
       "1" -> "1" [kind="CFG", label="true", color="blue"];
     }
     """
+    _check_graph("to_dot", graph)
+    if name is not None and not isinstance(name, str):
+        raise TypeError(f"to_dot(): name must be a str or None, not {type(name).__name__}")
     arrow = "->" if graph.is_directed() else "--"
     title = name if name is not None else graph.graph.get("name") or "G"
     lines = [
@@ -262,6 +288,9 @@ def to_pyg_arrays(
 
     Raises
     ------
+    TypeError
+        ``methods`` is none of the above (bytes, and sets, whose order changes from run to
+        run, are refused), a name is not a str, or ``dense`` is not a bool.
     workbench.errors.NotFoundError
         A name matches no method.
     ValueError
@@ -280,6 +309,7 @@ def to_pyg_arrays(
     [[1, 2], [6, 7]]
     """
     t = as_tables(tables, "to_pyg_arrays")
+    check_flag("to_pyg_arrays", "dense", dense)
     ix = MethodIndex(t)
     rows = _selected_rows(t, ix, methods)
     graphs = len(rows)
@@ -353,6 +383,13 @@ def export_dataset(tables: Any, directory: str | os.PathLike) -> Path:
     ``j``) and ``manifest.json`` (format, vocabularies, shapes). The same program gives the
     same bytes. :func:`load_dataset` reads it back.
 
+    Raises
+    ------
+    TypeError
+        ``tables`` is none of the readable sources, or ``directory`` is not a str or path.
+    workbench.errors.WorkbenchError
+        ``directory`` is empty or an existing file.
+
     Examples
     --------
     >>> import tempfile, workbench as wb
@@ -363,7 +400,9 @@ def export_dataset(tables: Any, directory: str | os.PathLike) -> Path:
     (['features.parquet', 'graphs.npz', 'manifest.json'], (10, 64))
     """
     t = as_tables(tables, "export_dataset")
-    directory = Path(directory)
+    directory = as_path("export_dataset", "directory", directory)
+    if directory.exists() and not directory.is_dir():
+        raise WorkbenchError(f"export_dataset(): {directory} is a file; pass a directory")
     directory.mkdir(parents=True, exist_ok=True)
     arrays = to_pyg_arrays(t, dense=False)
     flat = _flatten(arrays)
@@ -399,12 +438,22 @@ def load_dataset(directory: str | os.PathLike, *, dense: bool = True) -> dict[st
 
     Raises
     ------
+    TypeError
+        ``directory`` is not a str or path, or ``dense`` is not a bool.
+    workbench.errors.WorkbenchError
+        ``directory`` is empty or has no ``manifest.json``.
     ValueError
         The manifest is not of this format or its vocabularies differ from this version's.
     """
     from workbench.analysis.features.table import read_features
 
-    directory = Path(directory)
+    directory = as_path("load_dataset", "directory", directory)
+    check_flag("load_dataset", "dense", dense)
+    if not (directory / "manifest.json").is_file():
+        raise WorkbenchError(
+            f"load_dataset(): {directory} has no manifest.json; pass a directory "
+            "export_dataset() wrote"
+        )
     manifest = json.loads((directory / "manifest.json").read_text())
     if manifest.get("format") != DATASET_FORMAT:
         raise ValueError(
@@ -523,13 +572,28 @@ def _attr_list(attrs: dict) -> str:
 _ID = re.compile(r"[A-Za-z_][A-Za-z_0-9]*")
 
 
+def _check_graph(caller: str, graph: object) -> None:
+    import networkx as nx
+
+    if not isinstance(graph, nx.Graph):
+        raise TypeError(
+            f"{caller}() writes a networkx graph (method_graph() makes one), "
+            f"not {type(graph).__name__}"
+        )
+
+
 def _selected_rows(t: CodeTables, ix: MethodIndex, methods) -> np.ndarray:
     if methods is None:
         return np.arange(ix.count, dtype=np.int64)
     if isinstance(methods, str):
         methods = [methods]
-    elif not isinstance(methods, Iterable):
-        raise TypeError(f"methods must be None, a name or names, not {type(methods).__name__}")
+    elif not isinstance(methods, Iterable) or isinstance(
+        methods, bytes | bytearray | memoryview | Mapping | Set
+    ):
+        raise TypeError(
+            "to_pyg_arrays(): methods must be None, a full name or a sequence of full names "
+            f"(a list or tuple: a set has no order), not {type(methods).__name__}"
+        )
     rows = []
     for name in methods:
         if not isinstance(name, str):

@@ -27,8 +27,9 @@ Examples
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -37,9 +38,7 @@ import pyarrow.compute as pc
 
 from workbench.analysis.tables import EDGE_KINDS, NODE_KINDS, CodeTables
 from workbench.cpg.schema import EdgeKind, NodeKind, Subkind
-
-if TYPE_CHECKING:
-    import os
+from workbench.errors import WorkbenchError
 
 __all__ = ["FEATURES", "method_features", "read_features", "save_features"]
 
@@ -131,7 +130,7 @@ def method_features(source_or_tables: Any, *, centralities: bool = True) -> pd.D
     Raises
     ------
     TypeError
-        ``source_or_tables`` is none of the above.
+        ``source_or_tables`` is none of the above, or ``centralities`` is not a bool.
 
     Examples
     --------
@@ -147,6 +146,7 @@ def method_features(source_or_tables: Any, *, centralities: bool = True) -> pd.D
     True
     """
     t = as_tables(source_or_tables, "method_features")
+    check_flag("method_features", "centralities", centralities)
     ix = MethodIndex(t)
     m = ix.count
     cols: dict[str, Any] = {}
@@ -202,6 +202,15 @@ def save_features(df: pd.DataFrame, path: str | os.PathLike) -> Path:
     metadata, no timestamps, one row group. Columns are cast to :data:`FEATURES` (a frame
     without the centrality columns is written without them); extra columns are refused.
 
+    Raises
+    ------
+    TypeError
+        ``df`` is not a DataFrame, or ``path`` is not a str or path.
+    ValueError
+        Extra or missing columns.
+    workbench.errors.WorkbenchError
+        ``path`` is empty or a directory.
+
     Examples
     --------
     >>> import tempfile, workbench as wb
@@ -225,7 +234,9 @@ def save_features(df: pd.DataFrame, path: str | os.PathLike) -> Path:
     table = table.replace_schema_metadata(schema.metadata)
     import pyarrow.parquet as pq
 
-    path = Path(path)
+    path = as_path("save_features", "path", path)
+    if path.is_dir():
+        raise WorkbenchError(f"save_features(): {path} is a directory; pass a file path")
     pq.write_table(
         table,
         path,
@@ -241,7 +252,7 @@ def read_features(path: str | os.PathLike) -> pd.DataFrame:
     """Read a Parquet file :func:`save_features` wrote, as :func:`method_features` returns it."""
     import pyarrow.parquet as pq
 
-    return _to_pandas(pq.read_table(path))
+    return _to_pandas(pq.read_table(as_path("read_features", "path", path)))
 
 
 # -- shared by the features package --------------------------------------------------------
@@ -261,6 +272,23 @@ def as_tables(source: Any, caller: str) -> CodeTables:
         f"{caller}() reads CodeTables, a CPG (build_cpg), a Project (build_project) or a "
         f"Store, not {type(source).__name__}"
     )
+
+
+def check_flag(caller: str, name: str, value: object) -> None:
+    """Refuse a flag that is not a bool (``"no"`` would be true)."""
+    if not isinstance(value, bool | np.bool_):
+        raise TypeError(f"{caller}(): {name} must be True or False, not {value!r}")
+
+
+def as_path(caller: str, name: str, value: object) -> Path:
+    """A path parameter (a str or os.PathLike, not empty) as a :class:`~pathlib.Path`."""
+    if not isinstance(value, str | os.PathLike):
+        raise TypeError(
+            f"{caller}(): {name} must be a str or os.PathLike path, not {type(value).__name__}"
+        )
+    if os.fspath(value) in ("", b""):
+        raise WorkbenchError(f"{caller}(): {name} is empty; pass a path")
+    return Path(value)
 
 
 class MethodIndex:

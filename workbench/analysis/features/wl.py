@@ -48,6 +48,7 @@ Examples
 from __future__ import annotations
 
 import hashlib
+import numbers
 from typing import Any
 
 import numpy as np
@@ -58,6 +59,7 @@ import pyarrow.compute as pc
 from workbench.analysis.features.table import MethodIndex, as_tables
 from workbench.analysis.tables import EDGE_KINDS, NODE_KINDS, CodeTables
 from workbench.cpg.schema import EdgeKind, NodeKind, Subkind
+from workbench.errors import AlgorithmError
 
 __all__ = ["WL_EDGES", "clone_report", "splitmix64", "wl_hashes"]
 
@@ -108,9 +110,10 @@ def wl_hashes(tables: Any, *, iterations: int = 3) -> pd.DataFrame:
     Raises
     ------
     TypeError
-        ``tables`` is not one of the above.
-    ValueError
-        ``iterations`` is negative.
+        ``tables`` is not one of the above, or ``iterations`` is not an integer (any
+        integer type, numpy included; not ``bool``).
+    workbench.errors.AlgorithmError
+        ``iterations`` is negative (a :class:`ValueError`).
 
     Examples
     --------
@@ -125,10 +128,7 @@ def wl_hashes(tables: Any, *, iterations: int = 3) -> pd.DataFrame:
     >>> df["wl_hash"][1] == df["wl_hash"][2], len(df["wl_hash"][1])
     (True, 16)
     """
-    if isinstance(iterations, bool) or not isinstance(iterations, int):
-        raise TypeError(f"iterations must be an int, not {type(iterations).__name__}")
-    if iterations < 0:
-        raise ValueError(f"iterations must be >= 0, not {iterations}")
+    iterations = _count("wl_hashes", "iterations", iterations)
     t = as_tables(tables, "wl_hashes")
     ix = MethodIndex(t)
     label = _node_labels(t)
@@ -175,6 +175,15 @@ def clone_report(tables_or_hashes: Any, *, min_nodes: int = 20) -> pd.DataFrame:
         member's module path, in the order of ``members``). Groups come largest first, then
         by nodes (descending), then by hash.
 
+    Raises
+    ------
+    TypeError
+        ``tables_or_hashes`` is none of the above, or ``min_nodes`` is not an integer (any
+        integer type, numpy included; not ``bool``).
+    ValueError
+        A frame without the columns of :func:`wl_hashes`, or a negative ``min_nodes``
+        (:class:`~workbench.errors.AlgorithmError`).
+
     Examples
     --------
     >>> import workbench as wb
@@ -183,6 +192,7 @@ def clone_report(tables_or_hashes: Any, *, min_nodes: int = 20) -> pd.DataFrame:
        group  size                 members
     0      1     3  [m.f0, m.f1, m.f2]
     """
+    min_nodes = _count("clone_report", "min_nodes", min_nodes)
     if isinstance(tables_or_hashes, pd.DataFrame):
         need = {"full_name", "path", "nodes", "wl_hash"}
         if not need <= set(tables_or_hashes.columns):
@@ -214,6 +224,18 @@ def clone_report(tables_or_hashes: Any, *, min_nodes: int = 20) -> pd.DataFrame:
 
 
 # -- helpers ------------------------------------------------------------------------------
+
+
+def _count(caller: str, name: str, value: object) -> int:
+    """An integer parameter (any integer type, not bool) >= 0, as a plain int."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError(
+            f"{caller}(): {name} must be an integer >= 0 (int or numpy integer), "
+            f"not {type(value).__name__}"
+        )
+    if value < 0:
+        raise AlgorithmError(f"{caller}(): {name} must be an integer >= 0, not {value}")
+    return int(value)
 
 
 def _seed(text: str) -> np.uint64:

@@ -73,6 +73,15 @@ class CPGSemantics:
         persist_min_seconds: float = 0.5,
         call_graph: bool = True,
     ) -> None:
+        from workbench.cpg.graph import CPG
+        from workbench.pipeline.project import Project
+        from workbench.store import Store
+
+        if not isinstance(source, Store | Project | CPG):
+            raise TypeError(
+                "CPGSemantics reads a Store, a Project (build_project) or a CPG (build_cpg), "
+                f"not {type(source).__name__}"
+            )
         self.math = CPGMath(source, memory_budget=memory_budget, persist=persist)
         self.source = source
         self.store = self.math.store
@@ -145,6 +154,7 @@ class CPGSemantics:
         reached from; :meth:`path` reads back the chain to any hit. With ``both``, a
         ``direction`` column says which way each row was found.
         """
+        _slicing._kinds(over)  # refuses what names no dependence, before any work
         over = tuple(sorted([over] if isinstance(over, str) else over))
         if direction == "both":
             parts = []
@@ -216,10 +226,11 @@ class CPGSemantics:
         return self._cached("slice", params, compute)
 
     @staticmethod
-    def path(hits: pd.DataFrame, node: int) -> pd.DataFrame:
+    def path(hits: pd.DataFrame, node: int, direction: str | None = None) -> pd.DataFrame:
         """The chain of statements from the target to one hit of :meth:`impact` or
-        :meth:`slice` (its ``node``), target first."""
-        return _slicing.path_to(hits, node)
+        :meth:`slice` (its ``node``), target first; ``direction=`` picks the search of an
+        ``impact(direction="both")`` frame."""
+        return _slicing.path_to(hits, node, direction)
 
     def _targets(self, sdg, function, module, line, variable, direction) -> np.ndarray:
         t = self.tables

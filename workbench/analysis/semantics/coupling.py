@@ -197,7 +197,12 @@ def module_dependencies(tables: CodeTables) -> pd.DataFrame:
         of :data:`REASONS`, see the module docstring), ``count``, and ``src_module`` and
         ``dst_module``, the int64 module keys of ``src`` and ``dst`` (the ``module`` of the
         ``cpg_*`` tables and of the other frames: join on them); one row per (src, dst,
-        reason) with a positive count, sorted by names. A module never depends on itself.
+        reason) with a positive count, sorted by names. A module never depends on itself
+        (the same key). Two modules may share a dotted name (``dup.py`` and
+        ``dup/__init__.py``): the rows between them read ``dup -> dup`` and are told apart
+        by ``src_module`` and ``dst_module`` (they are two modules, so they are kept;
+        :func:`~workbench.analysis.semantics.smells.cyclic_dependencies` sees no cycle in
+        them).
 
     Raises
     ------

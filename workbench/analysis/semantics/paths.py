@@ -31,6 +31,7 @@ Examples
 from __future__ import annotations
 
 import heapq
+import numbers
 from collections import defaultdict
 
 import numpy as np
@@ -88,6 +89,7 @@ def critical_paths(
     ``loops`` (back edges), ``max_loop_depth``, ``calls`` (on the path); ``top`` keeps the
     first rows."""
     _check_factors(loop_factor, call_cost)
+    _check_top(top)
     cfg = _CfgIndex(tables, call_cost)
     rows = []
     methods = tables.methods
@@ -158,6 +160,7 @@ def call_chain(tables: CodeTables, *, weight: str = "complexity") -> pd.DataFram
         else np.ones(n, np.float64)
     )
     _comp, members, chain = _condensed_longest(n, a[keep], b[keep], cost)
+    recursive = set(a[keep][a[keep] == b[keep]].tolist())  # calls itself
     paths = t.module_of_path()
     rows, total = [], 0.0
     for step, c in enumerate(chain):
@@ -172,7 +175,11 @@ def call_chain(tables: CodeTables, *, weight: str = "complexity") -> pd.DataFram
                 "path": paths.get(int(methods["module"][head])),
                 "line": methods["line"][head],
                 "cyclomatic": int(methods["cyclomatic"][group].sum()),
-                "cycle": sorted(methods["full_name"][group]) if len(group) > 1 else [],
+                "cycle": (
+                    sorted(methods["full_name"][group])
+                    if len(group) > 1 or head in recursive
+                    else []
+                ),
                 "cumulative": total,
             }
         )
@@ -181,20 +188,32 @@ def call_chain(tables: CodeTables, *, weight: str = "complexity") -> pd.DataFram
 
 
 def data_chain(sdg: DependenceGraph) -> pd.DataFrame:
-    """The longest chain of data dependences (def-use, free names, arguments, return
-    values) in the project, one row per statement, first definition first; statements in a
-    dependence cycle (a loop-carried variable) count once per cycle (``cycle``: how many
-    statements the step condenses)."""
-    kinds = np.isin(sdg.kind, [DATA, SCOPE, PARAM, RETURN])
+    """The longest chain of data dependences (def-use, free names, and values through calls)
+    in the project, one row per statement, first definition first; statements in a
+    dependence cycle (a loop-carried variable, recursion) count once per cycle (``cycle``:
+    how many statements the step condenses).
+
+    Values go into callees (arguments to parameters) or come back out of them (return
+    values): a call site is one statement for both, so following both ways at once would
+    make every call a cycle. The chain is the longer of the two: ``attrs["through"]`` says
+    which (``param`` or ``return``)."""
     n = len(sdg)
-    _comp, members, chain = _condensed_longest(
-        n, sdg.src[kinds], sdg.dst[kinds], np.ones(n, np.float64)
-    )
+    best = None
+    for through in (RETURN, PARAM):
+        kinds = np.isin(sdg.kind, [DATA, SCOPE, through])
+        _, members, chain = _condensed_longest(
+            n, sdg.src[kinds], sdg.dst[kinds], np.ones(n, np.float64)
+        )
+        length = sum(len(members[c]) for c in chain)
+        if best is None or length > best[0]:
+            best = (length, members, chain, through)
+    _, members, chain, through = best
     heads = [members[c][0] for c in chain]
     out = sdg.tables.describe(sdg.node(heads))
     out.insert(0, "step", np.arange(len(heads)))
     out.insert(1, "node", sdg.node(heads))
     out["cycle"] = [len(members[c]) for c in chain]
+    out.attrs["through"] = "return" if through == RETURN else "param"
     return out
 
 
@@ -202,10 +221,18 @@ def data_chain(sdg: DependenceGraph) -> pd.DataFrame:
 
 
 def _check_factors(loop_factor: float, call_cost: float) -> None:
-    if not (loop_factor >= 1):
-        raise WorkbenchError(f"loop_factor must be >= 1, not {loop_factor!r}")
-    if not (call_cost >= 0):
-        raise WorkbenchError(f"call_cost must be >= 0, not {call_cost!r}")
+    real = (numbers.Real,)
+    if isinstance(loop_factor, bool) or not isinstance(loop_factor, real) or not loop_factor >= 1:
+        raise WorkbenchError(f"loop_factor must be a number >= 1, not {loop_factor!r}")
+    if isinstance(call_cost, bool) or not isinstance(call_cost, real) or not call_cost >= 0:
+        raise WorkbenchError(f"call_cost must be a number >= 0, not {call_cost!r}")
+
+
+def _check_top(top: int | None) -> None:
+    if top is not None and (
+        isinstance(top, bool) or not isinstance(top, numbers.Integral) or top < 0
+    ):
+        raise WorkbenchError(f"top must be a non-negative integer or None, not {top!r}")
 
 
 class _CfgIndex:

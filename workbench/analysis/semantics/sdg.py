@@ -168,8 +168,47 @@ class DependenceGraph:
     # -- building ----------------------------------------------------------------------------
 
     def _data(self):
-        s, d, rows = self.tables.edges_of(EdgeKind.REACHING_DEF)
-        return self.stmt[s], self.stmt[d], DATA, self.tables.labels(rows)
+        t = self.tables
+        s, d, rows = t.edges_of(EdgeKind.REACHING_DEF)
+        # what a compound statement binds comes from the expression its header evaluates as
+        # a statement of its own: a `for`'s iterable (and a `with`'s context managers) to
+        # the header that binds the target, a `match`'s subject to every `case`
+        kind, sub = t.node_kind, t.nodes["subkind"]
+        parent = t.node_parent
+        vertex = self.vertices
+        up = parent[vertex]
+        has = up >= 0
+        is_cs = kind == _K[NodeKind.CONTROL_STRUCTURE]
+        header = is_cs & _among(sub, (str(Subkind.FOR), str(Subkind.WITH)))
+        match = is_cs & _equal(sub, Subkind.MATCH)
+        case = is_cs & _equal(sub, Subkind.CASE)
+        src, dst = [self.stmt[s]], [self.stmt[d]]
+        v = vertex[has]
+        p = up[has]
+        into = header[p] & (self._vindex[p] >= 0)
+        src.append(self._vindex[v[into]])
+        dst.append(self._vindex[p[into]])
+        subject = match[p] & ~case[v]
+        if subject.any():
+            cases = np.flatnonzero(case & (parent >= 0))
+            by_match = pd.DataFrame({"m": parent[cases], "c": self._vindex[cases]})
+            subj = pd.DataFrame({"m": p[subject], "s": self._vindex[v[subject]]})
+            pairs = subj.merge(by_match, on="m")
+            src.append(pairs["s"].to_numpy(np.int64))
+            dst.append(pairs["c"].to_numpy(np.int64))
+        # `except E as name:` binds what the statements that raise into it raised
+        cs, cd, crows = t.edges_of(EdgeKind.CFG)
+        raising = np.asarray(t.labels(crows), object) == "exception"
+        binds = (
+            is_cs
+            & _equal(sub, Subkind.EXCEPT)
+            & pc.is_valid(t.nodes["name"]).to_numpy(zero_copy_only=False)
+        )
+        hit = raising & binds[cd]
+        src.append(self.stmt[cs[hit]])
+        dst.append(self.stmt[cd[hit]])
+        labels = t.labels(rows) + [None] * sum(len(x) for x in src[1:])
+        return np.concatenate(src), np.concatenate(dst), DATA, labels
 
     def _control(self):
         t = self.tables
@@ -208,7 +247,7 @@ class DependenceGraph:
         binders |= kind == _K[NodeKind.METHOD_PARAMETER_IN]
         reads = ident & ~has_def & ~is_def & ~self.assigned
         method = t.node_method
-        enclosing = _enclosing_method(t)
+        enclosing = _enclosing_scope(t)
         bind = pd.DataFrame(
             {"m": method[binders], "name": _take(names, binders), "s": self.stmt[binders]}
         ).dropna()
@@ -218,7 +257,7 @@ class DependenceGraph:
         use = use.dropna()
         use["scope"] = enclosing[use["m"].to_numpy()]
         found = []
-        for _ in range(32):  # nesting depth
+        while True:  # one scope out per round, until every read is bound or at the module
             use = use[use["scope"] >= 0]
             if use.empty:
                 break
@@ -384,6 +423,18 @@ def _enclosing_method(t: CodeTables) -> np.ndarray:
     p = t.node_parent[m]
     ok = p >= 0
     out[m[ok]] = t.node_method[p[ok]]
+    return out
+
+
+def _enclosing_scope(t: CodeTables) -> np.ndarray:
+    """For every METHOD node, the scope its free names are looked up in: the enclosing
+    method, class bodies skipped (a function in a class does not see the class's names)."""
+    out = _enclosing_method(t)
+    body = _equal(t.nodes["subkind"], Subkind.CLASS_BODY)
+    todo = np.flatnonzero((out >= 0) & body[np.maximum(out, 0)])
+    while len(todo):
+        out[todo] = out[out[todo]]
+        todo = todo[(out[todo] >= 0) & body[np.maximum(out[todo], 0)]]
     return out
 
 

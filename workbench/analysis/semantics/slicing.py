@@ -145,9 +145,21 @@ def frame(sdg: DependenceGraph, r: Reach, *, code: bool = True) -> pd.DataFrame:
     return out.reset_index(drop=True)
 
 
-def path_to(hits: pd.DataFrame, node: int) -> pd.DataFrame:
+def path_to(hits: pd.DataFrame, node: int, direction: str | None = None) -> pd.DataFrame:
     """The chain of hits from a start to ``node`` (a value of the ``node`` column of
-    :func:`frame`'s result), start first."""
+    :func:`frame`'s result), start first. A frame of both directions (a ``direction``
+    column) needs ``direction=`` to say which search's chain."""
+    if "direction" in hits.columns:
+        ways = sorted(set(hits["direction"]))
+        if direction is None and len(ways) > 1:
+            raise WorkbenchError(
+                f"these hits come from {' and '.join(ways)} searches: pass direction= "
+                "to say which chain"
+            )
+        if direction is not None:
+            if direction not in ways:
+                raise WorkbenchError(f"direction must be one of {ways}, not {direction!r}")
+            hits = hits[hits["direction"] == direction]
     by = hits.set_index("node", drop=False)
     if node not in by.index:
         raise WorkbenchError(f"node {node} is not among the hits")
@@ -330,6 +342,8 @@ def _direction(direction: str) -> str:
 def _kinds(over: Iterable[str]) -> set[int]:
     if isinstance(over, str):
         over = (over,)
+    if not isinstance(over, Iterable):
+        raise WorkbenchError(f"over= names data, control or call (a list of them), not {over!r}")
     out: set[int] = set()
     for g in over:
         if g not in GROUPS:

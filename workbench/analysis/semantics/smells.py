@@ -13,6 +13,12 @@ thresholds they were compared with. Every smell has a module (a cycle of several
 given its first module by name, see :func:`cyclic_dependencies`), so ``module`` is never
 null.
 
+A threshold is any real number >= 0 (``int``, ``float``, numpy scalars; not ``bool``) and
+is written to the evidence as a plain ``int`` or ``float``; another type raises
+:class:`TypeError`, a negative, infinite or NaN value
+:class:`~workbench.errors.AlgorithmError` (a :class:`ValueError`), the message naming the
+threshold.
+
 How the metrics are approximated from a syntactic CPG (Python has no declared types):
 
 - **WMC** (weighted methods per class): the sum of the cyclomatic complexities of the
@@ -56,6 +62,9 @@ from __future__ import annotations
 
 import ast
 import json
+import math
+import numbers
+from collections import Counter
 from collections.abc import Callable
 
 import numpy as np
@@ -81,6 +90,7 @@ from workbench.analysis.semantics.summaries import (
 )
 from workbench.analysis.tables import CodeTables
 from workbench.cpg.schema import Subkind
+from workbench.errors import AlgorithmError
 
 __all__ = [
     "SMELLS",
@@ -141,6 +151,9 @@ def god_class(
     True
     """
     ix = _index(tables)
+    wmc = _threshold("god_class", "wmc", wmc)
+    tcc = _threshold("god_class", "tcc", tcc)
+    atfd = _threshold("god_class", "atfd", atfd)
     rows = ix.class_rows
     m = _class_metrics(ix)
     hit = (m["wmc"] >= wmc) & (m["tcc"] < tcc) & (m["atfd"] > atfd)
@@ -200,6 +213,9 @@ def feature_envy(
     ('m.Invoice.total', '{"atfd": 3, "envied": {"attributes": 3, "via": "order"}, "fdp": 1, "laa": 0.0, "own": 0, "thresholds": {"atfd": 2, "fdp": 2, "laa": 0.3333333333333333}}')
     """  # noqa: E501
     ix = _index(tables)
+    atfd = _threshold("feature_envy", "atfd", atfd)
+    laa = _threshold("feature_envy", "laa", laa)
+    fdp = _threshold("feature_envy", "fdp", fdp)
     acc = _foreign(ix)
     own = _own(ix)
     member, provider, attr = acc["member"], acc["provider"], acc["attr"]
@@ -262,6 +278,8 @@ def shotgun_surgery(tables: CodeTables, *, cm: int = 7, cc: int = 5) -> pd.DataF
     [{'subject': 'm.log', 'evidence': '{"cc": 8, "cm": 8, "thresholds": {"cc": 5, "cm": 7}}'}]
     """
     ix = _index(tables)
+    cm = _threshold("shotgun_surgery", "cm", cm)
+    cc = _threshold("shotgun_surgery", "cc", cc)
     site, callee, labels = ix.calls
     keep = np.array([lab not in _STRUCTURAL_CALLS for lab in labels], bool)
     keep &= ix.m_sub_is(Subkind.FUNCTION)[callee]
@@ -304,7 +322,19 @@ def cyclic_dependencies(tables: CodeTables, *, min_size: int = 2) -> pd.DataFram
         stands for it, so that ``module`` is never null), ``subject`` a shortest cycle
         through it (``a -> b -> a``), ``line`` null; evidence: ``modules`` (dotted names,
         sorted), ``edges`` (every dependency inside the component: ``src``, ``dst`` as
-        dotted names and the count per reason) and the threshold.
+        dotted names and the count per reason) and the threshold. Where two modules of a
+        component share a dotted name, each is shown as ``name (path)``.
+
+    Two modules of one dotted name (``dup.py`` and ``dup/__init__.py``: Python imports only
+    the package) may depend on each other in :func:`module_dependencies` (``dup -> dup``);
+    those dependencies make no cycle here.
+
+    Raises
+    ------
+    TypeError
+        ``min_size`` is not a real number.
+    workbench.errors.AlgorithmError
+        ``min_size`` is negative, infinite or NaN.
 
     Examples
     --------
@@ -321,7 +351,11 @@ def cyclic_dependencies(tables: CodeTables, *, min_size: int = 2) -> pd.DataFram
     import networkx as nx
 
     ix = _index(tables)
+    min_size = _threshold("cyclic_dependencies", "min_size", min_size)
     deps = _dependencies(ix)
+    # two modules of one dotted name (dup.py and dup/__init__.py): Python imports only one
+    # of them, so a dependency between them is no cycle of the program
+    deps = deps[deps["src"] != deps["dst"]]
     labels = _module_labels(ix)
     g = nx.DiGraph()  # over module keys (two modules may share a dotted name)
     g.add_edges_from(zip(deps["src_module"].tolist(), deps["dst_module"].tolist(), strict=True))
@@ -335,20 +369,26 @@ def cyclic_dependencies(tables: CodeTables, *, min_size: int = 2) -> pd.DataFram
         if len(comp) < max(min_size, 2):
             continue
         members = sorted(comp, key=order)
+        twice = Counter(labels[k][0] for k in members)
+
+        def shown(k: int, twice=twice) -> str:
+            name, path = labels[k]
+            return f"{name} ({path})" if twice[name] > 1 else name
+
         inside = deps[deps["src_module"].isin(comp) & deps["dst_module"].isin(comp)]
         edges = [
             {
-                "src": s,
-                "dst": d,
+                "src": shown(s),
+                "dst": shown(d),
                 "reasons": dict(zip(part["reason"], part["count"].tolist(), strict=True)),
             }
-            for (s, d, _, _), part in inside.groupby(
+            for (_, _, s, d), part in inside.groupby(
                 ["src", "dst", "src_module", "dst_module"], sort=True
             )
         ]
         cycle = _shortest_cycle(g.subgraph(comp), members[0], order)
         evidence = {
-            "modules": [labels[k][0] for k in members],
+            "modules": [shown(k) for k in members],
             "edges": edges,
             "min_size": min_size,
         }
@@ -358,7 +398,7 @@ def cyclic_dependencies(tables: CodeTables, *, min_size: int = 2) -> pd.DataFram
                 "module": members[0],
                 "module_name": labels[members[0]][0],
                 "path": labels[members[0]][1],
-                "subject": " -> ".join(labels[k][0] for k in cycle),
+                "subject": " -> ".join(shown(k) for k in cycle),
                 "line": None,
                 "severity": "warning",
                 "evidence": _json(evidence),
@@ -444,6 +484,7 @@ def long_parameter_list(tables: CodeTables, *, max_parameters: int = 5) -> pd.Da
     '{"max_parameters": 5, "parameters": 6}'
     """
     ix = _index(tables)
+    max_parameters = _threshold("long_parameter_list", "max_parameters", max_parameters)
     rows = np.flatnonzero(ix.m_sub_is(Subkind.FUNCTION))
     count = ix.m_params[rows] - (ix.self_name[rows] >= 0)
     out = []
@@ -490,8 +531,11 @@ def smells(tables: CodeTables, **thresholds: float) -> pd.DataFrame:
     Raises
     ------
     TypeError
-        ``tables`` is not a :class:`~workbench.analysis.tables.CodeTables`, or an unknown
-        threshold (the message lists the known ones).
+        ``tables`` is not a :class:`~workbench.analysis.tables.CodeTables`, an unknown
+        threshold (the message lists the known ones), or a threshold that is not a real
+        number.
+    workbench.errors.AlgorithmError
+        A threshold is negative, infinite or NaN.
 
     Examples
     --------
@@ -506,6 +550,10 @@ def smells(tables: CodeTables, **thresholds: float) -> pd.DataFrame:
     Traceback (most recent call last):
     ...
     TypeError: unknown threshold 'god_class_wmcc'; known: cyclic_dependency_min_size, ...
+    >>> smells(t, god_class_wmc=-1)
+    Traceback (most recent call last):
+    ...
+    workbench.errors.AlgorithmError: smells(): god_class_wmc=-1: a threshold is a finite ...
     """
     _index(tables)  # checks the type before the thresholds
     known = _known_thresholds()
@@ -514,7 +562,7 @@ def smells(tables: CodeTables, **thresholds: float) -> pd.DataFrame:
         if key not in known:
             raise TypeError(f"unknown threshold {key!r}; known: {', '.join(sorted(known))}")
         smell, kw = known[key]
-        per[smell][kw] = value
+        per[smell][kw] = _threshold("smells", key, value)
     parts = [fn(tables, **per[name]) for name, fn in SMELLS.items()]
     return _frame([r for p in parts for r in p.to_dict("records")])
 
@@ -531,6 +579,19 @@ def _known_thresholds() -> dict[str, tuple[str, str]]:
 
 
 # -- rows ---------------------------------------------------------------------------------------
+
+
+def _threshold(caller: str, name: str, value: object) -> int | float:
+    """A threshold as a plain ``int`` (any integer type) or ``float``, finite and >= 0."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(
+            f"{caller}(): {name}={value!r} is not a number; a threshold is a real number >= 0 "
+            "(int or float, numpy scalars included)"
+        )
+    out = int(value) if isinstance(value, numbers.Integral) else float(value)
+    if not math.isfinite(out) or out < 0:
+        raise AlgorithmError(f"{caller}(): {name}={value!r}: a threshold is a finite number >= 0")
+    return out
 
 
 def _json(obj) -> str:
@@ -718,7 +779,7 @@ def _unused(ix: _Index) -> list[dict]:
         ],
         bool,
     )
-    rows = rows[~listed]
+    rows = rows[~listed & ~_defined_unreachable(ix, rows)]
     if not len(rows):
         return []
     cand = np.zeros(ix.m_count, bool)
@@ -778,6 +839,22 @@ def _unused(ix: _Index) -> list[dict]:
         }
         severity = "warning" if high else "note"
         out.append(_row(ix, "dead_code", r, ix.m_full[r], int(ix.m_line[r]), severity, evidence))
+    return out
+
+
+def _defined_unreachable(ix: _Index, rows: np.ndarray) -> np.ndarray:
+    """Per METHOD row of ``rows``: its ``def`` lies in unreachable code (the METHOD node or
+    a node around it is not reachable); :func:`_unreachable` reports that code once."""
+    reach = ix.t.node_reachable
+    out = np.zeros(len(rows), bool)
+    todo = np.arange(len(rows))
+    cur = ix.m_g[rows]
+    while len(todo):
+        live = cur >= 0
+        todo, cur = todo[live], cur[live]
+        dead = ~reach[cur]
+        out[todo[dead]] = True
+        todo, cur = todo[~dead], ix.parent[cur[~dead]]
     return out
 
 
