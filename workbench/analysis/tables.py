@@ -180,7 +180,7 @@ class CodeTables:
 
     @cached_property
     def module_keys(self) -> np.ndarray:
-        """Sorted module keys (the module of node g is ``module_keys[node_module_pos[g]]``)."""
+        """Sorted keys of the modules with a CPG."""
         return self.modules["module"].to_numpy()
 
     @cached_property

@@ -10,7 +10,9 @@ that holds it in the syntax tree (:attr:`DependenceGraph.stmt`). An edge ``a -> 
 ========= ==================================================================================
 kind      edge
 ========= ==================================================================================
-data      a definition reaches a use (``REACHING_DEF``; label: the variable)
+data      a definition reaches a use (``REACHING_DEF``; label: the variable); a ``for``'s
+          iterable, a ``with``'s context manager, a ``match``'s subject and what raises
+          into an ``except ... as`` reach the statement that binds from them
 scope     a name read in a function where it is free (a global, a closure variable) from the
           statements of the enclosing scope that bind it (label: the name)
 control   a branch decides whether ``b`` runs (``CDG``); a method's entry controls the

@@ -20,8 +20,28 @@ Examples
 >>> from workbench.analysis.semantics.sdg import DependenceGraph
 >>> src = "def g(a):\\n    return a + 1\\n\\ndef f(x):\\n    y = g(x)\\n    return y\\n"
 >>> sdg = DependenceGraph(CodeTables.read(wb.build_cpg(src, path="m.py")))
->>> hits = program_slice(sdg, sdg.tables.find_module("m.py"), 6)
->>> hits[["line", "code", "depth", "edge"]].to_string(index=False)  # doctest: +SKIP
+>>> hits = program_slice(sdg, sdg.tables.find_module("m.py"), 6)  # what `return y` reads
+>>> print(hits[hits.code.notna()][["line", "code", "depth", "edge"]].to_string(index=False))
+ line         code  depth    edge
+    1    def g(a):      2   scope
+    1    def g(a):      3 control
+    1            a      3    data
+    2 return a + 1      2  return
+    4    def f(x):      1 control
+    4            x      2    data
+    5     y = g(x)      1    data
+    6     return y      0     NaN
+>>> a = hits[hits.code == "a"].node.iloc[0]  # how g's parameter reaches it
+>>> print(path_to(hits, a)[["line", "code", "edge"]].to_string(index=False))
+ line         code   edge
+    6     return y    NaN
+    5     y = g(x)   data
+    2 return a + 1 return
+    1            a   data
+
+The chain runs from the criterion backwards: ``return y`` reads ``y``, which ``g``'s return
+gives, which reads the parameter ``a`` (descending into ``g``, phase 2, never up to the other
+callers of ``g``).
 """
 
 from __future__ import annotations
