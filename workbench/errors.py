@@ -26,6 +26,7 @@ __all__ = [
     "DecodeError",
     "FeatureDisabledError",
     "FindingsError",
+    "GraphTooLargeError",
     "MissingDependencyError",
     "NegativeCycleError",
     "NestingTooDeepError",
@@ -252,3 +253,13 @@ class RuleError(WorkbenchError, ValueError):
 class FindingsError(WorkbenchError, ValueError):
     """Findings, a baseline file or a feedback label cannot be read or recorded (the message
     says which and why)."""
+
+
+class GraphTooLargeError(WorkbenchError, ValueError):
+    """A method too big to draw, even summarised to its statements; ``size`` and ``limit``
+    are the node counts."""
+
+    def __init__(self, message: str, *, size: int, limit: int) -> None:
+        self.size = size
+        self.limit = limit
+        super().__init__(message)
