@@ -36,6 +36,20 @@ def execute(name: str, out: Path, **parameters) -> Path:
     return executed
 
 
+def assert_ran_cleanly(executed: Path) -> None:
+    """No cell of the executed notebook failed, and papermill injected its parameters."""
+    nb = nbformat.read(executed, as_version=4)
+    errors = [
+        o
+        for c in nb.cells
+        if c.cell_type == "code"
+        for o in c.get("outputs", [])
+        if o.get("output_type") == "error"
+    ]
+    assert errors == []
+    assert any("injected-parameters" in c.metadata.get("tags", []) for c in nb.cells)
+
+
 @pytest.fixture(scope="module")
 def phase1(tmp_path_factory):
     out = tmp_path_factory.mktemp("phase1")
@@ -68,16 +82,7 @@ def test_phase1_artifacts(phase1):
     assert set(failures.error_type) == {"ParseError", "DecodeError"}
     progress = pd.read_parquet(out / "phase1_progress.parquet")
     assert progress.kind.iloc[-1] == "done"
-    nb = nbformat.read(executed, as_version=4)
-    errors = [
-        o
-        for c in nb.cells
-        if c.cell_type == "code"
-        for o in c.get("outputs", [])
-        if o.get("output_type") == "error"
-    ]
-    assert errors == []
-    assert any("injected-parameters" in c.metadata.get("tags", []) for c in nb.cells)
+    assert_ran_cleanly(executed)
 
 
 @pytest.fixture(scope="module")
@@ -225,16 +230,7 @@ def test_phase3_artifacts(phase3):
     assert (
         rules_b["py.command-injection"].version == load_rules()["py.command-injection"].version + 1
     )
-    nb = nbformat.read(executed, as_version=4)
-    errors = [
-        o
-        for c in nb.cells
-        if c.cell_type == "code"
-        for o in c.get("outputs", [])
-        if o.get("output_type") == "error"
-    ]
-    assert errors == []
-    assert any("injected-parameters" in c.metadata.get("tags", []) for c in nb.cells)
+    assert_ran_cleanly(executed)
 
 
 def test_phase3_validates_under_nbval(phase3):

@@ -32,14 +32,16 @@ from __future__ import annotations
 
 import heapq
 import numbers
+import weakref
 from collections import defaultdict
+from typing import ClassVar
 
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components
 
-from workbench.analysis.semantics.sdg import DATA, PARAM, RETURN, SCOPE, DependenceGraph
+from workbench.analysis.semantics.sdg import DATA, PARAM, RETURN, SCOPE, DependenceGraph, _nearest
 from workbench.analysis.tables import NODE_KINDS, CodeTables
 from workbench.cpg.schema import EdgeKind, NodeKind
 from workbench.errors import WorkbenchError
@@ -64,7 +66,7 @@ def costliest_path(
     ``cumulative``; ``attrs["cost"]`` is the total."""
     _check_factors(loop_factor, call_cost)
     m = tables.find_method(method, module)
-    cfg = _CfgIndex(tables, call_cost)
+    cfg = _CfgIndex.of(tables, call_cost)
     path, costs, depths = cfg.costliest(m, loop_factor)
     out = tables.describe(np.array(path, np.int64))
     out.insert(0, "step", np.arange(len(path)))
@@ -90,7 +92,7 @@ def critical_paths(
     first rows."""
     _check_factors(loop_factor, call_cost)
     _check_top(top)
-    cfg = _CfgIndex(tables, call_cost)
+    cfg = _CfgIndex.of(tables, call_cost)
     rows = []
     methods = tables.methods
     paths = tables.module_of_path()
@@ -236,7 +238,17 @@ def _check_top(top: int | None) -> None:
 
 
 class _CfgIndex:
-    """Every method's CFG as adjacency lists, and the calls each statement makes."""
+    """Every method's CFG as adjacency lists, and the calls each statement makes; made once
+    per tables and call cost (:meth:`of`), as each method's loops are analysed once."""
+
+    _made: ClassVar[weakref.WeakKeyDictionary] = weakref.WeakKeyDictionary()
+
+    @classmethod
+    def of(cls, t: CodeTables, call_cost: float) -> _CfgIndex:
+        by_cost = cls._made.setdefault(t, {})
+        if call_cost not in by_cost:
+            by_cost[call_cost] = cls(t, call_cost)
+        return by_cost[call_cost]
 
     def __init__(self, t: CodeTables, call_cost: float) -> None:
         s, d, _rows = t.edges_of(EdgeKind.CFG)
@@ -251,7 +263,6 @@ class _CfgIndex:
         is_cfg = np.zeros(len(t), bool)
         is_cfg[s] = True
         is_cfg[d] = True
-        from workbench.analysis.semantics.sdg import _nearest
 
         holder = _nearest(is_cfg, t.node_parent)
         sub = t.nodes["subkind"].is_null().to_numpy(zero_copy_only=False)

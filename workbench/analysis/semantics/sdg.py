@@ -146,8 +146,12 @@ class DependenceGraph:
 
     @cached_property
     def assigned(self) -> np.ndarray:
-        """For every CPG node, whether it is an IDENTIFIER an assignment writes."""
-        return _assignment_target(self.tables)
+        """For every CPG node, whether it is a name a statement binds (assignment, augmented
+        assignment, ``for``/``with`` target, walrus, unpacking, ``del``): the store targets
+        the function summaries find."""
+        from workbench.analysis.semantics.summaries import _index
+
+        return _index(self.tables).targets[0] & (self.tables.node_kind == _K[NodeKind.IDENTIFIER])
 
     @cached_property
     def method_of(self) -> np.ndarray:
@@ -448,19 +452,3 @@ def _in_class_body(t: CodeTables) -> np.ndarray:
     ok = enclosing >= 0
     out[ok] = body[enclosing[ok]]
     return out
-
-
-def _assignment_target(t: CodeTables) -> np.ndarray:
-    """IDENTIFIERs written by an assignment statement (its children but the value, the
-    last in order)."""
-    name = t.nodes["name"]
-    assign = pc.fill_null(pc.starts_with(name, "<operator>.assignment"), False).to_numpy(
-        zero_copy_only=False
-    )
-    parent = t.node_parent
-    order = pc.fill_null(t.nodes["order"], 0).to_numpy()
-    child = (parent >= 0) & assign[np.maximum(parent, 0)]
-    last = np.zeros(len(t), np.int64)
-    np.maximum.at(last, parent[child], order[child])
-    ident = t.node_kind == _K[NodeKind.IDENTIFIER]
-    return child & ident & (order < last[np.maximum(parent, 0)])
