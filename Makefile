@@ -14,7 +14,7 @@ PYENV_VERSIONS ?= $(HOME)/.pyenv/versions
 NEWEST_PY ?= $(shell ls -d $(PYENV_VERSIONS)/3.1[2-9]*/bin/python 2>/dev/null | sort -V | tail -n1)
 NEWEST_VENV := .venv-$(shell $(NEWEST_PY) -c 'import sys; print("py%d%d" % sys.version_info[:2])' 2>/dev/null)
 
-.PHONY: demo test test-fast lint format bench mutate clean newest
+.PHONY: demo test test-fast lint format bench mutate clean newest chromium
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -51,9 +51,32 @@ demo: $(VENV)/.installed
 	  --cwd notebooks --no-progress-bar
 	@cat $(OUT)/phase1_metrics.json $(OUT)/phase2_metrics.json $(OUT)/phase3_metrics.json
 
-# The whole suite: lint, unit tests, doctests, the notebook and the slow end-to-end tests, in
-# parallel; it fails if it leaves a process or a file behind (tests/leakguard.py).
-test: $(VENV)/.installed newest
+# Debian's chromium, for the browser tests (tests/test_browser_*.py, Playwright drives it; never
+# `playwright install`, which downloads one): installed with apt-get when missing, as root or
+# through sudo when it asks no password. Never fails the build: where chromium cannot be
+# installed it says why, and the browser tests are skipped with the reason.
+chromium:
+	@if command -v chromium >/dev/null 2>&1; then \
+	  exit 0; \
+	elif ! command -v apt-get >/dev/null 2>&1; then \
+	  echo "chromium: missing, and no apt-get to install it: the browser tests will be skipped"; \
+	elif [ "$$(id -u)" != 0 ] && ! { command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; }; then \
+	  echo "chromium: missing, and installing it needs root (no passwordless sudo): the browser tests will be skipped"; \
+	else \
+	  sudo=; [ "$$(id -u)" = 0 ] || sudo="sudo -n"; \
+	  echo "chromium: missing, installing Debian's package (apt-get)"; \
+	  if $$sudo apt-get update -qq && \
+	     $$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; then \
+	    command -v chromium; \
+	  else \
+	    echo "chromium: apt-get could not install it (see above): the browser tests will be skipped"; \
+	  fi; \
+	fi
+
+# The whole suite: lint, unit tests, doctests, the notebooks (papermill, and in chromium) and the
+# slow end-to-end tests, in parallel; it fails if it leaves a process or a file behind
+# (tests/leakguard.py).
+test: $(VENV)/.installed newest chromium
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(PY) -m pytest -n $(JOBS)

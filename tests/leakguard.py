@@ -38,6 +38,9 @@ from pathlib import Path
 import pytest
 
 MARKER = "WORKBENCH_TEST_SESSION"
+#: Folders of the repository where tests leave artifacts on purpose (the browser tests'
+#: screenshots, tests/jupyter_browser.py): not guarded.
+ARTIFACT_DIRS = ("build/browser",)
 
 #: Folders of the repository the walk skips: version control, virtualenvs, caches, and the
 #: work folder of ``make mutate`` (mutmut), which may run beside the suite.
@@ -276,7 +279,7 @@ def _is_xdist_worker(config: pytest.Config) -> bool:
 def pytest_configure(config: pytest.Config) -> None:
     if _is_xdist_worker(config):
         return
-    skip = set()
+    skip = {config.rootpath.resolve() / d for d in ARTIFACT_DIRS}
     factory = getattr(config, "_tmp_path_factory", None)
     if factory is not None:
         skip.add(factory.getbasetemp().resolve())  # fixed before the temp dir moves

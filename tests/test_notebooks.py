@@ -239,3 +239,45 @@ def test_phase3_validates_under_nbval(phase3):
     _, executed = phase3
     run = nbval(executed)
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
+
+
+def test_explore_notebook_builds_a_store_and_shows_every_widget(tmp_path):
+    """``explore.ipynb`` on a store that does not exist yet: it ingests the sample, migrates
+    through the panel, generates through the progress widget, scans, and displays every
+    widget (the widget views are in the outputs; the browser test clicks them)."""
+    papermill = pytest.importorskip("papermill")
+    store_dir = tmp_path / "store"
+    executed = tmp_path / "explore.ipynb"
+    papermill.execute_notebook(
+        str(ROOT / "notebooks" / "explore.ipynb"),
+        str(executed),
+        parameters={
+            "store_dir": str(store_dir),
+            "source_dir": str(SAMPLE),
+            "metrics_dir": str(tmp_path / "none"),
+        },
+        kernel_name="python3",
+        cwd=str(ROOT / "notebooks"),
+        progress_bar=False,
+        store_widget_state=False,  # each FigureWidget would add ~5 MB of plotly.js
+    )
+    assert_ran_cleanly(executed)
+    import workbench as wb
+    from workbench.analysis.patterns.feedback import stored_findings
+
+    store = wb.open_store(store_dir)
+    assert store.schema_version == 2 and store.flags["cpg"]
+    history = store.history()
+    assert list(history.operation)[:3] == ["create", "ingest", "migrate"]  # by the panel
+    status = store.modules().cpg_status.value_counts().to_dict()
+    assert status == {"ok": SAMPLE_OK, "failed": SAMPLE_BROKEN}
+    assert len(stored_findings(store)) > 0
+    nb = nbformat.read(executed, as_version=4)
+    views = [
+        o
+        for c in nb.cells
+        if c.cell_type == "code"
+        for o in c.get("outputs", [])
+        if "application/vnd.jupyter.widget-view+json" in o.get("data", {})
+    ]
+    assert len(views) == 7  # migration, progress, findings, graph, project, dashboard, explorer

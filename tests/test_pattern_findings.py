@@ -362,6 +362,14 @@ def _identity(row: dict) -> tuple:
 
 
 class TestFindingsTable:
+    def test_64_bit_keys_survive_rows_where_some_are_null(self):
+        # regression: pandas made a column of ints and None float64, rounding the keys
+        key = -4165914120668625640
+        rows = [finding(source_module=key, line=3), finding(source_module=None, line=4)]
+        df = to_frame(rows)
+        assert df.source_module.tolist()[0] == key and pd.isna(df.source_module.iloc[1])
+        assert to_arrow(df).column("source_module").to_pylist() == [key, None]
+
     def test_columns_and_dtypes_are_the_schema_also_when_empty(self):
         empty, full = to_frame([]), sample()
         assert list(empty.columns) == list(full.columns) == FINDINGS.names

@@ -479,3 +479,21 @@ def test_a_damaged_legacy_log_is_refused_without_source_then_rebuilt_from_it(ful
     store = open_store(store.root)
     assert verify(store).empty and fingerprint(store) == before
     assert_cpgs_equal(store, proj)
+
+
+@pytest.mark.parametrize("name", ["my store", "st<o>re #1", "störe", "<img src=x onerror=1>"])
+def test_a_store_under_a_path_with_spaces_markup_or_non_ascii_reads_back(tmp_path, src, name):
+    # deltalake hands out data files as percent-encoded URIs; the store reads their real paths
+    store = Store.create(tmp_path / name)
+    store.ingest(src)
+    assert len(store.modules()) == len(open_store(tmp_path / name).modules()) > 0
+    migrate(store)
+    report = generate(store, workers=1, quiet=True)
+    plain = Store.create(tmp_path / "plain")
+    plain.ingest(src)
+    migrate(plain)
+    expected = generate(plain, workers=1, quiet=True)  # the same source under a plain path
+    assert (report.ok, report.failed) == (expected.ok, expected.failed) and report.ok > 0
+    again = open_store(tmp_path / name)
+    assert again.schema_version == 2 and len(again.read_table("cpg_nodes")) > 0
+    assert verify(again).empty

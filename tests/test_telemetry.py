@@ -687,6 +687,12 @@ class TestRegressions:
         )
         assert row.ratio == pytest.approx(3.0 / np.median(NOISY)) and row.regressed
 
+    def test_a_frame_without_timed_events_has_no_regressions(self):
+        # regression: an empty mask over no rows used to select no columns (KeyError 'ts')
+        for frame in (timed_frame([]), timed_frame([1.0]).iloc[0:0]):
+            r = telemetry.regressions(frame)
+            assert r.empty and "regressed" in r.columns
+
     def test_a_run_within_the_noise_did_not(self):
         assert not telemetry.regressions(timed_frame([*NOISY, 1.12])).regressed[0]
 

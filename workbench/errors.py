@@ -16,6 +16,8 @@ Examples
 
 from __future__ import annotations
 
+import os
+
 __all__ = [
     "AlgorithmError",
     "AmbiguousNameError",
@@ -27,6 +29,7 @@ __all__ = [
     "FeatureDisabledError",
     "FindingsError",
     "GraphTooLargeError",
+    "MetricsFileError",
     "MissingDependencyError",
     "NegativeCycleError",
     "NestingTooDeepError",
@@ -157,6 +160,30 @@ class AmbiguousNameError(WorkbenchError, KeyError):
 
     def __str__(self) -> str:
         return str(self.args[0]) if self.args else ""
+
+
+class MetricsFileError(WorkbenchError, ValueError):
+    """A phase metrics file cannot be read: unreadable, malformed JSON, or not a JSON object.
+
+    ``path`` names the file; ``line`` and ``col`` (1-based) where the JSON parser stopped.
+    """
+
+    def __init__(
+        self, path, message: str, *, line: int | None = None, col: int | None = None
+    ) -> None:
+        self.path = os.fspath(path)
+        self.message = message
+        self.line = line
+        self.col = col
+        where = self.path if line is None else f"{self.path}:{line}:{col}"
+        super().__init__(f"{where}: {message}")
+
+    def __reduce__(self):  # keep the fields across process boundaries (pickling)
+        return (_rebuild_metrics_error, (self.path, self.message, self.line, self.col))
+
+
+def _rebuild_metrics_error(path, message, line, col) -> MetricsFileError:
+    return MetricsFileError(path, message, line=line, col=col)
 
 
 class MissingDependencyError(WorkbenchError, ImportError):

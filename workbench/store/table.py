@@ -17,6 +17,7 @@ import os
 import time
 import uuid
 from pathlib import Path
+from urllib.parse import unquote
 
 import numpy as np
 import pyarrow as pa
@@ -125,7 +126,9 @@ class StoreTable:
         dt, cached = self._snapshots.get(version) or (self.delta(version), None)
         schema = schema or self.schema
         if cached is None or cached.schema != schema:
-            files = dt.file_uris()
+            # deltalake gives the files as percent-encoded URIs: a store under a path with
+            # a space (or ``<``, ``#``, non-ASCII) is read through their decoded form
+            files = [unquote(u) for u in dt.file_uris()]
             cached = ds.dataset(files, schema=schema, format=_FORMAT)
             self._snapshots[version] = (dt, cached)
         return cached

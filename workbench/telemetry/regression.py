@@ -93,7 +93,8 @@ def _judge(
         raise ValueError(f"window must be >= 1, not {window}")
     df = select(frame, None, store=store, since=since)
     df = df[df["seconds"].notna()]
-    df = df[[m.get("outcome") != "error" for m in df["metadata"]]]
+    # a boolean array, not a list: an empty list would select no columns (and drop "ts")
+    df = df[np.array([m.get("outcome") != "error" for m in df["metadata"]], dtype=bool)]
     groups: dict[tuple[str, str], list[tuple[Any, str, float, Any]]] = {}
     for ts, id_, name, seconds, detail, meta, root in zip(
         df["ts"],

@@ -40,7 +40,6 @@ Examples
 
 from __future__ import annotations
 
-import html
 import itertools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -50,6 +49,7 @@ import pandas as pd
 
 from workbench.cpg.schema import EdgeKind, NodeKind
 from workbench.errors import GraphTooLargeError, WorkbenchError
+from workbench.widgets._common import esc
 
 __all__ = ["LAYERS", "LAYOUTS", "GraphState", "GraphTooLargeError", "graph_state"]
 
@@ -312,7 +312,7 @@ def graph_state(
 
 
 def _esc(value) -> str:
-    return "" if value is None else html.escape(str(value), quote=True)
+    return "" if value is None else esc(value)
 
 
 def _layers(layers) -> tuple[str, ...]:

@@ -30,6 +30,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from workbench.pipeline.scheduler import ProgressEvent
+from workbench.widgets._common import error_html, ipywidgets
 
 __all__ = [
     "FAILURE_COLUMNS",
@@ -213,12 +214,7 @@ class GenerationProgress:
         clock: Callable[[], float] = time.monotonic,
         generate_options: dict | None = None,
     ) -> None:
-        try:
-            import ipywidgets as w
-        except ImportError:  # pragma: no cover - depends on the environment
-            from workbench.errors import MissingDependencyError
-
-            raise MissingDependencyError("ipywidgets", "jupyter") from None
+        w = ipywidgets()
         self.store = store
         self.min_interval = min_interval
         self.clock = clock
@@ -325,7 +321,7 @@ class GenerationProgress:
         """Generate again the failed and skipped modules of :attr:`store`, shown in this
         panel; return the report, or None with the error shown in :attr:`error`."""
         if self.store is None:
-            self.error.value = _error_html("no store to retry: GenerationProgress(store)")
+            self.error.value = error_html("no store to retry: GenerationProgress(store)")
             return None
         self.retry_button.disabled = True
         self.reset()
@@ -334,7 +330,7 @@ class GenerationProgress:
             options.update(retry_failed=True, progress=self)
             return self.store.generate(**options)
         except Exception as e:  # a button has nowhere to raise to: the panel shows it
-            self.error.value = _error_html(f"{type(e).__name__}: {e}")
+            self.error.value = error_html(f"{type(e).__name__}: {e}")
             return None
         finally:
             self.retry_button.disabled = False
@@ -366,10 +362,6 @@ def failures_html(
     body = df.head(limit).to_html(index=False, escape=True, border=0, na_rep="")
     more = f"<p>and {len(df) - limit} more</p>" if len(df) > limit else ""
     return f"<b>{len(df)} failed or skipped</b>{body}{more}"
-
-
-def _error_html(message: str) -> str:
-    return f'<span style="color: #b00020">{html.escape(message)}</span>'
 
 
 def _duration(seconds: float) -> str:

@@ -253,7 +253,8 @@ def to_frame(rows: Iterable[Mapping[str, Any]] | pd.DataFrame) -> pd.DataFrame:
     >>> to_frame([]).line.dtype
     Int32Dtype()
     """
-    df = rows if isinstance(rows, pd.DataFrame) else pd.DataFrame(list(rows))
+    # object columns: a column of 64-bit keys with a None would become float64 and lose bits
+    df = rows if isinstance(rows, pd.DataFrame) else pd.DataFrame(list(rows), dtype=object)
     return _frame(to_arrow(df))
 
 
