@@ -15,7 +15,9 @@ from _pytest.doctest import DoctestItem
 
 sys.path.insert(0, str(Path(__file__).parent / "tests"))
 
-pytest_plugins = ["pytester", "leakguard"]
+# jupyter_browser: the browser tests' fixtures (its imports are the standard library's; it
+# loads Playwright only when a browser test asks for it)
+pytest_plugins = ["pytester", "leakguard", "jupyter_browser"]
 
 
 @pytest.fixture(autouse=True)

@@ -1,8 +1,9 @@
 """A real browser on the notebooks: JupyterLab on loopback, Debian's chromium, Playwright.
 
-A pytest plugin: a test module loads it with ``pytest_plugins = ["jupyter_browser"]`` and
-marks its tests with :data:`BROWSER_MARKS` (``browser``, ``slow`` and one xdist group, so that
-one server and one browser serve every browser test of the session). Its fixtures:
+A pytest plugin, loaded by the root ``conftest.py`` (so that pytest rewrites its asserts
+before a test module imports its helpers). A test module marks its tests with
+:data:`BROWSER_MARKS` (``browser``, ``slow`` and one xdist group, so that one server and one
+browser serve every browser test of the session). Its fixtures:
 
 - ``jupyter_lab`` (session): a :class:`JupyterLab` server on ``127.0.0.1`` (a free port, a
   random token, its own ``JUPYTER_*``, ``JUPYTERLAB_*``, ``IPYTHONDIR`` and ``TMPDIR`` folders

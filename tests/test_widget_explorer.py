@@ -92,15 +92,52 @@ def test_pickers_list_modules_and_methods_in_source_order(built):
     assert method_metrics(t, module, 10**6).empty
 
 
-def test_findings_of_narrows_to_a_module_and_method(built):
+def test_findings_of_narrows_to_a_module_and_a_method(built):
     from workbench.analysis.patterns import scan
 
     found = scan(built)
+    t = CodeTables.read(built)
     key = built.module_key("pkg/app.py")
-    assert len(findings_of(found, key)) == (found.module == key).sum() > 0
-    mine = findings_of(found, key, "pkg.app.handler")
-    assert set(mine.method) == {"pkg.app.handler"}
-    assert findings_of(found) is found or len(findings_of(found)) == len(found)
+    assert len(findings_of(found, t, key)) == (found.module == key).sum() > 0
+    methods = dict(method_options(t, key))
+    mine = findings_of(found, t, key, methods["handler (line 6)"][1])
+    assert set(mine.method) == {"pkg.app.handler"} and len(mine) >= 2
+    assert findings_of(found, t, key, methods["banner (line 11)"][1]).empty
+    assert findings_of(found, t).equals(found)
+
+
+def test_methods_sharing_a_name_keep_their_own_findings(tmp_path):
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "m.py").write_text(
+        "import os\n\n\nclass C:\n    @property\n    def x(self):\n        return 1\n\n"
+        "    @x.setter\n    def x(self, v):\n        os.system(input())\n"
+    )
+    store = wb.Store.create(tmp_path / "store")
+    store.ingest(src)
+    from workbench.store.migrations import migrate
+
+    migrate(store)
+    store.generate(workers=1, quiet=True)
+    e = Explorer(store)
+    e.scan()
+    e.module_picker.value = store.module_key("m.py")
+    getter, setter = [v for label, v in e.method_picker.options if label.startswith("C.x ")]
+    e.method_picker.value = getter
+    assert "command-injection" not in e.method_findings.value
+    e.method_picker.value = setter
+    assert "command-injection" in e.method_findings.value
+    assert "os.system" in " ".join(e.graph_view.state.nodes.code)
+
+
+def test_a_method_too_big_to_draw_still_lists_only_its_own_findings(built):
+    e = Explorer(built)
+    e.scan()
+    e.graph_view.max_nodes = 1
+    e.module_picker.value = built.module_key("pkg/app.py")
+    e.method_picker.value = next(v for label, v in e.method_picker.options if "total" in label)
+    assert "GraphTooLargeError" in e.graph_view.status.value
+    assert "command-injection" not in e.method_findings.value
 
 
 def test_an_ast_only_store_says_why_and_the_migration_tab_fills_the_rest(tmp_path, source):
@@ -169,6 +206,27 @@ def test_errors_are_shown_and_markup_is_escaped(built, tmp_path):
     shutil.rmtree(built.root / "cpg_nodes")
     e.refresh()
     assert "wb-error" in e.error.value
+
+
+def test_the_picked_method_survives_a_scan_and_opening_draws_what_is_picked(built):
+    from workbench.analysis.patterns import scan
+    from workbench.analysis.patterns.feedback import save_findings
+
+    save_findings(built, scan(built))  # findings in the store before the explorer opens
+    e = Explorer(built)
+    assert e.method_picker.label == "<module> (line 1)"  # pkg/__init__.py: no function
+    assert e.graph_view.state.method == "pkg.&lt;module&gt;"  # not a finding's method
+    e.module_picker.value = built.module_key("pkg/app.py")
+    e.method_picker.value = next(v for label, v in e.method_picker.options if "total" in label)
+    e.scan()
+    assert e.method_picker.label == "Shop.total (line 16)"
+    assert e.graph_view.state.method == "pkg.app.Shop.total"
+
+
+def test_a_view_of_an_old_version_stays_there(built):
+    old = built.at(built.version - 1)
+    e = Explorer(old)
+    assert old.version == built.version - 1 and f"version {old.version} " in e.header.value
 
 
 def test_explorer_opens_a_path_and_is_displayable(built):

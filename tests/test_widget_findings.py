@@ -4,7 +4,7 @@ findings of a real scan of a small store with a taint flow and a quality finding
 
 from __future__ import annotations
 
-import importlib.util
+import itertools
 from pathlib import Path
 
 import numpy as np
@@ -19,6 +19,7 @@ from workbench.store.migrations import migrate
 from workbench.widgets.findings import (
     ALL,
     REQUIRED_COLUMNS,
+    SEVERITY_ORDER,
     SORT_COLUMNS,
     TRACE_COLUMNS,
     PatternResults,
@@ -215,7 +216,15 @@ class TestSort:
     @pytest.mark.parametrize("by", SORT_COLUMNS)
     def test_every_column_sorts(self, found, by):
         df = check_findings(found)
-        assert sorted(sort_findings(df, by, False).index) == list(df.index)
+        for ascending in (True, False):
+            out = sort_findings(df, by, ascending)
+            assert sorted(out.index) == list(df.index)
+            keys = {
+                "severity": out.severity.map(SEVERITY_ORDER.index),
+                "cwe": out.cwe.map(lambda c: c[0] if len(c) else None),  # none last
+            }.get(by, out[by])
+            pairs = list(itertools.pairwise(keys.dropna().tolist()))
+            assert all((a <= b) if ascending else (a >= b) for a, b in pairs), (by, keys)
 
     def test_bad_column(self, found):
         with pytest.raises(ValueError, match="sort by one of"):
@@ -446,66 +455,93 @@ class TestPanel:
         assert "application/vnd.jupyter.widget-view+json" in bundle
 
 
-class _FakeGraphView:
-    """What PatternResults needs of a GraphView: ``tables.gid`` and ``show``."""
-
-    def __init__(self, store, fail=False):
-        from workbench.analysis.tables import CodeTables
-
-        self.tables = CodeTables.read(store)
-        self.calls = []
-        self.fail = fail
-
-    def show(self, method, *, module=None, highlight=()):
-        if self.fail:
-            raise RuntimeError(f"cannot draw {SCRIPT}")
-        self.calls.append((method, module, list(highlight)))
-
-
 class TestGraphView:
-    def test_taint_path_is_highlighted(self, built, found):
-        g = _FakeGraphView(built)
+    """PatternResults drives a real GraphView over the same store."""
+
+    def test_taint_path_is_highlighted_and_other_findings_show_their_method(self, built, found):
+        from workbench.widgets.graph_view import GraphView
+
+        g = GraphView(built, "web.helpers.digest")
         p = PatternResults(found, store=built, graph_view=g)
-        f = p.findings
-        g.calls.clear()
-        p.select(_row(f, "py.weak-hash"))
-        assert g.calls == []  # no taint path
-        i = _row(f, "py.command-injection")
+        assert g.state.method == "web.helpers.digest"  # made: the caller's view is left alone
+        i = _row(p.findings, "py.command-injection")
         p.select(i)
-        ((method, module, highlight),) = g.calls
-        assert method == "web.views.run" and module == int(f.module[i])
-        trace = f.trace[i]
-        assert highlight == list(
-            g.tables.gid(np.array([s["module"] for s in trace]), np.array([s["id"] for s in trace]))
+        assert p.error.value == ""
+        assert g.state.method == "web.views.run"
+        trace = p.findings.trace[i]
+        want = g.tables.gid(
+            np.array([s["module"] for s in trace]), np.array([s["id"] for s in trace])
         )
-        assert all(h >= 0 for h in highlight) and len(highlight) == len(trace)
+        lit = set(g.state.nodes.loc[g.state.nodes.highlighted, "node"])
+        assert lit == {int(x) for x in want} & set(g.state.nodes.node) and len(lit) >= 2
+        p.select(_row(p.findings, "py.weak-hash"))  # no taint path: its method, nothing lit
+        assert g.state.method == "web.helpers.digest"
+        assert not g.state.nodes.highlighted.any()
 
     def test_errors_of_the_view_are_shown(self, built, found):
-        g = _FakeGraphView(built, fail=True)
+        from workbench.widgets.graph_view import GraphView
+
+        g = GraphView(built, max_nodes=1)  # even the statements of any method are too many
         p = PatternResults(found, store=built, graph_view=g)
         p.select(_row(p.findings, "py.command-injection"))
-        assert "graph view: RuntimeError" in p.error.value
-        assert SCRIPT not in p.error.value and "&lt;script&gt;" in p.error.value
+        assert "GraphTooLargeError" in g.status.value
 
     def test_snippets_come_from_the_view_without_a_store(self, built, found):
-        p = PatternResults(found, graph_view=_FakeGraphView(built))
+        from workbench.widgets.graph_view import GraphView
+
+        p = PatternResults(found, graph_view=GraphView(built))
         p.select(_row(p.findings, "py.command-injection"))
         assert "os.system(cmd)" in p.snippet.value
 
-    @pytest.mark.skipif(
-        importlib.util.find_spec("workbench.widgets.graph_view") is None
-        or importlib.util.find_spec("plotly") is None,
-        reason="workbench.widgets.graph_view (or plotly) is not importable here",
-    )
-    def test_a_real_graph_view(self, built, found):
+    def test_methods_sharing_a_name_are_told_apart_by_the_finding_node(self, tmp_path):
         from workbench.widgets.graph_view import GraphView
 
-        g = GraphView(built)
-        p = PatternResults(found, store=built, graph_view=g)
+        src = tmp_path / "src"
+        src.mkdir()
+        (src / "m.py").write_text(
+            "import os\n\n\nclass C:\n    @property\n    def x(self):\n        return 1\n\n"
+            "    @x.setter\n    def x(self, v):\n        os.system(input())\n"
+        )
+        store = Store.create(tmp_path / "store")
+        store.ingest(src)
+        migrate(store)
+        store.generate(workers=1, quiet=True)
+        found = scan(store)
+        g = GraphView(store)
+        p = PatternResults(found, store=store, graph_view=g)
         p.select(_row(p.findings, "py.command-injection"))
-        assert p.error.value == ""
-        assert g.state is not None and g.state.method.endswith("run")
-        assert g.state.nodes["highlighted"].any()
+        assert p.error.value == "" and "wb-error" not in g.status.value
+        assert "os.system" in " ".join(g.state.nodes.code)  # the setter, not the getter
+
+
+class TestNumbers:
+    def test_a_filtered_frame_keeps_its_numbers_and_labels_the_finding_chosen(self, fresh):
+        found = scan(fresh)
+        sub = found[found.rule_id != "py.weak-hash"]  # numbers with a gap
+        i = int(sub.index[sub.rule_id == "py.command-injection"][0])
+        p = PatternResults(sub, store=fresh)
+        assert p.findings.index.tolist() == sub.index.tolist()
+        assert p.select(i)["rule_id"] == "py.command-injection"
+        assert f'data-row="{i}"' in p.table.value
+        p.tp_button.click()
+        assert labels(fresh)[["fingerprint", "verdict"]].values.tolist() == [
+            [sub.loc[i, "fingerprint"], "tp"]
+        ]
+        missing = int(found.index[found.rule_id == "py.weak-hash"][0])
+        assert p.select(missing) is None and "no finding" in p.error.value
+
+    def test_other_indexes_are_numbered_from_0(self, found):
+        odd = found.set_axis([f"r{k}" for k in range(len(found))])
+        assert check_findings(odd).index.tolist() == list(range(len(found)))
+        twice = pd.concat([found.iloc[:1], found.iloc[:1]])
+        assert check_findings(twice).index.tolist() == [0, 1]
+
+    def test_the_dropdown_lists_at_most_the_rows_shown(self, found):
+        many = pd.concat([found] * 80, ignore_index=True)  # 320 findings
+        p = PatternResults(many)
+        assert len(p.selector.options) == 200
+        p.select(300)
+        assert len(p.selector.options) == 201 and p.selector.value == 300
 
 
 class TestEscaping:

@@ -279,3 +279,36 @@ def test_highlight_and_fit(view, tables):
     assert view.figure.layout.yaxis.autorange == "reversed"
     bundle = view._repr_mimebundle_()
     assert "application/vnd.jupyter.widget-view+json" in bundle
+
+
+def test_search_finds_what_the_code_says_not_its_entities(tmp_path):
+    (tmp_path / "m.py").write_text("def f(a, b):\n    s = 'x'\n    t = a < b\n    return s, t\n")
+    s = graph_state(wb.build_cpg((tmp_path / "m.py").read_text(), path="m.py"), "m.f", layers="AST")
+    codes = s.nodes.set_index("node")["code"]
+    for entity_text in ("39", "#", "lt", "amp", "quot"):
+        assert search_nodes(s, entity_text) == [], entity_text
+    assert {codes[n] for n in search_nodes(s, "'x'")} >= {"s = &#39;x&#39;", "&#39;x&#39;"}
+    assert {codes[n] for n in search_nodes(s, "a < b")} == {"t = a &lt; b", "a &lt; b"}
+
+
+def test_details_of_a_long_node_show_its_first_lines(tmp_path):
+    body = "".join(f"x{i} = {i}\n" for i in range(200))
+    (tmp_path / "m.py").write_text(body)
+    t = CodeTables.read(wb.build_project(tmp_path))
+    s = graph_state(t, "m.<module>", max_nodes=5000)
+    out = node_details_html(s, s.method_node, source=t)
+    assert out.count("wb-line") == 60 and "x59 = 59" in out and "x60 = 60" not in out
+    assert "to line 200 (140 more lines)" in out
+
+
+def test_a_click_or_a_search_redraws_only_the_rings(view):
+    before = {t.name: t for t in view.figure.data}
+    view.select(int(view.state.nodes.node.iloc[3]))
+    view.search("total")
+    after = {t.name: t for t in view.figure.data}
+    assert set(after) - set(before) == {"selected", "search"}
+    for name in before:  # the same trace objects: nothing else was sent again
+        assert after[name] is before[name]
+    assert view.state.nodes.selected.sum() == 1
+    view.select(int(view.state.nodes.node.iloc[4]))  # another node: one ring still
+    assert [t.name for t in view.figure.data].count("selected") == 1

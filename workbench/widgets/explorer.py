@@ -23,6 +23,7 @@ from __future__ import annotations
 import os
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from workbench.widgets._common import error_html, esc, ipywidgets, table_html
@@ -80,16 +81,35 @@ def method_metrics(tables, module: int, method_id: int) -> pd.DataFrame:
     return pd.DataFrame({"metric": list(values), "value": [str(v) for v in values.values()]})
 
 
-def findings_of(findings: pd.DataFrame, module: int | None = None, method: str | None = None):
-    """The findings of one module (and method), or all of them."""
-    if findings is None or findings.empty:
+def findings_of(
+    findings: pd.DataFrame | None,
+    tables=None,
+    module: int | None = None,
+    method_id: int | None = None,
+) -> pd.DataFrame | None:
+    """The findings of one module, or of one method of it (its METHOD id): those whose node
+    that method holds (two methods may share a full name: a property's getter and setter),
+    and those without a node that name the method and lie in its lines."""
+    if findings is None or findings.empty or module is None:
         return findings
-    keep = pd.Series(True, index=findings.index)
-    if module is not None:
-        keep &= findings["module"] == module
-    if method is not None:
-        keep &= findings["method"] == method
-    return findings[keep]
+    mine = findings[findings["module"] == module]
+    if method_id is None or mine.empty:
+        return mine
+    g = int(tables.gid(module, method_id))
+    if g < 0:
+        return mine.iloc[:0]
+    nodes = mine["node"]
+    has_node = nodes.notna().to_numpy()
+    held = np.zeros(len(mine), bool)
+    if has_node.any():
+        gids = np.asarray(tables.gid(module, nodes[has_node].astype("int64").to_numpy()))
+        held[has_node] = (gids >= 0) & (tables.node_method[np.maximum(gids, 0)] == g)
+    row = tables.nodes.slice(g, 1).select(["line", "end_line"]).to_pylist()[0]
+    full = tables.method_full_name[g]
+    lines = mine["line"].astype("Float64")
+    in_lines = (lines >= (row["line"] or 0)) & (lines <= (row["end_line"] or 10**9))
+    named = ~has_node & (mine["method"] == full).to_numpy() & in_lines.fillna(True).to_numpy()
+    return mine[held | named]
 
 
 class Explorer:
@@ -157,7 +177,7 @@ class Explorer:
             self.tabs.set_title(i, title)
         self.widget = w.VBox([self.header, self.error, self.tabs])
         self.widget.add_class("wb-explorer")
-        self.module_picker.observe(self._on_module, names="value")
+        self.module_picker.observe(self._on_module_picked, names="value")
         self.method_picker.observe(self._on_method, names="value")
         self.project_kind.observe(lambda _c: self._draw_project(), names="value")
         self._build_static_tabs()
@@ -183,6 +203,7 @@ class Explorer:
         self.generate_button.add_class("wb-generate")
         self.generate_button.on_click(lambda _b: self.generate())
         self.generation_box.children = [self.generate_button, self.progress.widget]
+        self.progress.retry_button.on_click(lambda _b: self.refresh())  # after the retry
         self.scan_button = w.Button(description="Scan", icon="search")
         self.scan_button.add_class("wb-scan")
         self.scan_button.on_click(lambda _b: self.scan())
@@ -192,7 +213,8 @@ class Explorer:
         from workbench.analysis.patterns.feedback import stored_findings
         from workbench.analysis.tables import CodeTables
 
-        self.store.refresh()
+        if not self.store.read_only:  # a view of an old version stays at it
+            self.store.refresh()
         self.header.value = self._header_html()
         self.error.value = ""
         why = None
@@ -240,11 +262,17 @@ class Explorer:
             self.graph_view.widget,
             self._w.HBox([self.metrics, self.method_findings]),
         ]
-        self.module_picker.options = options
-        if options and self.module_picker.value is None:
-            self.module_picker.value = options[0][1]
-        elif options:
-            self._on_module({"new": self.module_picker.value})
+        # keep the module and method picked across a refresh (a scan, a generation)
+        module, method = self.module_picker.value, self.method_picker.value
+        self._picking = True
+        try:
+            self.module_picker.options = options
+            keys = [v for _, v in options]
+            module = module if module in keys else (keys[0] if keys else None)
+            self.module_picker.value = module
+        finally:
+            self._picking = False
+        self._on_module({"new": module}, method)
 
     def _build_findings_tab(self) -> None:
         from workbench.widgets.findings import PatternResults
@@ -274,29 +302,42 @@ class Explorer:
 
     # -- pickers ---------------------------------------------------------------------------
 
-    def _on_module(self, change) -> None:
+    def _on_module(self, change, method: tuple[int, int] | None = None) -> None:
         if change["new"] is None or self.tables is None:
             return
         options = method_options(self.tables, change["new"])
-        self.method_picker.options = options
-        # the first function rather than the module's own code, when there is one
-        pick = next((v for label, v in options if not label.startswith("<module>")), None)
-        self.method_picker.value = pick or (options[0][1] if options else None)
+        values = [v for _, v in options]
+        if method not in values:  # the first function rather than the module's own code
+            method = next((v for label, v in options if not label.startswith("<module>")), None)
+            method = method or (values[0] if values else None)
+        self._picking = True  # new options would draw their first method: draw only ours
+        try:
+            self.method_picker.options = options
+            self.method_picker.value = method
+        finally:
+            self._picking = False
+        if method is not None:
+            self.show(*method)
+
+    _picking = False
+
+    def _on_module_picked(self, change) -> None:
+        if not self._picking:
+            self._on_module(change)
 
     def _on_method(self, change) -> None:
-        if change["new"] is not None:
+        if change["new"] is not None and not self._picking:
             self.show(*change["new"])
 
     def show(self, module: int, method_id: int) -> None:
         """Show one method: its graph, metrics and findings."""
         if self.graph_view is None:
             return
-        state = self.graph_view.show(method_id, module=module)
+        self.graph_view.show(method_id, module=module)
         self.metrics.value = "<b>metrics</b>" + table_html(
             method_metrics(self.tables, module, method_id)
         )
-        full = None if state is None else _plain_name(self.tables, module, method_id)
-        mine = findings_of(self.findings, module, full)
+        mine = findings_of(self.findings, self.tables, module, method_id)
         shown = None if mine is None else mine[["rule_id", "severity", "line", "message"]]
         self.method_findings.value = "<b>findings</b>" + table_html(shown)
 
@@ -332,11 +373,3 @@ class Explorer:
 
     def _repr_mimebundle_(self, **kwargs):
         return self.widget._repr_mimebundle_(**kwargs)
-
-
-def _plain_name(tables, module: int, method_id: int) -> str | None:
-    import pyarrow.compute as pc
-
-    m = tables.methods
-    row = m.filter(pc.and_(pc.equal(m["module"], module), pc.equal(m["id"], method_id)))
-    return row["full_name"][0].as_py() if row.num_rows else None

@@ -96,8 +96,10 @@ _SELECTED_STYLE = "background: #fff3c4"
 
 
 def check_findings(findings) -> pd.DataFrame:
-    """A findings frame ready to show: a copy with a 0-based index, every ``findings``
-    column (absent optional ones null) and a fingerprint on every row.
+    """A findings frame ready to show: a copy with every ``findings`` column (absent
+    optional ones null) and a fingerprint on every row. Its index numbers the findings (the
+    table's ``#``, what :meth:`PatternResults.select` takes): the caller's when it is unique
+    integers (a filtered scan keeps its numbers), else 0, 1, 2, ...
 
     Parameters
     ----------
@@ -134,7 +136,8 @@ def check_findings(findings) -> pd.DataFrame:
             f"findings lack columns: {', '.join(missing)} "
             "(a scan's findings have them: workbench.analysis.patterns.scan)"
         )
-    df = findings.reset_index(drop=True)
+    keep = findings.index.is_unique and pd.api.types.is_integer_dtype(findings.index)
+    df = findings.copy() if keep else findings.reset_index(drop=True)
     for name in FINDINGS.names:
         if name not in df.columns:
             df[name] = pd.Series([None] * len(df), index=df.index, dtype=object)
@@ -587,7 +590,9 @@ class PatternResults:
         )
         self.widget.add_class("wb-pattern-results")
         problem = self._read_labels() if store is not None else None
+        self._drive_graph = False  # the view is the caller's until a finding is picked
         self.refresh()
+        self._drive_graph = True
         if problem is not None:
             self._show_error(problem)
 
@@ -626,17 +631,25 @@ class PatternResults:
             return
         if self.selected not in self.view.index:
             self.selected = int(self.view.index[0]) if len(self.view) else None
+        self._fill_selector()
+        self._render_table()
+        self._render_selected()
+
+    def _fill_selector(self) -> None:
+        """The dropdown: the first rows of the view (as many as the table shows) and the
+        selected finding."""
         self._updating = True
         try:
+            shown = self.view[["severity", "rule_id", "path", "line"]].head(MAX_ROWS_SHOWN)
+            if self.selected is not None and self.selected not in shown.index:
+                shown = pd.concat([shown, self.view.loc[[self.selected], shown.columns]])
             self.selector.options = [
                 (_choice_label(i, row), int(i))
-                for i, row in zip(self.view.index, self.view.to_dict("records"), strict=True)
+                for i, row in zip(shown.index, shown.to_dict("records"), strict=True)
             ]
             self.selector.value = self.selected
         finally:
             self._updating = False
-        self._render_table()
-        self._render_selected()
 
     def select(self, i: int) -> dict | None:
         """Select finding number ``i`` (its index in :attr:`findings`, the table's ``#``);
@@ -645,20 +658,16 @@ class PatternResults:
         if isinstance(i, bool) or not isinstance(i, int | np.integer):
             self.error.value = error_html(f"select a finding by its number, not {i!r}")
             return None
-        if not 0 <= i < len(self.findings):
+        if i not in self.findings.index:
             self.error.value = error_html(
-                f"no finding {i}: there are {len(self.findings)}, numbered from 0"
+                f"no finding {i}: select one by its number, the table's # column"
             )
             return None
         self.selected = int(i)
         if self.selected not in self.view.index:
             self.clear_filters()  # keeps the selection: it is in the full view
         else:
-            self._updating = True
-            try:
-                self.selector.value = self.selected
-            finally:
-                self._updating = False
+            self._fill_selector()
             self._render_table()
             self._render_selected()
         return self.finding
@@ -668,7 +677,7 @@ class PatternResults:
         """The selected finding (a dict of its columns), or None."""
         if self.selected is None:
             return None
-        return self.findings.iloc[self.selected].to_dict()
+        return self.findings.loc[self.selected].to_dict()
 
     # -- labels --------------------------------------------------------------------------
 
@@ -746,7 +755,7 @@ class PatternResults:
             )
         if not self.label_problem:
             self.label_status.value = label_html(self.labels.get(finding["fingerprint"]))
-        if self.graph_view is not None and steps is not None and len(steps):
+        if self.graph_view is not None and self._drive_graph:
             self._show_graph(finding, steps)
 
     def _trace(self, finding: dict) -> pd.DataFrame | None:
@@ -762,15 +771,25 @@ class PatternResults:
             self.trace.value = error_html(f"no taint path: {type(e).__name__}: {e}")
             return None
 
-    def _show_graph(self, finding: dict, steps: pd.DataFrame) -> None:
+    def _show_graph(self, finding: dict, steps: pd.DataFrame | None) -> None:
+        """Draw the finding's method: the one holding its node (two methods may share a
+        name), else the one named; its taint path highlighted."""
+        tables = self.graph_view.tables
         method, module = _plain(finding.get("method")), _int(finding.get("module"))
-        if method is None:
-            return
+        node = _int(finding.get("node"))
         try:
-            gids = self.graph_view.tables.gid(
-                np.asarray(steps["module"], dtype=np.int64), np.asarray(steps["id"], np.int64)
-            )
-            gids = np.asarray(gids)
+            if module is not None and node is not None and (g := tables.gid(module, node)) >= 0:
+                holder = int(tables.node_method[g])
+                method = int(tables.nodes.column("id")[holder].as_py())
+            if method is None:
+                return
+            gids = np.zeros(0, np.int64)
+            if steps is not None and len(steps):
+                gids = np.asarray(
+                    tables.gid(
+                        np.asarray(steps["module"], np.int64), np.asarray(steps["id"], np.int64)
+                    )
+                )
             self.graph_view.show(method, module=module, highlight=gids[gids >= 0])
         except Exception as e:  # a method too big to draw, a graph of another program...
             self._show_error(e, prefix="graph view: ")

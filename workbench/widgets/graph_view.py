@@ -22,6 +22,8 @@ Examples
 
 from __future__ import annotations
 
+import dataclasses
+import html
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -68,6 +70,8 @@ HEAD_GAP = 0.18
 TEXT_NODES = 150
 #: Source lines shown around a selected node.
 CONTEXT_LINES = 2
+#: At most this many source lines in a node's details (a module's node spans the file).
+MAX_DETAIL_LINES = 60
 
 
 # -- one method ------------------------------------------------------------------------------
@@ -105,14 +109,10 @@ def graph_figure(
     if len(hl_edges):
         data.append(_edge_trace(hl_edges, "path", HIGHLIGHT, 3.0, "path"))
     data.append(_node_trace(nodes))
-    rings = [
-        ("path", HIGHLIGHT, nodes["highlighted"].to_numpy(bool)),
-        ("search", MATCH, nodes["node"].isin(list(matches)).to_numpy()),
-        ("selected", SELECTED, nodes["selected"].to_numpy(bool)),
-    ]
-    for name, color, mask in rings:
-        if mask.any():
-            data.append(_ring_trace(nodes[mask], name, color))
+    hl = nodes["highlighted"].to_numpy(bool)
+    if hl.any():
+        data.append(_ring_trace(nodes[hl], "path", HIGHLIGHT))
+    data += _marks(nodes, matches)
     layout = {
         "height": height,
         "margin": {"l": 10, "r": 10, "t": 36 if title else 10, "b": 10},
@@ -213,6 +213,22 @@ def _node_trace(nodes: pd.DataFrame) -> dict:
     }
 
 
+#: The traces that mark search matches and the selection: redrawn alone on a search or a click.
+MARKS = ("search", "selected")
+
+
+def _marks(nodes: pd.DataFrame, matches: Iterable[int]) -> list[dict]:
+    """Rings around the search ``matches`` and the selected node (when any)."""
+    out = []
+    for name, color, mask in (
+        ("search", MATCH, nodes["node"].isin(list(matches)).to_numpy()),
+        ("selected", SELECTED, nodes["selected"].to_numpy(bool)),
+    ):
+        if mask.any():
+            out.append(_ring_trace(nodes[mask], name, color))
+    return out
+
+
 def _ring_trace(nodes: pd.DataFrame, name: str, color: str) -> dict:
     return {
         "type": "scatter",
@@ -242,12 +258,14 @@ def search_nodes(state: GraphState, text: str) -> list[int]:
     text = (text or "").strip()
     if not text:
         return []
-    needle = esc(text).lower()  # the state's strings are escaped: compare like with like
+    needle = text.lower()
     nodes = state.nodes
-    hit = nodes["name"].str.lower().str.contains(needle, regex=False) | nodes[
-        "code"
-    ].str.lower().str.contains(needle, regex=False)
-    return sorted(nodes.loc[hit.to_numpy(bool), "node"].astype(int).tolist())
+    # the state's strings are escaped: search what they say, not their entities
+    hit = np.zeros(len(nodes), bool)
+    for column in ("name", "code"):
+        raw = nodes[column].fillna("").map(html.unescape).str.lower()
+        hit |= raw.str.contains(needle, regex=False).to_numpy(bool)
+    return sorted(nodes.loc[hit, "node"].astype(int).tolist())
 
 
 def node_details_html(
@@ -269,7 +287,7 @@ def node_details_html(
             "value": [
                 int(r["node"]),
                 int(r["id"]),
-                r["kind"],
+                esc(r["kind"]),  # the only column the state keeps unescaped
                 r["name"],
                 _int_or_blank(r["line"]),
                 _int_or_blank(r["end_line"]),
@@ -300,12 +318,18 @@ def _source_html(state: GraphState, r, source, context: int) -> str:
         return f"<p class='wb-source'><i>source not shown: {esc(why)}</i></p>"
     first, last = int(r["line"]), int(r["end_line"] if not pd.isna(r["end_line"]) else r["line"])
     lo, hi = max(1, first - context), min(len(lines), last + context)
+    cut = hi - lo + 1 > MAX_DETAIL_LINES  # a whole module or class: its first lines only
+    if cut:
+        hi = lo + MAX_DETAIL_LINES - 1
     out = []
     for no in range(lo, hi + 1):
         mark = first <= no <= last
         style = " style='background:#fff3bf'" if mark else ""
         cls = "wb-line wb-marked" if mark else "wb-line"
         out.append(f"<span class='{cls}'{style}>{no:>5}  {esc(lines[no - 1])}</span>")
+    if cut:
+        end = min(last, len(lines))
+        out.append(f"<i>... to line {end} ({end - hi:,} more lines)</i>")
     return "<pre class='wb-source'>" + "\n".join(out) + "</pre>"
 
 
@@ -663,7 +687,9 @@ class GraphView:
         self._selected = None if node is None else int(node)
         if self.state is None:
             return self.details.value
-        self.redraw()
+        nodes = self.state.nodes.assign(selected=self.state.nodes["node"] == self._selected)
+        self.state = dataclasses.replace(self.state, nodes=nodes)
+        self._redraw_marks()
         if self._selected is None:
             self.details.value = ""
         else:
@@ -675,10 +701,18 @@ class GraphView:
         if self.state is None:
             return []
         self.matches = search_nodes(self.state, text)
-        self._draw(graph_figure(self.state, matches=self.matches, height=self.height, title=False))
+        self._redraw_marks()
         found = f"{len(self.matches)} match{'es' * (len(self.matches) != 1)}"
         self.status.value = f"{self.state.summary}; {esc(found)} for <code>{esc(text)}</code>"
         return self.matches
+
+    def _redraw_marks(self) -> None:
+        """Replace only the search and selection rings (a click sends a few points, not the
+        whole graph)."""
+        kept = tuple(t for t in self.figure.data if t.name not in MARKS)
+        with self.figure.batch_update():
+            self.figure.data = kept
+        self.figure.add_traces(_marks(self.state.nodes, self.matches))
 
     def fit(self) -> None:
         """Zoom to fit the whole graph."""
