@@ -153,6 +153,13 @@ class Hit:
     trace: tuple[Loc, ...]
 
 
+def _fresh(have: dict | None, mask: int) -> int:
+    """The rules of ``mask`` that ``have`` (rule -> trace) holds nothing for."""
+    for r in have or ():
+        mask &= ~(1 << r)
+    return mask
+
+
 def _trace(*parts: Iterable[Loc]) -> tuple[Loc, ...]:
     out: list[Loc] = []
     for p in parts:
@@ -865,6 +872,26 @@ class _UnitRun:
     ) -> dict[int, tuple[Loc, ...]]:
         return {r: _trace(self.trace(node, label, r), after) for r in _bits(mask)}
 
+    # Heap locations, summaries and hits keep the first trace found per rule: a trace is
+    # walked only for the rules that have none there yet (the walk is the analysis' cost).
+
+    def _heap_have(self, label: object, key: tuple) -> dict | None:
+        """The traces already kept at a heap location: the program's for the source label,
+        this summary's for a parameter."""
+        return self.e.heap.get(key) if label == S else self.summary.heap.get((label, key))
+
+    def _sink_kept(self, label: object, sink: Loc, rule: int) -> bool:
+        """A trace to this sink is kept already: a hit (source label) or in the summary."""
+        if label == S:
+            return (rule, sink) in self.e.hits
+        return (label, sink, rule) in self.summary.sinks
+
+    def _heap_write(self, label: object, key: tuple, traces: dict[int, tuple[Loc, ...]]) -> None:
+        if label == S:
+            self.e.write_heap(key, traces)
+        else:
+            self.summary.add_heap(label, key, traces)
+
     def solve(self) -> None:
         ix, e = self.ix, self.e
         if self.seed == S:
@@ -1023,10 +1050,16 @@ class _UnitRun:
             key = self._def_key(n)
             cls = ix.full_name[self.unit] if ix.subkind[self.unit] == Subkind.CLASS_BODY else None
             if e.has_readers(key) or cls:  # the trace walk only when someone may read it
-                tr = self.traces(n, label, mask)
-                e.write_heap(key, tr)
+                keys = [key]
                 if cls and ix.kind[n] == NodeKind.IDENTIFIER:  # class attribute
-                    e.write_heap(("attr", cls.removesuffix(".<body>"), ix.name[n]), tr)
+                    keys.append(("attr", cls.removesuffix(".<body>"), ix.name[n]))
+                fresh = 0
+                for k in keys:
+                    fresh |= _fresh(e.heap.get(k), mask)
+                if fresh:
+                    tr = self.traces(n, label, fresh)
+                    for k in keys:
+                        e.write_heap(k, tr)
         p = ix.parent[n]
         if p is None:
             return
@@ -1058,11 +1091,10 @@ class _UnitRun:
                         if ix.kind[x] == NodeKind.IDENTIFIER and ix.ast_type[x] != "Name":
                             self.add(x, label, mask, (n, ()))
             elif sk == Subkind.THROW:
-                tr = self.traces(n, label, mask)
-                if label == S:
-                    e.write_heap(("exc", self.loc), tr)
-                else:
-                    self.summary.add_heap(label, ("exc", self.loc), tr)
+                key = ("exc", self.loc)
+                fresh = _fresh(self._heap_have(label, key), mask)
+                if fresh:
+                    self._heap_write(label, key, self.traces(n, label, fresh))
                 for h in self.handlers:  # handlers of this unit
                     self.add(h, label, mask, (n, ()))
         elif pk == NodeKind.BLOCK:
@@ -1211,18 +1243,17 @@ class _UnitRun:
                 self.taint_object(base, label, mask, value)
 
     def _store_field(self, target: int, label: object, mask: int, value: int) -> None:
-        ix, e = self.ix, self.e
+        ix = self.ix
         self._store_sink(target, label, mask, value)
         keys = self._field_keys(target)
         base = ix.children[target][0]
         on_self = ix.kind[base] == NodeKind.IDENTIFIER and ix.name[base] == self.self_name
         for key in keys:
             if key[0] == "attr" and not on_self:  # C.x = v: the class attribute
-                tr = self.traces(value, label, mask, (ix.key, target))
-                if label == S:
-                    e.write_heap(key, tr)
-                else:
-                    self.summary.add_heap(label, key, tr)
+                fresh = _fresh(self._heap_have(label, key), mask)
+                if fresh:
+                    tr = self.traces(value, label, fresh, (ix.key, target))
+                    self._heap_write(label, key, tr)
             self._local_field(key, label, mask, target)
         if on_self or (keys and keys[0][0] in ("field", "local")):
             self.taint_object(base, label, mask, value)  # the object now holds the data
@@ -1265,17 +1296,25 @@ class _UnitRun:
             for d in defs:
                 self.add(d, label, mask, (value, ()))
                 if d in self.params and self.params.index(d) != label:
-                    tr = self.traces(value, label, mask, (ix.key, node))
-                    self.summary.add_heap(label, ("param", self.params.index(d)), tr)
+                    key = ("param", self.params.index(d))
+                    fresh = _fresh(self.summary.heap.get((label, key)), mask)
+                    if fresh:
+                        tr = self.traces(value, label, fresh, (ix.key, node))
+                        self.summary.add_heap(label, key, tr)
                 alias = self._copied_from(d)  # view = parts: the same object
                 if alias is not None and alias != node:
                     self.taint_object(alias, label, mask, value, depth + 1)
             if not defs and self.self_name != ix.name[node]:
                 self.add(node, label, mask, (value, ()))
                 if label == S:
-                    tr = self.traces(value, label, mask)
-                    for key in self._var_keys(node):
-                        self.e.write_heap(key, tr)
+                    keys = self._var_keys(node)
+                    fresh = 0
+                    for key in keys:
+                        fresh |= _fresh(self.e.heap.get(key), mask)
+                    if fresh:
+                        tr = self.traces(value, label, fresh)
+                        for key in keys:
+                            self.e.write_heap(key, tr)
         elif ix.is_field(node):
             self._store_field(node, label, mask, value)
         elif ix.is_index(node) and ix.children[node]:
@@ -1316,15 +1355,19 @@ class _UnitRun:
         """Data of the rules in ``mask`` reaches a sink (from ``node``)."""
         loc = (self.ix.key, sink)
         for r in _bits(mask):
+            if self._sink_kept(label, loc, r):
+                continue  # the first trace found stays
             tr = _trace(self.trace(node, label, r), (via or {}).get(r, ()), [loc])
             if label == S:
                 self.e.hit(r, loc, tr)
             else:
-                self.summary.sinks.setdefault((label, loc, r), tr)
+                self.summary.sinks[(label, loc, r)] = tr
 
     def _return(self, n: int, p: int, label: object, mask: int) -> None:
         ix, e = self.ix, self.e
-        self.summary.add_return(label, self.traces(n, label, mask, (ix.key, p)))
+        fresh = _fresh(self.summary.returns.get(label), mask)
+        if fresh:
+            self.summary.add_return(label, self.traces(n, label, fresh, (ix.key, p)))
         if ix.kind[p] != NodeKind.RETURN or ix.kind[self.unit] != NodeKind.METHOD:
             return
         hits = 0
@@ -1434,11 +1477,13 @@ class _UnitRun:
                 self.add(call, label, mask & _mask_of(ret), (n, ret))
             for (kk, sink, r), tr in summ.sinks.items():
                 if kk == k and mask >> r & 1:
+                    if self._sink_kept(label, sink, r):
+                        continue  # the first trace found stays
                     full = _trace(self.trace(n, label, r), tr)
                     if label == S:
                         e.hit(r, sink, full)
                     else:
-                        self.summary.sinks.setdefault((label, sink, r), full)
+                        self.summary.sinks[(label, sink, r)] = full
             for (kk, key), trs in summ.heap.items():
                 if kk != k:
                     continue
@@ -1448,11 +1493,14 @@ class _UnitRun:
                 if key[0] == "param":  # o.set(t), fill(xs, t): the object now holds t
                     self._taint_actual(call, cix, callee[1], key[1], label, mine, n)
                     continue
-                full = {r: _trace(self.trace(n, label, r), t) for r, t in mine.items()}
-                if label == S:
-                    e.write_heap(key, full)
-                else:
-                    self.summary.add_heap(label, key, full)
+                fresh = _fresh(self._heap_have(label, key), _mask_of(mine))
+                if fresh:
+                    full = {
+                        r: _trace(self.trace(n, label, r), t)
+                        for r, t in mine.items()
+                        if fresh >> r & 1
+                    }
+                    self._heap_write(label, key, full)
 
     def _taint_actual(
         self,
