@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import copy
 import textwrap
 
 import workbench as wb
@@ -136,3 +138,26 @@ def run_python(code: str, crash: str | None = None, timeout: float = 120):
         text=True,
         timeout=timeout,
     )
+
+
+@contextlib.contextmanager
+def clean_telemetry():
+    """No events or alerts, telemetry on and default settings inside; what was there before
+    (settings, ring and queue sizes, on or off) afterwards."""
+    from workbench import telemetry
+    from workbench.telemetry import settings
+    from workbench.telemetry.events import PENDING_SIZE, RING_SIZE
+
+    saved = copy.deepcopy(vars(settings))
+    was_enabled = telemetry.enabled()
+    telemetry.clear()
+    telemetry.enable()
+    try:
+        yield
+    finally:
+        telemetry.clear()
+        for name, value in saved.items():
+            setattr(settings, name, value)
+        telemetry.set_ring_size(RING_SIZE)
+        telemetry.set_pending_size(PENDING_SIZE)
+        (telemetry.enable if was_enabled else telemetry.disable)()

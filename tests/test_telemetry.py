@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 import dataclasses
 import datetime as dt
 import json
@@ -10,7 +9,6 @@ import logging
 import math
 import os
 import re
-import sys
 import threading
 import time
 from pathlib import Path
@@ -19,6 +17,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pytest
+from helpers import clean_telemetry
 from hypothesis import HealthCheck, given
 from hypothesis import settings as hsettings
 from hypothesis import strategies as st
@@ -27,26 +26,14 @@ from workbench import telemetry
 from workbench.cpg.schema import TELEMETRY
 from workbench.telemetry import settings
 
-# The module, not the function of the same name that the package exports.
-events_module = sys.modules["workbench.telemetry.events"]
-
 ROOT = "/stores/one"
 
 
 @pytest.fixture(autouse=True)
 def fresh():
     """Every test starts with no events, no alerts, telemetry on and default settings."""
-    saved = copy.deepcopy(vars(settings))
-    was_enabled = telemetry.enabled()
-    telemetry.clear()
-    telemetry.enable()
-    yield
-    telemetry.clear()
-    for name, value in saved.items():
-        setattr(settings, name, value)
-    telemetry.set_ring_size(events_module.RING_SIZE)
-    telemetry.set_pending_size(events_module.PENDING_SIZE)
-    (telemetry.enable if was_enabled else telemetry.disable)()
+    with clean_telemetry():
+        yield
 
 
 class FakeStore:

@@ -3,13 +3,13 @@ notebooks, escaping, and the widget's refresh in place (headless: no browser).""
 
 from __future__ import annotations
 
-import copy
 import json
 import os
 import sys
 
 import pandas as pd
 import pytest
+from helpers import clean_telemetry
 
 from workbench import telemetry
 from workbench.errors import MissingDependencyError, WorkbenchError
@@ -43,15 +43,8 @@ ROOT = "/stores/metrics"
 @pytest.fixture(autouse=True)
 def fresh():
     """Every test starts with no events, no alerts, telemetry on and default settings."""
-    saved = copy.deepcopy(vars(settings))
-    was_enabled = telemetry.enabled()
-    telemetry.clear()
-    telemetry.enable()
-    yield
-    telemetry.clear()
-    for name, value in saved.items():
-        setattr(settings, name, value)
-    (telemetry.enable if was_enabled else telemetry.disable)()
+    with clean_telemetry():
+        yield
 
 
 def frame_of(*timed: tuple[str, float]) -> pd.DataFrame:
