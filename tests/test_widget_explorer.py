@@ -206,6 +206,9 @@ def test_errors_are_shown_and_markup_is_escaped(built, tmp_path):
     shutil.rmtree(built.root / "cpg_nodes")
     e.refresh()
     assert "wb-error" in e.error.value
+    shutil.rmtree(built.root / "modules")  # even the header cannot be read now
+    e.refresh()
+    assert "wb-error" in e.error.value
 
 
 def test_the_picked_method_survives_a_scan_and_opening_draws_what_is_picked(built):

@@ -213,14 +213,19 @@ class Explorer:
         from workbench.analysis.patterns.feedback import stored_findings
         from workbench.analysis.tables import CodeTables
 
-        if not self.store.read_only:  # a view of an old version stays at it
-            self.store.refresh()
-        self.header.value = self._header_html()
+        try:
+            if not self.store.read_only:  # a view of an old version stays at it
+                self.store.refresh()
+            modules = self.store.modules()
+            self.header.value = self._header_html(modules)
+        except Exception as e:  # a damaged store: shown, never raised from a control
+            self.error.value = error_html(f"{type(e).__name__}: {e}")
+            return
         self.error.value = ""
         why = None
         if not self.store.flags.get("cpg", False) or self.store.schema_version < 2:
             why = "this store has no CPGs yet: migrate it, then generate (tabs on the right)"
-        elif not (self.store.modules()["cpg_status"] == "ok").any():
+        elif not (modules["cpg_status"] == "ok").any():
             why = "no CPGs generated yet: generate them (the Generation tab)"
         if why is not None:
             self.tables = None
@@ -239,9 +244,8 @@ class Explorer:
         self._build_findings_tab()
         self._draw_project()
 
-    def _header_html(self) -> str:
+    def _header_html(self, modules: pd.DataFrame) -> str:
         s = self.store
-        modules = s.modules()
         built = int((modules.get("cpg_status", pd.Series(dtype=str)) == "ok").sum())
         flags = ", ".join(f"{k}={'on' if v else 'off'}" for k, v in sorted(s.flags.items()))
         return (
