@@ -9,10 +9,8 @@ critical paths, CPGSemantics' cache and its errors.
 from __future__ import annotations
 
 import ast
-import signal
 import textwrap
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
 
 import networkx as nx
 import numpy as np
@@ -34,6 +32,7 @@ from workbench.analysis.semantics.slicing import (
 )
 from workbench.analysis.tables import CodeTables
 from workbench.errors import AmbiguousNameError, NotFoundError, WorkbenchError
+from workbench.pipeline.worker import _deadline  # a hung search fails, it does not run on
 
 # -- generated programs -----------------------------------------------------------------------
 
@@ -661,27 +660,6 @@ class TestSlices:
 # -- critical paths ------------------------------------------------------------------------
 
 
-class _TooSlow(Exception):
-    pass
-
-
-@contextmanager
-def _within(seconds: float):
-    """Raise _TooSlow when the block runs longer (a hung search otherwise grows a list
-    until the machine runs out of memory)."""
-
-    def stop(*_):
-        raise _TooSlow(f"still running after {seconds} s")
-
-    old = signal.signal(signal.SIGALRM, stop)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
-    try:
-        yield
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, old)
-
-
 def tables_of(src: str) -> CodeTables:
     return CodeTables.read(wb.build_cpg(textwrap.dedent(src), path="m.py"))
 
@@ -719,7 +697,7 @@ class TestCriticalPaths:
                 t -= 1
             return t
         """
-        with _within(5):
+        with _deadline(5):
             p = paths.costliest_path(tables_of(src), "f", loop_factor=10)
         _check_path(p)
         assert row(p, "t += i * j").loop_depth == 2
@@ -742,7 +720,7 @@ class TestCriticalPaths:
     )
     def test_a_loop_that_ends_its_outer_loop(self, loops, inner, depth):
         src = "def f(n):\n    t = 0\n" + textwrap.indent(loops, "    ") + "\n    return t\n"
-        with _within(3):
+        with _deadline(3):
             p = paths.costliest_path(tables_of(src), "f", loop_factor=10)
         _check_path(p)
         assert (row(p, inner).loop_depth, row(p, inner).cost) == (depth, 10.0**depth)

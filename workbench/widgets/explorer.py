@@ -141,6 +141,7 @@ class Explorer:
         self.findings: pd.DataFrame | None = None
         self.graph_view = None
         self.pattern_results = None
+        self._math = None
         self._w = w
 
         self.header = w.HTML()
@@ -294,7 +295,11 @@ class Explorer:
         from workbench.widgets.graph_view import project_figure, project_graph_state
 
         try:
-            state = project_graph_state(self.store, self.project_kind.value)
+            if self._math is None:  # one, so that its graphs and communities are reused
+                from workbench.analysis.cpgmath import CPGMath
+
+                self._math = CPGMath(self.store, persist=False)
+            state = project_graph_state(self._math, self.project_kind.value)
             fig = go.FigureWidget(project_figure(state))
             fig.add_class("wb-project-graph")
             self.project_box.children = [self.project_kind, fig]

@@ -30,7 +30,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from workbench.pipeline.scheduler import ProgressEvent
-from workbench.widgets._common import error_html, ipywidgets
+from workbench.widgets._common import error_html, ipywidgets, table_html
 
 __all__ = [
     "FAILURE_COLUMNS",
@@ -359,9 +359,7 @@ def failures_html(
         return ""
     keys = [sort_by] if sort_by == "path" else [sort_by, "path"]
     df = df.sort_values(keys, ascending=ascending, kind="stable")
-    body = df.head(limit).to_html(index=False, escape=True, border=0, na_rep="")
-    more = f"<p>and {len(df) - limit} more</p>" if len(df) > limit else ""
-    return f"<b>{len(df)} failed or skipped</b>{body}{more}"
+    return f"<b>{len(df)} failed or skipped</b>{table_html(df, limit=limit)}"
 
 
 def _duration(seconds: float) -> str:
