@@ -126,7 +126,10 @@ def _cmdline(pid: int) -> str:
 
 
 def _tree(root: Path, skip: set[Path]) -> dict[str, tuple]:
-    """Every file and folder below ``root``: relative path -> (kind, size, mtime_ns)."""
+    """Every file and folder below ``root``: relative path -> (kind, size, mtime_ns). The
+    folders above a skipped one are walked but not listed: a session may create them for its
+    artifacts (``build/`` for ``build/browser``), and what else it leaves in them is listed."""
+    above = {parent for s in skip for parent in s.parents}
     out: dict[str, tuple] = {}
     todo = [root]
     while todo:
@@ -145,7 +148,8 @@ def _tree(root: Path, skip: set[Path]) -> dict[str, tuple]:
                 continue
             rel = path.relative_to(root).as_posix()
             if stat.S_ISDIR(st.st_mode):
-                out[rel] = ("dir", None, None)
+                if path not in above:
+                    out[rel] = ("dir", None, None)
                 todo.append(path)
             else:
                 out[rel] = ("file", st.st_size, st.st_mtime_ns)

@@ -155,7 +155,12 @@ def test_explore_notebook(lab_page, tmp_path):
     view = page.locator(".wb-graph-view").first
     plot = view.locator(".js-plotly-plot").first
     expect(plot.locator(".main-svg").first).to_be_visible()
-    assert "REACHING_DEF" in _trace_names(plot)
+    # the figure's data arrives after its first (empty) drawing: wait for the traces
+    page.wait_for_function(
+        "(el) => (el.data || []).some((t) => t.name === 'REACHING_DEF')",
+        arg=plot.element_handle(),
+        timeout=60_000,
+    )
     view.locator(".wb-layer-reaching_def").click()
     page.wait_for_function(
         "(el) => !el.data.some((t) => t.name === 'REACHING_DEF')", arg=plot.element_handle()

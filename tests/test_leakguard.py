@@ -5,6 +5,7 @@ repository, a changed ``build/demo``. Each case runs a small pytest session of i
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import time
 from pathlib import Path
@@ -73,6 +74,17 @@ def test_cleans_up(tmp_path):
     assert (Path(__file__).parent / "build/demo/phase1_metrics.json").read_text() == "{}"
 """
 
+ARTIFACTS = """
+from pathlib import Path
+
+ROOT = Path(__file__).parent
+
+
+def test_keeps_screenshots():
+    (ROOT / "build" / "browser").mkdir(parents=True, exist_ok=True)
+    (ROOT / "build" / "browser" / "shot.png").write_bytes(b"png")
+"""
+
 
 @pytest.fixture
 def session(pytester, monkeypatch):
@@ -105,6 +117,22 @@ def test_a_clean_session_passes(session):
     result = run(CLEAN)
     assert result.ret == 0, result.stdout.str()
     assert "left things behind" not in result.stdout.str()
+
+
+def test_artifacts_may_create_their_parent_folder_but_nothing_else_beside_it(session, pytester):
+    """``build/browser`` (an artifact folder, ``leakguard.ARTIFACT_DIRS``) in a fresh clone,
+    where ``build/`` does not exist yet: creating both is no leak; a file left in ``build/``
+    beside it is."""
+    run, _ = session
+    shutil.rmtree(pytester.path / "project" / "build")
+    result = run(ARTIFACTS)
+    assert result.ret == 0, result.stdout.str()
+    assert "left things behind" not in result.stdout.str()
+    leaves = '\n\ndef test_leaves():\n    (ROOT / "build" / "x.txt").write_text("x")\n'
+    result = run(ARTIFACTS + leaves)
+    assert result.ret == 1, result.stdout.str()
+    assert "new in the repository: build/x.txt" in result.stdout.str()
+    assert "build/browser" not in result.stdout.str()
 
 
 def test_a_session_that_leaves_things_behind_fails(session):
