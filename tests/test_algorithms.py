@@ -837,6 +837,13 @@ def test_nothing_mutates_the_graph():
     assert nx.to_dict_of_dicts(g) == before
 
 
+def test_simple_paths_cut_among_equally_long_paths_is_lexicographic():
+    """Yen's algorithm gives [0, 4, 2, 1] before [0, 2, 3, 1]; the cut keeps the smaller."""
+    g = nx.DiGraph([(0, 2), (2, 1), (0, 4), (4, 2), (2, 3), (3, 1)])
+    df = alg.simple_paths(g, 0, 1, max_paths=2)
+    assert df.path.tolist() == [[0, 2, 1], [0, 2, 3, 1]] and df.attrs["truncated"]
+
+
 def test_simple_paths_work_is_bounded_by_max_paths():
     """A chain of 40 diamonds has 2**40 equally short paths: the first ones come at once."""
     g = nx.DiGraph()

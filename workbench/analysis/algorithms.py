@@ -168,6 +168,11 @@ def shortest_paths(
     )
 
 
+#: Paths :func:`simple_paths` looks at beyond ``max_paths`` when they tie in length with the
+#: last one kept (Yen's algorithm gives equally long paths in no lexicographic order).
+PATH_TIES = 64
+
+
 def simple_paths(
     g: nx.Graph,
     source: int,
@@ -180,9 +185,11 @@ def simple_paths(
 
     Paths come from networkx's ``shortest_simple_paths`` (Yen's algorithm, in order of
     length) run on a copy of the graph with nodes and edges added in sorted order, so the frame
-    depends only on the graph, not on the order its edges were added; the work is bounded by
-    ``max_paths`` (the first ``max_paths`` paths Yen's algorithm gives, then sorted by length
-    and lexicographically).
+    depends only on the graph, not on the order its edges were added. The work is bounded by
+    ``max_paths`` + :data:`PATH_TIES` paths: the first ``max_paths`` paths Yen's algorithm
+    gives and up to ``PATH_TIES`` more of the same length as the last of them, sorted by
+    length and lexicographically, then cut (so the paths kept are the lexicographically
+    first of their length whenever fewer than ``PATH_TIES`` more are tied at the cut).
 
     Parameters
     ----------
@@ -229,13 +236,22 @@ def simple_paths(
         canonical.add_edges_from(sorted(g.edges()))
         try:
             for path in nx.shortest_simple_paths(canonical, source, target):
-                if len(kept) == max_paths or (max_depth is not None and len(path) - 1 > max_depth):
+                if max_depth is not None and len(path) - 1 > max_depth:
+                    truncated = True
+                    break
+                # Yen's order within one length is not lexicographic: at the cut, paths as
+                # long as the last one kept are taken too (up to PATH_TIES), the sort decides
+                if len(kept) >= max_paths and (
+                    len(path) > len(kept[max_paths - 1]) or len(kept) >= max_paths + PATH_TIES
+                ):
                     truncated = True
                     break
                 kept.append(list(path))
         except nx.NetworkXNoPath:
             pass
         kept.sort(key=lambda p: (len(p), p))
+        if len(kept) > max_paths:
+            kept, truncated = kept[:max_paths], True
     df = _frame(
         {
             "path_index": (range(len(kept)), "int64"),
