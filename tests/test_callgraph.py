@@ -4,6 +4,7 @@ README for the format), and the call graph's API."""
 from __future__ import annotations
 
 import ast
+import shutil
 from pathlib import Path
 
 import networkx as nx
@@ -157,6 +158,22 @@ def test_a_store_gives_the_call_graph_of_its_modules(tmp_path, src):
     in_memory = build_project(src).call_graph()
     stored = store.call_graph()
     assert stored.edges == in_memory.edges and stored.left_out == []
+    # the graph is of the bytes the store keeps: an edit after ingest, or a tree that is
+    # gone, changes nothing
+    edited = src / "bookshop" / "pricing.py"
+    edited.write_text("# edited\n")
+    assert store.call_graph().edges == in_memory.edges
+    shutil.rmtree(src)
+    assert store.call_graph(source=tmp_path / "nowhere").edges == in_memory.edges
+
+
+def test_a_store_without_its_bytes_reads_the_files_and_leaves_out_changed_ones(tmp_path, src):
+    store = wb.Store.create(tmp_path / "store")
+    store.ingest(src)
+    with store.transaction("as an older version left it") as tx:
+        tx.drop_table("sources")
+    in_memory = build_project(src).call_graph()
+    assert store.call_graph().edges == in_memory.edges
     # a file edited after ingest is the stored module no more: left out, with the reason
     edited = src / "bookshop" / "pricing.py"
     edited.write_text(edited.read_text() + "\n# edited\n")

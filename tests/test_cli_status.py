@@ -33,7 +33,7 @@ def test_status_of_a_v1_store(v1):
     assert s["last_operation"]["operation"] == "ingest"
     assert s["last_operation"]["timestamp"] == v1.history().timestamp.iloc[-1]
     assert s["last_operation"]["details"]["added"] == SAMPLE_MODULES
-    assert set(s["tables"]) == {"modules", "functions"}
+    assert set(s["tables"]) == {"modules", "functions", "sources"}
     for name, t in s["tables"].items():
         assert t["rows"] == v1.read_table(name).num_rows
         assert t["files"] == len(v1.files(name)) >= 1

@@ -26,10 +26,11 @@ import pytest
 from helpers import SAMPLE_BROKEN, SAMPLE_MODULES, SAMPLE_OK, Graph, run_python
 
 import workbench as wb
-from workbench.errors import NotFoundError, SchemaVersionError
+from workbench.errors import SchemaVersionError
 from workbench.passes.reaching_defs import DEF, USE, reaching_definitions
 from workbench.pipeline import builds as builds_module
 from workbench.pipeline import generate, plan, scheduler
+from workbench.pipeline.sources import files_for, source_files
 from workbench.pipeline.worker import build_batch
 from workbench.store import migrations as mig
 from workbench.store import open_store
@@ -266,6 +267,23 @@ def test_an_executor_that_loses_a_batch_fails_only_that_batchs_modules(v2):
 
 
 @pytest.mark.slow  # whole generation runs
+def test_a_batch_whose_dask_worker_died_is_run_again_one_module_at_a_time(v2):
+    lost = "bookshop/pricing.py"
+    ran: list[list[str]] = []
+
+    def fail(rels):
+        ran.append(rels)
+        return KilledWorker("worker died") if lost in rels else None
+
+    report = generate(v2, executor=_Executor(fail), batch_size=4, quiet=True)
+    assert max(len(r) for r in ran) == 4 and [lost] in ran  # in a batch, then alone
+    assert (report.ok, report.failed) == (SAMPLE_OK - 1, SAMPLE_BROKEN + 1)
+    assert [f["path"] for f in report.failures if f["error_type"] == "KilledWorker"] == [lost]
+    mods = open_store(v2.root).modules().set_index("path")
+    assert "pending" not in set(mods.cpg_status)
+
+
+@pytest.mark.slow  # whole generation runs
 def test_a_full_disk_stops_the_run_keeps_what_was_committed_and_a_rerun_resumes(v2):
     calls = []
 
@@ -306,26 +324,34 @@ def test_a_new_generator_version_rebuilds_every_module(v2, monkeypatch):
     assert plan(v2) == []
 
 
-def test_the_worker_builds_nothing_from_a_source_that_changed_since_ingest(v2, src):
+def test_the_worker_builds_the_ingested_bytes_and_nothing_of_a_newer_ingest(v2, src):
     mods = v2.modules().set_index("path")
     rel = "bookshop/pricing.py"
     key, ingested = int(mods.module[rel]), mods.content_hash[rel]
     out = build_batch(str(v2.root), str(src), [(key, rel, ingested)], 10**6)
     assert out["results"][0]["status"] == "ok" and out["files"]
+    # the file edited after ingest: the store's bytes are built, not the file's
     (src / rel).write_text("def changed():\n    return 2\n")
-    out = build_batch(str(v2.root), str(src), [(key, rel, ingested)], 10**6)
+    files = files_for(source_files(v2), [key])
+    out = build_batch(str(v2.root), None, [(key, rel, ingested)], 10**6, source_files=files)
+    assert out["results"][0]["status"] == "ok" and out["files"]
+    # without the store's bytes and without the tree: the module says why
+    (res,) = build_batch(str(v2.root), None, [(key, rel, ingested)], 10**6)["results"]
+    assert (res["status"], res["error_type"]) == ("failed", "UnreadableFileError")
+    assert "no source root" in res["error_message"]
+    # an ingest of the edit, after the plan was made: the planned hash is stale, nothing built
+    v2.ingest(src)
+    files = files_for(source_files(v2.refresh()), [key])
+    out = build_batch(str(v2.root), str(src), [(key, rel, ingested)], 10**6, source_files=files)
     (res,) = out["results"]
     assert (res["status"], res["error_type"]) == ("pending", "SourceChanged")
     assert out["files"] == []  # nothing staged for it
+    # a new plan builds the newly ingested bytes
     report = generate(v2, workers=1, quiet=True)
     store = open_store(v2.root)
-    assert store.modules().set_index("path").cpg_status[rel] == "pending"
-    assert report.ok == SAMPLE_OK - 1
-    graphs = store.read_table("cpg_graphs").to_pandas()
-    assert (graphs.status == "ok").sum() == SAMPLE_OK - 1
-    assert graphs.set_index("module").status[key] == "pending"  # no CPG of the new text
-    with pytest.raises(NotFoundError, match="no CPG yet"):
-        store.cpg(rel)
+    assert store.modules().set_index("path").cpg_status[rel] == "ok"
+    assert report.ok == SAMPLE_OK
+    assert "changed" in store.cpg(rel).methods["name"].to_pylist()
 
 
 # -- dead code --------------------------------------------------------------------------------

@@ -258,13 +258,26 @@ class TestStore:
         assert not w.retry_button.disabled
 
     def test_retry_error_source_gone(self, small_store):
+        """A store that keeps no source bytes (made before they were kept), tree gone."""
+        import shutil
+
+        store, src = small_store
+        with store.transaction("as an older version left it") as tx:
+            tx.drop_table("sources")
+        shutil.rmtree(src)
+        w = GenerationProgress(store)
+        assert w.retry() is None
+        assert "NotFoundError" in w.error.value and "source root" in w.error.value
+
+    def test_retry_without_the_tree_builds_the_stored_bytes(self, small_store):
         import shutil
 
         store, src = small_store
         shutil.rmtree(src)
         w = GenerationProgress(store)
-        assert w.retry() is None
-        assert "NotFoundError" in w.error.value and "source root" in w.error.value
+        report = w.retry()
+        assert report is not None and report.planned == report.failed == 2
+        assert "Error" not in w.error.value
 
     def test_as_generate_callback(self, small_store):
         store, src = small_store

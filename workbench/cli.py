@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import time
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Annotated
 
@@ -240,6 +241,32 @@ def ingest(
     _echo_skipped(r.skipped)
 
 
+@contextmanager
+def _dask_executor(address: str | None, workers: int | None):
+    """A ``concurrent.futures`` executor on the Dask cluster at ``address`` (or on a local
+    cluster of ``workers`` processes), and how many tasks to keep in flight: the cluster's
+    worker threads."""
+    try:
+        from distributed import Client, LocalCluster
+    except ImportError:
+        _fail(MissingDependencyError("dask.distributed", "dask"))
+    with ExitStack() as stack:
+        if address:
+            try:
+                client = stack.enter_context(Client(address, timeout="30s"))
+            except (OSError, TimeoutError) as e:
+                raise WorkbenchError(f"cannot reach the Dask scheduler at {address}: {e}") from None
+        else:
+            cluster = stack.enter_context(
+                LocalCluster(
+                    n_workers=workers or None, threads_per_worker=1, dashboard_address=None
+                )
+            )
+            client = stack.enter_context(Client(cluster))
+        threads = sum(client.nthreads().values()) or 1
+        yield client.get_executor(), workers or threads
+
+
 @command()
 def generate(
     store: StoreOpt,
@@ -248,8 +275,20 @@ def generate(
         typer.Option(help="Worker processes.", show_default="all cores", callback=_at_least_one),
     ] = None,
     executor: Annotated[
-        str, typer.Option(help="process, or dask (a local Dask cluster).")
+        str,
+        typer.Option(
+            help="process, or dask (the cluster at --scheduler, else a local Dask cluster)."
+        ),
     ] = "process",
+    scheduler: Annotated[
+        str | None,
+        typer.Option(
+            envvar="DASK_SCHEDULER_ADDRESS",
+            help="Address of a Dask scheduler (tcp://host:8786) whose workers build the "
+            "modules; they need to see the store only. Implies --executor dask.",
+            show_default="a local cluster",
+        ),
+    ] = None,
     source: Annotated[
         Path | None, typer.Option(help="Source root.", show_default="the last ingested one")
     ] = None,
@@ -295,18 +334,9 @@ def generate(
         typer.echo(f"error: unknown executor {executor!r} (process, dask)", err=True)
         raise typer.Exit(2)
     try:
-        if executor == "dask":
-            try:
-                from distributed import Client, LocalCluster
-            except ImportError:
-                _fail(MissingDependencyError("dask.distributed", "dask"))
-            with (
-                LocalCluster(
-                    n_workers=workers or None, threads_per_worker=1, dashboard_address=None
-                ) as cluster,
-                Client(cluster) as client,
-            ):
-                report = run(st, executor=client.get_executor(), **kw)
+        if executor == "dask" or scheduler:
+            with _dask_executor(scheduler, workers) as (pool, n):
+                report = run(st, executor=pool, **{**kw, "workers": n})
         else:
             report = run(st, **kw)
     except WorkbenchError as e:

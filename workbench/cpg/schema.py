@@ -39,6 +39,7 @@ __all__ = [
     "MODULES_V1",
     "NODES",
     "SCHEMA_VERSION",
+    "SOURCES",
     "TABLES",
     "TELEMETRY",
     "V1_TABLES",
@@ -264,6 +265,17 @@ FUNCTIONS = _schema(
     _f("calls", pa.list_(_STR), "Callees as written, sorted, distinct", False),
 )
 
+SOURCES = _schema(
+    "sources",
+    1,
+    "pipeline",
+    "The bytes of every module ingest read, so that builds need only the store (remote "
+    "workers, repair, widgets). Parquet compresses them (zstd).",
+    _MODULE,
+    _f("content_hash", _STR, "SHA-256 of data (hex): the module's content_hash", False),
+    _f("data", pa.large_binary(), "The file's bytes, as read", False),
+)
+
 # --- v2: the CPG ----------------------------------------------------------------------------
 
 #: Fields the v1 -> v2 migration adds to ``modules`` (the versioned "CPGData" of a module).
@@ -473,6 +485,7 @@ LABELS = _schema(
 DECLARED: tuple[pa.Schema, ...] = (
     MODULES_V1,
     FUNCTIONS,
+    SOURCES,
     MODULES,
     NODES,
     EDGES,
@@ -518,7 +531,7 @@ def tables_for(version: int) -> dict[str, pa.Schema]:
     """The tables of a schema version, each in that version's schema.
 
     >>> list(tables_for(1))
-    ['modules', 'functions']
+    ['modules', 'functions', 'sources']
     >>> tables_for(2)["modules"] is MODULES
     True
     """

@@ -1,9 +1,9 @@
 """The value-flow call graph of the modules a store holds (``Store.call_graph``).
 
-The store records each module's path, dotted name and content hash; the summaries the
-call-graph analysis solves are made again from the sources (with the module's CPG build, whose
-reaching definitions the summary uses), for every module whose file still has the stored
-content (so the graph is the one of the stored modules, never of newer files).
+The summaries the call-graph analysis solves are made again from each module's bytes (with the
+module's CPG build, whose reaching definitions the summary uses): the bytes the store keeps,
+or, in a store made before they were kept, the file under the source root when it still has
+the stored content (so the graph is the one of the stored modules, never of newer files).
 The result equals ``build_project(source).call_graph()`` over the same files.
 """
 
@@ -22,6 +22,7 @@ from workbench.errors import SourceError, WorkbenchError
 from workbench.frontends.python import build_module
 from workbench.frontends.python.source import read_source
 from workbench.pipeline.link import CALL_GRAPH, drop_analyses
+from workbench.pipeline.sources import as_source, stored_sources
 from workbench.store import Store
 
 __all__ = ["SITE_COLUMNS", "call_edges", "store_call_graph"]
@@ -152,25 +153,33 @@ def store_call_graph(
     Raises
     ------
     WorkbenchError
-        When there is no source root to read from.
+        When the store keeps no bytes of some modules and there is no source root to read
+        them from.
     """
-    root = Path(source) if source is not None else store.last_source()
-    if root is None or not root.is_dir():
-        raise WorkbenchError(
-            f"no source tree to read the modules of {store.root} from: pass source="
-        )
-    mods = store.read_table("modules").select(["path", "name", "content_hash", "parse_status"])
+    cols = ["module", "path", "name", "content_hash", "parse_status"]
+    mods = store.read_table("modules", columns=cols)
     mods = mods.filter(pc.equal(mods["parse_status"], str(ParseStatus.OK))).sort_by("path")
+    stored = stored_sources(store)
+    root = Path(source) if source is not None else store.last_source()
+    if set(mods["module"].to_pylist()) - set(stored) and (root is None or not root.is_dir()):
+        raise WorkbenchError(
+            f"no source tree to read the modules of {store.root} from, and the store keeps "
+            "no bytes of some of them: pass source=, or ingest again (it stores them)"
+        )
     summaries: list[ModuleSummary] = []
     left_out: list[tuple[str, str]] = []
     analysed: dict[str, str] = {}  # module name -> content hash of the source analysed
-    for path, name, digest in zip(
+    for key, path, name, digest in zip(
+        mods["module"].to_pylist(),
         mods["path"].to_pylist(),
         mods["name"].to_pylist(),
         mods["content_hash"].to_pylist(),
         strict=True,
     ):
-        src = read_source(root / path, path)
+        # the bytes ingest read; in a store made before they were kept, the file (below, it
+        # is left out if it changed)
+        kept = stored.get(key)
+        src = as_source(kept.data) if kept is not None else read_source(root / path, path)
         if src.error is not None:
             left_out.append((path, f"{type(src.error).__name__}: {src.error}"))
             continue

@@ -116,17 +116,25 @@ def ingest_into(
     refresh = set(refresh)
     report = IngestReport()
     current = {r["path"]: r for r in tx.read("modules").to_pylist()}
-    todo = []
+    if not tx.has_table("sources"):  # a store made before sources were kept
+        tx.create_table("sources")
+    stored = set(tx.read("sources", columns=["module"]).column("module").to_pylist())
+    todo, sources = [], []
     for rel in paths:
         old = current.get(rel)
-        unchanged = old is not None and _unchanged(old, read_source(source / rel, rel, limits))
+        src = read_source(source / rel, rel, limits) if old is not None else None
+        unchanged = old is not None and _unchanged(old, src)
         if unchanged and rel not in refresh:
             report.unchanged += 1
+            if old["module"] not in stored and src.data is not None:  # kept from now on
+                sources.append(_source_row(old["module"], src.content_hash, src.data))
         else:
             todo.append(rel)
     builds = _current_builds(tx) if tx.schema_version >= 2 else {}
     new_modules, new_functions, touched, kept = [], [], set(), set()
-    for row, functions in _map_chunks(repository_rows, str(source), todo, limits, workers):
+    for row, functions, data in _map_chunks(repository_rows, str(source), todo, limits, workers):
+        if data is not None:
+            sources.append(_source_row(row["module"], row["content_hash"], data))
         if row["parse_status"] != "ok":
             report.failed.append(row["path"])
         if tx.schema_version >= 2:
@@ -146,6 +154,9 @@ def ingest_into(
         if rel not in seen:
             report.removed.append(rel)
             touched.add(old["module"])
+    if sources or touched & stored:
+        rows = pa.Table.from_pylist(sources, schema=tx.schema("sources"))
+        tx.replace_modules("sources", touched | set(rows["module"].to_pylist()), rows)
     if not touched:
         return report
     tx.replace_modules(
@@ -168,6 +179,10 @@ def ingest_into(
         "removed": len(report.removed),
     }
     return report
+
+
+def _source_row(module: int, digest: str, data: bytes) -> dict:
+    return {"module": module, "content_hash": digest, "data": data}
 
 
 def _current_builds(tx: Transaction) -> dict[int, dict]:

@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from workbench.cpg.schema import MODULES
 from workbench.errors import SourceError, StoreError
@@ -36,6 +37,7 @@ from workbench.pipeline.builds import pending_cpg_fields, write_cpg_rows
 from workbench.pipeline.discover import find_modules
 from workbench.pipeline.ingest import ingest_into
 from workbench.pipeline.link import CALL_GRAPH, drop_analyses, prune_links, relink
+from workbench.pipeline.sources import files_for
 from workbench.store import Store, Transaction, open_store
 from workbench.store.maintenance import (
     DERIVED,
@@ -51,7 +53,9 @@ if TYPE_CHECKING:
 
 __all__ = ["repair"]
 
-LEGACY = ("modules", "functions")
+#: Tables a repair restores from earlier versions or re-reads from the source tree (the
+#: stored source bytes too: CPGs are rebuilt from them).
+LEGACY = ("modules", "functions", "sources")
 COLUMNS = ["table", "file", "action", "modules"]
 
 
@@ -65,8 +69,10 @@ def repair(store: Store | str | os.PathLike, source: str | Path | None = None) -
     store
         The store, or its folder.
     source
-        The source root (default: the one of the last ingest). Without it, damaged CPG rows
-        are marked pending and legacy rows come only from earlier versions.
+        The source root (default: the one of the last ingest). Damaged CPGs are rebuilt
+        from the bytes the store keeps (from the files, in a store made before they were
+        kept). Without a source root, legacy rows come only from earlier versions, and a
+        CPG whose bytes are not kept is marked pending.
     """
     import pandas as pd
 
@@ -189,17 +195,21 @@ class _Repair:
         )
 
     def rebuild_cpgs(self) -> None:
-        """Rebuild damaged modules' CPGs from unchanged sources; mark the others pending."""
+        """Rebuild damaged modules' CPGs from their stored bytes (or unchanged files); mark
+        the others pending."""
         tx = self.tx
         keys = sorted(self.rebuild)
         mods = {m["module"]: m for m in tx.read("modules").to_pylist()}
+        kept = _kept_bytes(tx, keys)
         cpgs, stale = [], []
         for k in keys:
             m = mods.get(k)
             if m is None:
                 continue
-            src = read_source(self.source / m["path"], m["path"]) if self.source else None
-            data = src.data if src is not None and src.error is None else None
+            data = kept.get(k)  # the bytes ingest read, else the file if it is unchanged
+            if data is None and self.source is not None:
+                src = read_source(self.source / m["path"], m["path"])
+                data = src.data if src.error is None else None
             if data is None or content_hash(data) != m["content_hash"]:
                 stale.append(m)
                 continue
@@ -224,9 +234,25 @@ class _Repair:
         self.note(
             "cpg_*",
             "",
-            f"rebuilt {len(cpgs)} modules from source; {len(stale)} left pending",
+            f"rebuilt {len(cpgs)} modules from their stored bytes or files; {len(stale)} left "
+            "pending",
             keys,
         )
+
+
+def _kept_bytes(tx: Transaction, keys: list[int]) -> dict[int, bytes]:
+    """The stored bytes of ``keys`` that can be read (a damaged file of ``sources`` that could
+    not be restored is passed over: its modules fall back to the source tree)."""
+    if not tx.has_table("sources"):
+        return {}
+    out: dict[int, bytes] = {}
+    for f in files_for([(f["path"], f["min"], f["max"]) for f in tx.files("sources")], keys):
+        try:
+            rows = tx.read_files("sources", [f]).filter(pc.field("module").isin(keys))
+        except OSError:
+            continue
+        out.update(zip(rows["module"].to_pylist(), rows["data"].to_pylist(), strict=True))
+    return out
 
 
 def _followed_symlinks(store: Store) -> bool:

@@ -51,6 +51,7 @@ from workbench.frontends.python import GENERATOR
 from workbench.pipeline.builds import CPG_ROWS, record_builds
 from workbench.pipeline.callgraph import store_call_graph
 from workbench.pipeline.link import CALL_GRAPH, drop_analyses, prune_links, relink
+from workbench.pipeline.sources import files_for, has_sources, source_files
 from workbench.pipeline.worker import build_batch
 from workbench.store import Store, Transaction
 
@@ -155,13 +156,15 @@ def generate(
         Worker processes of the default process pool (default: all cores).
     executor
         Any ``concurrent.futures`` executor instead, e.g. ``dask.distributed``'s
-        ``Client.get_executor()``; its workers must see the store and the source.
+        ``Client.get_executor()``; its workers need to see the store only (they read each
+        module's bytes from it).
     batch_size
         Modules per task (default: small enough to keep every worker busy).
     retry_failed
         Build modules that failed or were skipped in an earlier run again.
     timeout
-        Seconds one module may take (process workers only); a slower module fails.
+        Seconds one module may take; a slower module fails (in a process worker a
+        SIGALRM timer stops it, in a thread of a Dask worker an asynchronous exception).
     memory_budget_mb
         Memory one module's build may use: larger modules are skipped with the reason, and
         fewer tasks run at once when the machine's available memory gets low.
@@ -186,10 +189,8 @@ def generate(
     _check_options(workers, batch_size, commit_every, timeout, memory_budget_mb)
     store.refresh().require_cpg()
     store.flush_reads()
-    source = Path(source) if source else store.last_source()
-    if source is None or not source.is_dir():
-        raise NotFoundError(f"source root {source} not found: pass source=")
     tasks = plan(store, retry_failed)
+    source = _source_root(store, source, tasks)
     workers = workers or os.cpu_count() or 1
     budget = (memory_budget_mb or 0) * 1024 * 1024
     run = _Run(
@@ -205,7 +206,8 @@ def generate(
         commit_every=commit_every,
         builder=builder,
     )
-    with telemetry.span("generate", store=store.root, detail=os.fspath(source)) as span:
+    where = os.fspath(source) if source is not None else "stored sources"
+    with telemetry.span("generate", store=store.root, detail=where) as span:
         report = run.execute(progress, quiet)
         if call_graph:
             t0 = time.perf_counter()
@@ -236,7 +238,7 @@ class _Run:
     def __init__(
         self,
         store: Store,
-        source: Path,
+        source: Path | None,
         tasks: list[tuple[int, str, str]],
         *,
         workers: int,
@@ -262,8 +264,9 @@ class _Run:
         self.in_flight: dict = {}
         self.staged: list[dict] = []
         # workers stage files in this process's session: they live as long as it does
-        self.args = (str(store.root), str(source))
+        self.args = (str(store.root), None if source is None else str(source))
         self.build_args = (max_nodes, timeout, builder, store.session_id)
+        self.source_files = source_files(store)  # the workers read the bytes from these
         self.emit: Callable[[str, str | None], None] = lambda kind, module: None
 
     def execute(self, progress, quiet: bool) -> GenerationReport:
@@ -313,7 +316,8 @@ class _Run:
             self._submit(items)
 
     def _submit(self, items) -> None:
-        fut = self.pool.submit(build_batch, *self.args, items, *self.build_args)
+        files = files_for(self.source_files, [key for key, _, _ in items])
+        fut = self.pool.submit(build_batch, *self.args, items, *self.build_args, files)
         self.in_flight[fut] = items
         for _, rel, _ in items:
             self.emit("started", rel)
@@ -322,9 +326,10 @@ class _Run:
         """Take the results of finished batches; True if the process pool broke.
 
         A batch the broken pool lost goes back one module at a time; a module that ran
-        alone when the pool broke killed its worker and fails (``WorkerDied``). An exception
-        of the executor itself (e.g. Dask's ``KilledWorker``) fails the batch's modules with
-        its type and message. Errors of this machine, which no retry of the modules would
+        alone when the pool broke killed its worker and fails (``WorkerDied``). A batch whose
+        Dask worker died (``KilledWorker``) goes back the same way; a module that ran alone
+        and killed its worker fails with that type and message, as does any other exception
+        of the executor itself. Errors of this machine, which no retry of the modules would
         change (``OSError`` such as a full disk, :class:`StoreError`), stop the run: what
         was committed stays, and the next run resumes from there.
         """
@@ -346,6 +351,11 @@ class _Run:
                 )
                 raise
             except Exception as e:
+                if _lost_worker(e) and (len(items) != 1 or limit != 1):
+                    # a cluster's worker died with the batch: which module killed it is
+                    # found by running them one at a time, as for a broken process pool
+                    self.suspects.extend([it] for it in items)
+                    continue
                 out = _died(items, type(e).__name__, str(e))
             self.staged.append(out)
             for r in out["results"]:
@@ -397,6 +407,32 @@ def _emitter(report: GenerationReport, total: int, t0: float, progress, bar):
             bar.set_postfix(failed=report.failed, skipped=report.skipped, refresh=False)
 
     return emit
+
+
+def _source_root(
+    store: Store, source: str | os.PathLike | None, tasks: list[tuple[int, str, str]]
+) -> Path | None:
+    """The source root the workers may fall back to, or None when the store keeps the bytes
+    of every planned module and no root is at hand (the last ingested one may be gone: remote
+    workers never need it)."""
+    if source is not None:
+        if not Path(source).is_dir():
+            raise NotFoundError(f"source root {source} not found")
+        return Path(source)
+    last = store.last_source()
+    if last is not None and last.is_dir():
+        return last
+    kept = set()
+    if has_sources(store):
+        kept = set(store.read_table("sources", columns=["module"])["module"].to_pylist())
+    missing = sorted(rel for key, rel, _ in tasks if key not in kept)
+    if missing:
+        raise NotFoundError(
+            f"source root {last} not found and the store keeps no bytes of {len(missing)} "
+            f"module(s) to build ({', '.join(missing[:3])}...): pass source=, or ingest again "
+            "(this version stores the sources)"
+        )
+    return None
 
 
 def _check_options(workers, batch_size, commit_every, timeout, memory_budget_mb) -> None:
@@ -496,6 +532,12 @@ def _count(report: GenerationReport, r: dict) -> None:
     else:
         report.skipped += 1
     report.failures.append({k: r[k] for k in ("path", "status", "error_type", "error_message")})
+
+
+def _lost_worker(e: BaseException) -> bool:
+    """Whether a task failed because its worker died (Dask's ``KilledWorker``: the worker
+    process was killed or crashed, and the scheduler gave up retrying the task elsewhere)."""
+    return type(e).__name__ == "KilledWorker"
 
 
 def _died(items, error_type: str = "WorkerDied", message: str | None = None) -> dict:

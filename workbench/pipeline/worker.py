@@ -8,11 +8,12 @@ does that, in batches.
 
 from __future__ import annotations
 
+import ctypes
 import os
 import signal
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -20,10 +21,11 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from workbench.cpg.schema import CpgStatus
-from workbench.errors import SourceError, SourceTooLargeError
+from workbench.errors import SourceError, SourceTooLargeError, UnreadableFileError
 from workbench.frontends.python import build_cpg
-from workbench.frontends.python.source import Limits, read_source
+from workbench.frontends.python.source import Limits, SourceFile, read_source
 from workbench.pipeline.builds import CPG_ROWS
+from workbench.pipeline.sources import as_source, read_files
 from workbench.store import open_store
 
 __all__ = ["build_batch"]
@@ -38,9 +40,19 @@ class BuildTimeout(Exception):
 
 @contextmanager
 def _deadline(seconds: float | None):
-    """Raise BuildTimeout after ``seconds`` (only in a process's main thread, via SIGALRM)."""
-    if not seconds or threading.current_thread() is not threading.main_thread():
+    """Raise BuildTimeout in this thread after ``seconds``.
+
+    In a process's main thread a ``SIGALRM`` timer raises it. In any other thread (a Dask
+    worker runs tasks in threads) a timer thread raises it asynchronously in this one
+    (``PyThreadState_SetAsyncExc``): it arrives at the build's next Python bytecode, so a
+    long call into C finishes first. A timeout that fires as the block ends is withdrawn.
+    """
+    if not seconds:
         yield
+        return
+    if threading.current_thread() is not threading.main_thread():
+        with _thread_deadline(seconds):
+            yield
         return
 
     def _alarm(signum, frame):
@@ -55,17 +67,59 @@ def _deadline(seconds: float | None):
         signal.signal(signal.SIGALRM, old)
 
 
+def _timeout_class(seconds: float) -> type[BuildTimeout]:
+    """A BuildTimeout subclass whose instances say ``seconds`` without being given it (a
+    thread is sent the class, not an instance); its name is BuildTimeout, as recorded."""
+
+    class _Timeout(BuildTimeout):
+        def __init__(self, *args) -> None:
+            super().__init__(*(args or (f"took longer than {seconds:g} s",)))
+
+    _Timeout.__name__ = _Timeout.__qualname__ = "BuildTimeout"
+    return _Timeout
+
+
+@contextmanager
+def _thread_deadline(seconds: float):
+    target = ctypes.c_ulong(threading.get_ident())
+    lock = threading.Lock()
+    state = {"inside": True}
+    exc = _timeout_class(seconds)
+
+    def fire() -> None:
+        with lock:
+            if state["inside"]:
+                ctypes.pythonapi.PyThreadState_SetAsyncExc(target, ctypes.py_object(exc))
+
+    timer = threading.Timer(seconds, fire)
+    timer.daemon = True
+    timer.start()
+    try:
+        yield
+    finally:
+        with lock:
+            state["inside"] = False
+            timer.cancel()
+            ctypes.pythonapi.PyThreadState_SetAsyncExc(target, None)  # one not delivered yet
+
+
 def build_batch(
     store_root: str,
-    source_root: str,
+    source_root: str | None,
     items: list[tuple[int, str, str]],
     max_nodes: int,
     timeout: float | None = None,
     builder: str | Callable = "python",
     session: str | None = None,
+    source_files: Sequence[str] = (),
 ) -> dict:
     """Build ``items`` (module key, path, expected content hash) and stage their rows in the
     store (in the staging ``session`` of the process that will commit them).
+
+    Each module's bytes come from the store: ``source_files`` are the data files of its
+    ``sources`` table that hold them (:func:`~workbench.pipeline.sources.files_for`). Only a
+    module the store keeps no bytes of is read from the file under ``source_root`` (a store
+    ingested before sources were kept), so a worker that sees the store needs no source tree.
 
     Returns ``{"results": [...], "files": [StagedFile, ...]}``; every module gets a result
     with status ``ok``, ``failed`` or ``skipped`` and, when not ok, the error's type and
@@ -74,6 +128,10 @@ def build_batch(
 
     build = BUILDERS[builder] if isinstance(builder, str) else builder
     limits = Limits(max_nodes=max_nodes)
+    try:
+        stored, unreadable = read_files(source_files, [key for key, _, _ in items]), None
+    except OSError as e:  # a file vacuumed meanwhile, say: the modules say why
+        stored, unreadable = {}, f"the store's source bytes cannot be read ({e})"
     results, cpgs = [], []
     for key, rel, expected in items:
         t0 = time.perf_counter()
@@ -87,9 +145,7 @@ def build_batch(
             "pid": os.getpid(),
         }
         try:
-            # only a regular file is opened, and no more than the limit read (``rel`` names the
-            # file only in str(error), which is not recorded; reading uses no limit but max_bytes)
-            src = read_source(Path(source_root) / rel, rel, limits)  # pragma: no mutate: equivalent
+            src = _source(stored.get(key), source_root, rel, limits, unreadable)
             if src.content_hash != expected:
                 raise _SourceChanged("the source changed since it was ingested: run ingest")
             if src.error is not None:
@@ -125,6 +181,27 @@ def build_batch(
                 rows = rows.filter(pc.is_null(rows["dst_module"]))
             files.append(store.stage(name, rows, session=session))
     return {"results": results, "files": files}
+
+
+def _source(
+    stored: tuple[str, bytes] | None,
+    root: str | None,
+    rel: str,
+    limits: Limits,
+    unreadable: str | None,
+) -> SourceFile:
+    """A module's bytes: the stored ones (the build checks their size), else the file under
+    ``root`` (only a regular file is opened, and no more than the limit read)."""
+    if stored is not None:
+        return as_source(stored[1])
+    if root is None:
+        raise UnreadableFileError(
+            rel,
+            unreadable
+            or "the store keeps no bytes of this module and there is no source root: run "
+            "ingest again (it stores them) or pass source=",
+        )
+    return read_source(Path(root) / rel, rel, limits)  # pragma: no mutate: equivalent
 
 
 class _SourceChanged(Exception):

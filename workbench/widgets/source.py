@@ -1,9 +1,9 @@
 """The source lines the views show beside a graph or a finding.
 
-A store keeps no source text (only each node's code, cut at 240 characters): the lines come
-from the file under the store's last ingested source root, and only when its bytes still hash
-to the ``content_hash`` the store recorded, so a view never shows lines of a file edited since
-(it says so instead). A project reads its files under its root the same way.
+A store keeps the bytes ingest read (table ``sources``): the lines come from them. A store made
+before sources were kept reads the file under its last ingested source root, and only when its
+bytes still hash to the ``content_hash`` the store recorded, so a view never shows lines of a
+file edited since (it says so instead). A project reads its files under its root the same way.
 """
 
 from __future__ import annotations
@@ -61,14 +61,20 @@ def source_lines(source: Any, module: str | int) -> tuple[list[str] | None, str]
 
 def _from_store(store, module) -> tuple[list[str] | None, str]:
     from workbench.errors import NotFoundError
+    from workbench.pipeline.sources import stored_sources
 
-    root = store.last_source()
-    if root is None:
-        return None, "the store records no source root"
     try:
         key = store.module_key(module)
     except NotFoundError as e:
         return None, str(e)
+    stored = stored_sources(store, [key]).get(key)
+    if stored is not None:  # the bytes ingest read
+        if not stored.intact():
+            return None, f"the stored bytes of {stored.path} do not match its content hash"
+        return _lines(stored.data), ""
+    root = store.last_source()  # a store made before sources were kept
+    if root is None:
+        return None, "the store keeps no bytes of this module and records no source root"
     rows = store.modules()
     row = rows[rows["module"] == key].iloc[0]
     return _read(Path(root) / row["path"], row["content_hash"])
@@ -88,4 +94,8 @@ def _read(path: Path, content_hash: str | None) -> tuple[list[str] | None, str]:
         return None, f"cannot read {path}: {e.strerror or e}"
     if content_hash and hashlib.sha256(data).hexdigest() != content_hash:
         return None, f"{path} changed since it was read (its content hash differs)"
-    return data.decode("utf-8", errors="replace").splitlines(), ""
+    return _lines(data), ""
+
+
+def _lines(data: bytes) -> list[str]:
+    return data.decode("utf-8", errors="replace").splitlines()

@@ -82,8 +82,11 @@ def module_row(rel: str, data: bytes | SourceFile, error: SourceError | None = N
     return row
 
 
-def repository_rows(root: str, paths: list[str], limits) -> list[tuple[dict, list[dict]]]:
-    """``(modules row, functions rows)`` of files under ``root`` (picklable: runs in workers).
+def repository_rows(
+    root: str, paths: list[str], limits
+) -> list[tuple[dict, list[dict], bytes | None]]:
+    """``(modules row, functions rows, bytes)`` of files under ``root`` (picklable: runs in
+    workers); the bytes are None for a file that was not read.
 
     Files are read with :func:`~workbench.frontends.python.source.read_source`; whatever goes
     wrong with one file (unreadable, not a regular file, too large, bad source, even a bug)
@@ -95,18 +98,19 @@ def repository_rows(root: str, paths: list[str], limits) -> list[tuple[dict, lis
     for rel in paths:
         src = read_source(os.path.join(root, rel), rel, limits)
         if src.error is not None:
-            out.append((module_row(rel, src), []))
+            out.append((module_row(rel, src), [], src.data))
             continue
         try:
             tree, _ = parse_source(src.data, rel, limits)
             row = module_row(rel, src)
             functions = function_rows(tree, row["module"])
         except SourceError as e:
-            out.append((module_row(rel, src, e), []))
+            out.append((module_row(rel, src, e), [], src.data))
         except Exception as e:  # a bug of ours: this module's failure, named by its path
-            out.append((module_row(rel, src, BuildError(rel, f"{type(e).__name__}: {e}")), []))
+            error = BuildError(rel, f"{type(e).__name__}: {e}")
+            out.append((module_row(rel, src, error), [], src.data))
         else:
-            out.append((row, functions))
+            out.append((row, functions, src.data))
     return out
 
 
