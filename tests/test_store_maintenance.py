@@ -109,8 +109,10 @@ def test_damaged_legacy_file_is_restored(full, src):
     assert fingerprint(store) == before
 
 
-def test_changed_source_leaves_module_pending_instead_of_guessing(full, src):
-    store, _ = full
+def test_a_source_edited_since_ingest_does_not_leak_into_a_repair(full, src):
+    """Damaged CPGs are rebuilt from the bytes the store keeps, never from newer files; in a
+    store that keeps none, a module whose file changed is left pending instead of guessed."""
+    store, proj = full
     report_before = verify(store)
     assert report_before.empty
     path = data_file(store, "cpg_methods", 0)
@@ -122,7 +124,19 @@ def test_changed_source_leaves_module_pending_instead_of_guessing(full, src):
     repair(store, source=src)
     assert verify(store).empty
     statuses = store.modules().set_index("module").loc[list(keys), "cpg_status"]
-    assert set(statuses) == {"pending"}  # re-ingest saw the edits: to be rebuilt later
+    assert set(statuses) == {"ok"}
+    for k in keys:
+        rel = mods.loc[k, "path"]
+        assert store.cpg(rel).equals(proj.cpgs[rel]), rel  # the ingested text's CPG
+    # the same in a store that keeps no source bytes
+    with store.transaction("as an older version left it") as tx:
+        tx.drop_table("sources")
+    report = (flip(data_file(store, "cpg_methods", 0)), verify(store))[1]
+    keys = set(report.modules[0])
+    repair(store, source=src)
+    assert verify(store).empty
+    statuses = store.modules().set_index("module").loc[list(keys), "cpg_status"]
+    assert "pending" in set(statuses)  # the edited files: to be rebuilt after an ingest
 
 
 def test_compaction_keeps_content_and_sort_order(full):

@@ -286,9 +286,16 @@ class TestSnippetAndTrace:
         assert "wb-sink" in out
 
     def test_snippet_of_an_edited_file(self, fresh):
+        """The store's bytes are shown, not the file edited since; a store that keeps none
+        shows no lines of a changed file and says why."""
         df = check_findings(scan(fresh))
         f = df.loc[_row(df, "py.weak-hash")].to_dict()
+        before = finding_snippet(fresh, f)
+        assert "wb-sink" in before
         (fresh.last_source() / "web" / "helpers.py").write_text("# edited\n" + HELPERS)
+        assert finding_snippet(fresh, f) == before
+        with fresh.transaction("as an older version left it") as tx:
+            tx.drop_table("sources")
         out = finding_snippet(fresh, f)
         assert "source not available" in out and "changed" in out
 

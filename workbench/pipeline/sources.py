@@ -32,6 +32,7 @@ from workbench.store import Store
 
 __all__ = [
     "StoredSource",
+    "as_source",
     "files_for",
     "has_sources",
     "read_files",
