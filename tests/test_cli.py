@@ -346,3 +346,33 @@ def test_telemetry_command_summarises_exports_and_speaks_prometheus(v2, tmp_path
     assert exported.exit_code == 0 and out.read_text().count("\n") >= 2
     bad = runner.invoke(app, ["telemetry", "--store", str(v2.root), "--export", "x.txt"])
     assert bad.exit_code == 2 and "error" in bad.output
+
+
+# -- the Dask scheduler option -------------------------------------------------------------------
+
+
+def test_a_bad_scheduler_address_is_a_clear_error(v2):
+    pytest.importorskip("distributed")
+    result = runner.invoke(
+        app, ["generate", "--store", str(v2.root), "--scheduler", "127.0.0.1:notaport"]
+    )
+    assert result.exit_code != 0
+    assert "not a Dask scheduler address: '127.0.0.1:notaport'" in result.output
+    assert "Traceback" not in result.output
+    assert set(open_store(v2.root).modules().cpg_status) == {"pending"}
+
+
+def test_scheduler_and_executor_process_conflict_but_the_environment_yields(v2):
+    result = runner.invoke(
+        app,
+        [*("generate", "--store", str(v2.root), "--executor", "process"), "--scheduler", "x"],
+    )
+    assert result.exit_code == 2 and "not with --executor process" in result.output
+    # an address from the environment does not override an explicit --executor process
+    result = runner.invoke(
+        app,
+        [*("generate", "--store", str(v2.root), "--executor", "process"), "--quiet"],
+        env={"DASK_SCHEDULER_ADDRESS": "tcp://127.0.0.1:9"},
+    )
+    assert result.exit_code == 0, result.output
+    assert f"{SAMPLE_OK} ok, {SAMPLE_BROKEN} failed" in result.output

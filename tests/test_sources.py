@@ -4,6 +4,7 @@ builds from them, and a source tree that is gone is no longer needed."""
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 import shutil
 
@@ -13,7 +14,9 @@ from helpers import SAMPLE_BROKEN, SAMPLE_OK
 from workbench.errors import NotFoundError
 from workbench.frontends.python.source import Limits
 from workbench.pipeline import generate
+from workbench.pipeline import plan as generate_plan
 from workbench.pipeline.sources import files_for, read_files, source_files, stored_sources
+from workbench.pipeline.worker import build_batch
 from workbench.store import Store, open_store
 from workbench.store.migrations import migrate, rollback
 
@@ -143,3 +146,57 @@ def test_repair_rebuilds_damaged_cpgs_from_the_stored_bytes_without_the_tree(v2,
     assert {s.path: s.data for s in stored_sources(store).values()} == _files(
         tmp_path / "elsewhere"
     )
+
+
+def test_bytes_of_another_version_are_no_bytes_and_the_next_ingest_replaces_them(v2, src):
+    """What a repair may restore from an earlier version: bytes whose hash is not the
+    module's. Readers pass them over; the worker does not build them; ingest replaces them."""
+    import pyarrow as pa
+
+    rel = "bookshop/pricing.py"
+    key = int(v2.modules().set_index("path").module[rel])
+    old = b"def stale():\n    return 0\n"
+    with v2.transaction("an older version's bytes") as tx:
+        row = {"module": key, "content_hash": hashlib.sha256(old).hexdigest(), "data": old}
+        tx.replace_modules("sources", {key}, pa.Table.from_pylist([row], tx.schema("sources")))
+    assert key not in stored_sources(v2)
+    item = next(t for t in generate_plan(v2) if t[0] == key)
+    files = files_for(source_files(v2), [key])
+    (res,) = build_batch(str(v2.root), None, [item], 10**6, source_files=files)["results"]
+    assert (res["status"], res["error_type"]) == ("failed", "UnreadableFileError")
+    assert v2.ingest(src).unchanged == len(_files(src))  # nothing changed in the tree...
+    assert stored_sources(v2)[key].data == (src / rel).read_bytes()  # ...but the bytes are back
+
+
+def test_without_the_tree_a_module_ingest_could_not_read_is_recorded_as_ingest_saw_it(tmp_path):
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "small.py").write_text("x = 1\n")
+    (src / "big.py").write_text("y = 2\n" * 100)
+    store = Store.create(tmp_path / "s")
+    store.ingest(src, limits=Limits(max_bytes=100))
+    migrate(store)
+    shutil.rmtree(src)
+    report = generate(store, workers=1, quiet=True)
+    assert (report.ok, report.skipped) == (1, 1)
+    (big,) = report.failures
+    assert (big["path"], big["status"], big["error_type"]) == (
+        "big.py",
+        "skipped",
+        "SourceTooLargeError",
+    )
+
+
+def test_stored_bytes_gone_meanwhile_leave_the_module_pending(v2):
+    rel = "bookshop/pricing.py"
+    item = next(t for t in generate_plan(v2) if t[1] == rel)
+    out = build_batch(str(v2.root), None, [item], 10**6, source_files=["/nowhere/part-x.parquet"])
+    (res,) = out["results"]
+    assert (res["status"], res["error_type"]) == ("pending", "StoredSourceUnreadable")
+    assert "run generate again" in res["error_message"] and out["files"] == []
+
+
+def test_a_store_opened_by_a_relative_path_gives_workers_absolute_paths(v1, monkeypatch):
+    monkeypatch.chdir(v1.root.parent)
+    files = source_files(open_store(v1.root.name))
+    assert files and all(os.path.isabs(path) and os.path.exists(path) for path, _, _ in files)

@@ -262,6 +262,8 @@ class TestStore:
         import shutil
 
         store, src = small_store
+        (src / "new.py").write_text("x = 1\n")  # pending, and it parses: it needs its bytes
+        store.ingest(src)
         with store.transaction("as an older version left it") as tx:
             tx.drop_table("sources")
         shutil.rmtree(src)

@@ -256,6 +256,10 @@ def _dask_executor(address: str | None, workers: int | None):
                 client = stack.enter_context(Client(address, timeout="30s"))
             except (OSError, TimeoutError) as e:
                 raise WorkbenchError(f"cannot reach the Dask scheduler at {address}: {e}") from None
+            except ValueError as e:  # a bad port, an unknown protocol
+                raise WorkbenchError(
+                    f"not a Dask scheduler address: {address!r} ({e}); e.g. tcp://host:8786"
+                ) from None
         else:
             cluster = stack.enter_context(
                 LocalCluster(
@@ -269,17 +273,19 @@ def _dask_executor(address: str | None, workers: int | None):
 
 @command()
 def generate(
+    ctx: typer.Context,
     store: StoreOpt,
     workers: Annotated[
         int | None,
         typer.Option(help="Worker processes.", show_default="all cores", callback=_at_least_one),
     ] = None,
     executor: Annotated[
-        str,
+        str | None,
         typer.Option(
-            help="process, or dask (the cluster at --scheduler, else a local Dask cluster)."
+            help="process, or dask (the cluster at --scheduler, else a local Dask cluster).",
+            show_default="dask with a scheduler address, else process",
         ),
-    ] = "process",
+    ] = None,
     scheduler: Annotated[
         str | None,
         typer.Option(
@@ -330,9 +336,17 @@ def generate(
         quiet=quiet,
         call_graph=call_graph,
     )
-    if executor not in ("process", "dask"):
+    if executor not in (None, "process", "dask"):
         typer.echo(f"error: unknown executor {executor!r} (process, dask)", err=True)
         raise typer.Exit(2)
+    if executor == "process" and scheduler:
+        # (typer may vendor its own click: the source is compared by name)
+        if getattr(ctx.get_parameter_source("scheduler"), "name", None) == "COMMANDLINE":
+            typer.echo(
+                "error: --scheduler runs on a Dask cluster: not with --executor process", err=True
+            )
+            raise typer.Exit(2)
+        scheduler = None  # DASK_SCHEDULER_ADDRESS does not override --executor process
     try:
         if executor == "dask" or scheduler:
             with _dask_executor(scheduler, workers) as (pool, n):

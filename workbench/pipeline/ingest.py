@@ -118,7 +118,10 @@ def ingest_into(
     current = {r["path"]: r for r in tx.read("modules").to_pylist()}
     if not tx.has_table("sources"):  # a store made before sources were kept
         tx.create_table("sources")
-    stored = set(tx.read("sources", columns=["module"]).column("module").to_pylist())
+    kept_rows = tx.read("sources", columns=["module", "content_hash"])
+    stored = dict(
+        zip(kept_rows["module"].to_pylist(), kept_rows["content_hash"].to_pylist(), strict=True)
+    )
     todo, sources = [], []
     for rel in paths:
         old = current.get(rel)
@@ -126,7 +129,8 @@ def ingest_into(
         unchanged = old is not None and _unchanged(old, src)
         if unchanged and rel not in refresh:
             report.unchanged += 1
-            if old["module"] not in stored and src.data is not None:  # kept from now on
+            # kept from now on (also where a repair restored an older version's bytes)
+            if stored.get(old["module"]) != src.content_hash and src.data is not None:
                 sources.append(_source_row(old["module"], src.content_hash, src.data))
         else:
             todo.append(rel)
@@ -154,7 +158,7 @@ def ingest_into(
         if rel not in seen:
             report.removed.append(rel)
             touched.add(old["module"])
-    if sources or touched & stored:
+    if sources or touched & stored.keys():
         rows = pa.Table.from_pylist(sources, schema=tx.schema("sources"))
         tx.replace_modules("sources", touched | set(rows["module"].to_pylist()), rows)
     if not touched:

@@ -166,6 +166,9 @@ class _Repair:
             for name in DERIVED:
                 tx.replace_modules(name, keys, None)
             self.rebuild |= keys
+        elif table == "sources" and self.source is None:  # refilled by the next ingest
+            self.note(table, "_delta_log", "unreadable: re-created empty (no source to re-read)")
+            return
         elif table in LEGACY:
             if self.source is None:
                 raise StoreError(

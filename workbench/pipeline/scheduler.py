@@ -35,7 +35,7 @@ import sys
 import threading
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Executor, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
@@ -51,7 +51,7 @@ from workbench.frontends.python import GENERATOR
 from workbench.pipeline.builds import CPG_ROWS, record_builds
 from workbench.pipeline.callgraph import store_call_graph
 from workbench.pipeline.link import CALL_GRAPH, drop_analyses, prune_links, relink
-from workbench.pipeline.sources import files_for, has_sources, source_files
+from workbench.pipeline.sources import files_for, source_files, stored_sources
 from workbench.pipeline.worker import build_batch
 from workbench.store import Store, Transaction
 
@@ -190,7 +190,7 @@ def generate(
     store.refresh().require_cpg()
     store.flush_reads()
     tasks = plan(store, retry_failed)
-    source = _source_root(store, source, tasks)
+    source, unread = _source_root(store, source, tasks)
     workers = workers or os.cpu_count() or 1
     budget = (memory_budget_mb or 0) * 1024 * 1024
     run = _Run(
@@ -205,6 +205,7 @@ def generate(
         timeout=timeout,
         commit_every=commit_every,
         builder=builder,
+        settled=unread,
     )
     where = os.fspath(source) if source is not None else "stored sources"
     with telemetry.span("generate", store=store.root, detail=where) as span:
@@ -249,6 +250,7 @@ class _Run:
         timeout: float | None,
         commit_every: int,
         builder: str | Callable,
+        settled: Sequence[dict] = (),
     ) -> None:
         self.store = store
         self.tasks = tasks
@@ -256,7 +258,11 @@ class _Run:
         self.budget = budget
         self.commit_every = commit_every
         self.report = GenerationReport(planned=len(tasks), workers=workers)
-        self.queue = deque(tasks[i : i + batch] for i in range(0, len(tasks), batch))
+        #: results known without a build (modules ingest could not read), recorded first
+        self.settled = list(settled)
+        done = {r["module"] for r in self.settled}
+        todo = [t for t in tasks if t[0] not in done]
+        self.queue = deque(todo[i : i + batch] for i in range(0, len(todo), batch))
         #: single-module tasks to run alone after a process pool broke
         self.suspects: deque = deque()
         self.own = executor is None
@@ -264,7 +270,8 @@ class _Run:
         self.in_flight: dict = {}
         self.staged: list[dict] = []
         # workers stage files in this process's session: they live as long as it does
-        self.args = (str(store.root), None if source is None else str(source))
+        # absolute: a remote worker's working directory is not this one
+        self.args = (os.path.abspath(store.root), None if source is None else str(source))
         self.build_args = (max_nodes, timeout, builder, store.session_id)
         self.source_files = source_files(store)  # the workers read the bytes from these
         self.emit: Callable[[str, str | None], None] = lambda kind, module: None
@@ -281,6 +288,9 @@ class _Run:
         if self.own:
             self.pool = process_pool(self.workers)
         try:
+            if self.settled:
+                self._record({"results": self.settled, "files": []})
+                self._commit_if_due()
             while self.queue or self.suspects or self.in_flight:
                 limit = 1 if self.suspects else _concurrency(self.workers, self.budget)
                 self._fill(limit)
@@ -357,20 +367,24 @@ class _Run:
                     self.suspects.extend([it] for it in items)
                     continue
                 out = _died(items, type(e).__name__, str(e))
-            self.staged.append(out)
-            for r in out["results"]:
-                _count(self.report, r)
-                self.emit(_EVENTS.get(r["status"], r["status"]), r["path"])
-                telemetry.emit(
-                    "build",
-                    r["seconds"],
-                    store=self.store.root,
-                    module=r["module"],
-                    detail=r.get("error_message"),
-                    measurements={k: r[k] for k in ("nodes", "edges", "methods") if k in r},
-                    metadata={"status": str(r["status"]), "error_type": r.get("error_type")},
-                )
+            self._record(out)
         return broken
+
+    def _record(self, out: dict) -> None:
+        """Stage a finished batch's files and count, report and log its results."""
+        self.staged.append(out)
+        for r in out["results"]:
+            _count(self.report, r)
+            self.emit(_EVENTS.get(r["status"], r["status"]), r["path"])
+            telemetry.emit(
+                "build",
+                r["seconds"],
+                store=self.store.root,
+                module=r["module"],
+                detail=r.get("error_message"),
+                measurements={k: r[k] for k in ("nodes", "edges", "methods") if k in r},
+                metadata={"status": str(r["status"]), "error_type": r.get("error_type")},
+            )
 
     def _restart(self) -> None:
         """Replace a broken process pool; its batches in flight died with it and go back
@@ -411,28 +425,53 @@ def _emitter(report: GenerationReport, total: int, t0: float, progress, bar):
 
 def _source_root(
     store: Store, source: str | os.PathLike | None, tasks: list[tuple[int, str, str]]
-) -> Path | None:
-    """The source root the workers may fall back to, or None when the store keeps the bytes
-    of every planned module and no root is at hand (the last ingested one may be gone: remote
-    workers never need it)."""
+) -> tuple[Path | None, list[dict]]:
+    """The source root the workers may fall back to, or None when no root is at hand (the
+    last ingested one may be gone: remote workers never need it); and, without a root, the
+    results of the planned modules that ingest could not read (too large, unreadable): they
+    have no stored bytes and their ``modules`` row says why, which is what a build would say.
+    """
     if source is not None:
         if not Path(source).is_dir():
             raise NotFoundError(f"source root {source} not found")
-        return Path(source)
+        return Path(source), []
     last = store.last_source()
     if last is not None and last.is_dir():
-        return last
-    kept = set()
-    if has_sources(store):
-        kept = set(store.read_table("sources", columns=["module"])["module"].to_pylist())
-    missing = sorted(rel for key, rel, _ in tasks if key not in kept)
+        return last, []
+    kept = set(stored_sources(store, [key for key, _, _ in tasks]))
+    rows = {
+        r["module"]: r
+        for r in store.read_table(
+            "modules",
+            pc.field("module").isin([key for key, _, _ in tasks if key not in kept]),
+            columns=["module", "parse_status", "error_type", "error_message"],
+        ).to_pylist()
+    }
+    missing = sorted(
+        rel for key, rel, _ in tasks if key not in kept and rows[key]["parse_status"] == "ok"
+    )
     if missing:
         raise NotFoundError(
             f"source root {last} not found and the store keeps no bytes of {len(missing)} "
             f"module(s) to build ({', '.join(missing[:3])}...): pass source=, or ingest again "
             "(this version stores the sources)"
         )
-    return None
+    unread = [
+        {
+            "module": key,
+            "path": rel,
+            "status": str(
+                CpgStatus.SKIPPED if r["parse_status"] == "skipped" else CpgStatus.FAILED
+            ),
+            "error_type": r["error_type"],
+            "error_message": r["error_message"],
+            "content_hash": digest,
+            "seconds": None,
+        }
+        for key, rel, digest in tasks
+        if key not in kept and (r := rows[key])
+    ]
+    return None, unread
 
 
 def _check_options(workers, batch_size, commit_every, timeout, memory_budget_mb) -> None:

@@ -21,13 +21,14 @@ Examples
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from workbench.frontends.python.source import SourceFile, content_hash
+from workbench.frontends.python.source import SourceFile, content_hash, count_lines
 from workbench.store import Store
 
 __all__ = [
@@ -58,7 +59,7 @@ class StoredSource:
 def as_source(data: bytes) -> SourceFile:
     """Stored bytes as :func:`~workbench.frontends.python.source.read_source` gives a file's
     (hashed again: what is built is what the hash says)."""
-    return SourceFile(data, len(data), content_hash(data), data.count(b"\n"))
+    return SourceFile(data, len(data), content_hash(data), count_lines(data))
 
 
 def has_sources(store: Store) -> bool:
@@ -70,26 +71,36 @@ def stored_sources(store: Store, modules: Iterable[int] | None = None) -> dict[i
     """The stored bytes of ``modules`` (keys; default all), by key, as of the store's version.
 
     Modules without stored bytes (not read at ingest, or a store made before sources were
-    kept) are missing from the result; so is every module of a store without the table.
+    kept) are missing from the result, and so are bytes whose hash is not the module's
+    ``content_hash`` (an older version a repair restored); so is every module of a store
+    without the table.
     """
     if not has_sources(store):
         return {}
     keys = None if modules is None else sorted(set(modules))
     flt = None if keys is None else pc.field("module").isin(keys)
-    mods = store.read_table("modules", filter=flt, columns=["module", "path"])
-    paths = dict(zip(mods["module"].to_pylist(), mods["path"].to_pylist(), strict=True))
-    if not paths:
+    mods = store.read_table("modules", filter=flt, columns=["module", "path", "content_hash"])
+    want = {
+        k: (p, h)
+        for k, p, h in zip(
+            mods["module"].to_pylist(),
+            mods["path"].to_pylist(),
+            mods["content_hash"].to_pylist(),
+            strict=True,
+        )
+    }
+    if not want:
         return {}
-    flt = pc.field("module").isin(sorted(paths))
-    rows = store.read_table("sources", filter=flt)
+    rows = store.read_table("sources", filter=pc.field("module").isin(sorted(want)))
     return {
-        k: StoredSource(k, paths[k], h, d)
+        k: StoredSource(k, want[k][0], h, d)
         for k, h, d in zip(
             rows["module"].to_pylist(),
             rows["content_hash"].to_pylist(),
             rows["data"].to_pylist(),
             strict=True,
         )
+        if h == want[k][1]  # bytes of another version of the module (restored) are none
     }
 
 
@@ -98,11 +109,11 @@ def stored_sources(store: Store, modules: Iterable[int] | None = None) -> dict[i
 
 
 def source_files(store: Store) -> list[tuple[str, int | None, int | None]]:
-    """``(path, min key, max key)`` of the data files of ``sources`` in the store's version
-    (none for a store without the table)."""
+    """``(absolute path, min key, max key)`` of the data files of ``sources`` in the store's
+    version (none for a store without the table); a worker in another directory reads them."""
     if not has_sources(store):
         return []
-    return [(f["path"], f["min"], f["max"]) for f in store.files("sources")]
+    return [(os.path.abspath(f["path"]), f["min"], f["max"]) for f in store.files("sources")]
 
 
 def files_for(files: list[tuple[str, int | None, int | None]], keys: Iterable[int]) -> list[str]:

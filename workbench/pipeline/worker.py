@@ -145,14 +145,17 @@ def build_batch(
             "pid": os.getpid(),
         }
         try:
-            src = _source(stored.get(key), source_root, rel, limits, unreadable)
+            kept = stored.get(key)
+            if kept is not None and kept[0] != expected:  # another version's bytes: none
+                kept = None
+            src = _source(kept, source_root, rel, limits, unreadable)
             if src.content_hash != expected:
                 raise _SourceChanged("the source changed since it was ingested: run ingest")
             if src.error is not None:
                 raise src.error
             with _deadline(timeout):
                 cpg = build(src.data, rel, limits=limits)
-        except _SourceChanged as e:  # nothing built: it stays pending until ingest catches up
+        except _Pending as e:  # nothing built: it stays pending (ingest or a rerun catches up)
             res.update(status=str(CpgStatus.PENDING), error_type=_type(e), error_message=_msg(e))
         except (SourceTooLargeError, MemoryError) as e:
             res.update(status=str(CpgStatus.SKIPPED), error_type=_type(e), error_message=_msg(e))
@@ -191,29 +194,37 @@ def _source(
     unreadable: str | None,
 ) -> SourceFile:
     """A module's bytes: the stored ones (the build checks their size), else the file under
-    ``root`` (only a regular file is opened, and no more than the limit read)."""
+    ``root`` (only a regular file is opened, and no more than the limit read); without a
+    root, pending when the stored bytes could not be read, else an error saying why."""
     if stored is not None:
         return as_source(stored[1])
-    if root is None:
-        raise UnreadableFileError(
-            rel,
-            unreadable
-            or "the store keeps no bytes of this module and there is no source root: run "
-            "ingest again (it stores them) or pass source=",
-        )
-    return read_source(Path(root) / rel, rel, limits)  # pragma: no mutate: equivalent
+    if root is not None:
+        return read_source(Path(root) / rel, rel, limits)  # pragma: no mutate: equivalent
+    if unreadable is not None:  # a file vacuumed or compacted away meanwhile, say: transient
+        raise _BytesUnreadable(f"{unreadable}: run generate again")
+    raise UnreadableFileError(
+        rel,
+        "the store keeps no bytes of this module and there is no source root: run "
+        "ingest again (it stores them) or pass source=",
+    )
 
 
-class _SourceChanged(Exception):
-    pass
+class _Pending(Exception):
+    """Nothing was built, and nothing is wrong with the module: it stays pending."""
+
+    error_type = "Pending"
+
+
+class _SourceChanged(_Pending):
+    error_type = "SourceChanged"
+
+
+class _BytesUnreadable(_Pending):
+    error_type = "StoredSourceUnreadable"
 
 
 def _type(e: BaseException) -> str:
-    return (
-        "SourceChanged"
-        if isinstance(e, _SourceChanged)
-        else (getattr(e, "error_type", None) or type(e).__name__)
-    )
+    return getattr(e, "error_type", None) or type(e).__name__
 
 
 def _msg(e: BaseException) -> str:

@@ -37,7 +37,14 @@ ROW_GROUP = 65536
 #: whole, so a group should hold a few modules' rows, not hundreds: a stdlib module has ~1.8k
 #: nodes, ~3.6k edges and ~44 methods (16k groups halved lookup time against 64k, at +2 %
 #: bytes; see benchmarks/store_stdlib.py).
-ROW_GROUPS: dict[str, int] = {"cpg_nodes": 16384, "cpg_edges": 16384, "cpg_methods": 2048}
+#: A worker reads the source bytes of its batch (a few modules) from ``sources``: 64 files'
+#: bytes, ~1 MB before compression, per group.
+ROW_GROUPS: dict[str, int] = {
+    "cpg_nodes": 16384,
+    "cpg_edges": 16384,
+    "cpg_methods": 2048,
+    "sources": 64,
+}
 #: The file group of rows owned by modules.
 PART = "part"
 #: Row-group size of the files of other groups (rows no single module owns, such as the

@@ -47,6 +47,7 @@ __all__ = [
     "Limits",
     "SourceFile",
     "content_hash",
+    "count_lines",
     "decode_source",
     "file_type",
     "parse_source",
@@ -237,7 +238,7 @@ def read_source(
         if st.st_size <= limits.max_bytes:
             data = _read(fd, limits.max_bytes + 1)  # +1: a file that grew is seen to
             if len(data) <= limits.max_bytes:
-                return SourceFile(data, len(data), content_hash(data), _count_lines(data))
+                return SourceFile(data, len(data), content_hash(data), count_lines(data))
             size = max(st.st_size, len(data))
         else:
             size = st.st_size
@@ -286,7 +287,8 @@ def _hash(fd: int, limit: int) -> tuple[str, int, int]:
     return h.hexdigest(), size, newlines + (0 if last in (b"\n", b"") else 1)
 
 
-def _count_lines(data: bytes) -> int:
+def count_lines(data: bytes) -> int:
+    """Lines of a file's bytes, the last one counted without its line end."""
     return data.count(b"\n") + (0 if data.endswith(b"\n") or not data else 1)
 
 
