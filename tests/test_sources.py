@@ -15,7 +15,13 @@ from workbench.errors import NotFoundError
 from workbench.frontends.python.source import Limits
 from workbench.pipeline import generate
 from workbench.pipeline import plan as generate_plan
-from workbench.pipeline.sources import files_for, read_files, source_files, stored_sources
+from workbench.pipeline.sources import (
+    files_for,
+    kept_modules,
+    read_files,
+    source_files,
+    stored_sources,
+)
 from workbench.pipeline.worker import build_batch
 from workbench.store import Store, open_store
 from workbench.store.migrations import migrate, rollback
@@ -45,13 +51,20 @@ def test_a_changed_file_replaces_its_bytes_and_a_removed_one_drops_them(v1, src)
     assert gone not in kept
 
 
-def test_a_file_too_large_to_read_has_no_bytes_stored(tmp_path):
+def _small_and_big(tmp_path) -> tuple[Store, object]:
+    """A store of ``small.py`` and ``big.py``, ingested with a limit only the first fits."""
     src = tmp_path / "src"
     src.mkdir()
     (src / "small.py").write_text("x = 1\n")
     (src / "big.py").write_text("y = 2\n" * 100)
     store = Store.create(tmp_path / "s")
     store.ingest(src, limits=Limits(max_bytes=100))
+    return store, src
+
+
+def test_a_file_too_large_to_read_has_no_bytes_stored(tmp_path):
+    store, _ = _small_and_big(tmp_path)
+    assert kept_modules(store) == set(stored_sources(store))
     assert [s.path for s in stored_sources(store).values()] == ["small.py"]
 
 
@@ -159,7 +172,7 @@ def test_bytes_of_another_version_are_no_bytes_and_the_next_ingest_replaces_them
     with v2.transaction("an older version's bytes") as tx:
         row = {"module": key, "content_hash": hashlib.sha256(old).hexdigest(), "data": old}
         tx.replace_modules("sources", {key}, pa.Table.from_pylist([row], tx.schema("sources")))
-    assert key not in stored_sources(v2)
+    assert key not in stored_sources(v2) and key not in kept_modules(v2)
     item = next(t for t in generate_plan(v2) if t[0] == key)
     files = files_for(source_files(v2), [key])
     (res,) = build_batch(str(v2.root), None, [item], 10**6, source_files=files)["results"]
@@ -169,12 +182,7 @@ def test_bytes_of_another_version_are_no_bytes_and_the_next_ingest_replaces_them
 
 
 def test_without_the_tree_a_module_ingest_could_not_read_is_recorded_as_ingest_saw_it(tmp_path):
-    src = tmp_path / "src"
-    src.mkdir()
-    (src / "small.py").write_text("x = 1\n")
-    (src / "big.py").write_text("y = 2\n" * 100)
-    store = Store.create(tmp_path / "s")
-    store.ingest(src, limits=Limits(max_bytes=100))
+    store, src = _small_and_big(tmp_path)
     migrate(store)
     shutil.rmtree(src)
     report = generate(store, workers=1, quiet=True)

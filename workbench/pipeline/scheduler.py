@@ -51,7 +51,7 @@ from workbench.frontends.python import GENERATOR
 from workbench.pipeline.builds import CPG_ROWS, record_builds
 from workbench.pipeline.callgraph import store_call_graph
 from workbench.pipeline.link import CALL_GRAPH, drop_analyses, prune_links, relink
-from workbench.pipeline.sources import files_for, source_files, stored_sources
+from workbench.pipeline.sources import files_for, kept_modules, source_files
 from workbench.pipeline.worker import build_batch
 from workbench.store import Store, Transaction
 
@@ -438,7 +438,7 @@ def _source_root(
     last = store.last_source()
     if last is not None and last.is_dir():
         return last, []
-    kept = set(stored_sources(store, [key for key, _, _ in tasks]))
+    kept = kept_modules(store, [key for key, _, _ in tasks])
     rows = {
         r["module"]: r
         for r in store.read_table(

@@ -36,6 +36,7 @@ __all__ = [
     "as_source",
     "files_for",
     "has_sources",
+    "kept_modules",
     "read_files",
     "source_files",
     "stored_sources",
@@ -75,30 +76,39 @@ def stored_sources(store: Store, modules: Iterable[int] | None = None) -> dict[i
     ``content_hash`` (an older version a repair restored); so is every module of a store
     without the table.
     """
+    return {k: StoredSource(k, p, h, d) for k, (p, h, d) in _current(store, modules, True).items()}
+
+
+def kept_modules(store: Store, modules: Iterable[int] | None = None) -> set[int]:
+    """The keys among ``modules`` whose current bytes the store keeps (as
+    :func:`stored_sources` would give them, without reading the bytes)."""
+    return set(_current(store, modules, False))
+
+
+def _current(store: Store, modules: Iterable[int] | None, data: bool) -> dict[int, tuple]:
+    """key -> (path, content_hash, data or None) of the stored rows whose hash is the
+    module's current ``content_hash``."""
     if not has_sources(store):
         return {}
     keys = None if modules is None else sorted(set(modules))
     flt = None if keys is None else pc.field("module").isin(keys)
     mods = store.read_table("modules", filter=flt, columns=["module", "path", "content_hash"])
-    want = {
-        k: (p, h)
-        for k, p, h in zip(
+    want = dict(
+        zip(
             mods["module"].to_pylist(),
-            mods["path"].to_pylist(),
-            mods["content_hash"].to_pylist(),
+            zip(mods["path"].to_pylist(), mods["content_hash"].to_pylist(), strict=True),
             strict=True,
         )
-    }
+    )
     if not want:
         return {}
-    rows = store.read_table("sources", filter=pc.field("module").isin(sorted(want)))
+    columns = ["module", "content_hash", *(["data"] if data else [])]
+    rows = store.read_table("sources", pc.field("module").isin(sorted(want)), columns=columns)
+    blobs = rows["data"].to_pylist() if data else [None] * rows.num_rows
     return {
-        k: StoredSource(k, want[k][0], h, d)
+        k: (want[k][0], h, d)
         for k, h, d in zip(
-            rows["module"].to_pylist(),
-            rows["content_hash"].to_pylist(),
-            rows["data"].to_pylist(),
-            strict=True,
+            rows["module"].to_pylist(), rows["content_hash"].to_pylist(), blobs, strict=True
         )
         if h == want[k][1]  # bytes of another version of the module (restored) are none
     }
