@@ -13,6 +13,7 @@ from typer.core import TyperCommand, TyperGroup
 
 from workbench.cpg.schema import SCHEMA_VERSION, TABLES, Subkind, describe
 from workbench.errors import MissingDependencyError, WorkbenchError
+from workbench.store.log import StoreRoot
 
 
 class _PlainFlags:
@@ -188,16 +189,38 @@ def _write(proj, cpg, out: Path, summary: dict) -> Path:
     return out
 
 
-StoreOpt = Annotated[Path, typer.Option("--store", help="The store directory.")]
+def _store_root(value: str) -> StoreRoot:
+    """``--store``: a folder, or an object-store URL (never a path made of the URL)."""
+    from workbench.store.objects import store_root
+
+    try:
+        return store_root(value)
+    except (ValueError, WorkbenchError) as e:
+        raise typer.BadParameter(str(e)) from None
 
 
-def _open(path: Path, create: bool = False):
+# Typer cannot declare a union (Path | ObjectPath): the parser gives one of the two
+StoreOpt = Annotated[
+    str,
+    typer.Option(
+        "--store",
+        parser=_store_root,
+        help="The store directory, or an object-store URL (s3://bucket/prefix; configured "
+        "by AWS_* variables).",
+    ),
+]
+
+
+def _open(path: StoreRoot, create: bool = False):
     from workbench.store import Store, open_store
 
     try:
         if create and (not path.exists() or not any(path.iterdir())):
             return Store.create(path)
         return open_store(path)
+    except OSError as e:  # object storage unreachable, no such bucket
+        typer.echo(f"error: {path}: {e}", err=True)
+        raise typer.Exit(2) from None
     except WorkbenchError as e:
         typer.echo(f"error: {e}", err=True)
         raise typer.Exit(2) from None
@@ -470,7 +493,8 @@ def scan(
         typer.Argument(help="A folder or .py file to scan (built in memory); or use --store."),
     ] = None,
     store: Annotated[
-        Path | None, typer.Option("--store", help="Scan the CPGs of this store instead.")
+        str | None,
+        typer.Option("--store", parser=_store_root, help="Scan the CPGs of this store instead."),
     ] = None,
     rules: Annotated[
         list[Path] | None,

@@ -47,6 +47,7 @@ from workbench.store.maintenance import (
     rewrite_sidecar,
     verify,
 )
+from workbench.store.objects import store_root
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -76,7 +77,7 @@ def repair(store: Store | str | os.PathLike, source: str | Path | None = None) -
     """
     import pandas as pd
 
-    root = store.root if isinstance(store, Store) else Path(store)
+    root = store.root if isinstance(store, Store) else store_root(store)
     done = [{"table": "_workbench", "file": "log", "action": a} for a in rebuild_log(root)]
     store = open_store(root) if not isinstance(store, Store) else store.refresh()
     damaged = verify(store)

@@ -54,6 +54,7 @@ from workbench.pipeline.link import CALL_GRAPH, drop_analyses, prune_links, reli
 from workbench.pipeline.sources import files_for, kept_modules, source_files
 from workbench.pipeline.worker import build_batch
 from workbench.store import Store, Transaction
+from workbench.store.objects import absolute, is_object_path, storage_env
 
 __all__ = ["GenerationReport", "ProgressEvent", "generate", "plan", "process_pool"]
 
@@ -271,9 +272,10 @@ class _Run:
         self.staged: list[dict] = []
         # workers stage files in this process's session: they live as long as it does
         # absolute: a remote worker's working directory is not this one
-        self.args = (os.path.abspath(store.root), None if source is None else str(source))
+        self.args = (absolute(store.root), None if source is None else str(source))
         self.build_args = (max_nodes, timeout, builder, store.session_id)
         self.source_files = source_files(store)  # the workers read the bytes from these
+        self.storage = storage_env() if is_object_path(store.root) else None
         self.emit: Callable[[str, str | None], None] = lambda kind, module: None
 
     def execute(self, progress, quiet: bool) -> GenerationReport:
@@ -286,7 +288,7 @@ class _Run:
             bar = tqdm(total=len(self.tasks), unit="module", desc="generate")
         self.emit = _emitter(self.report, len(self.tasks), t0, progress, bar)
         if self.own:
-            self.pool = process_pool(self.workers)
+            self.pool = process_pool(self.workers, fresh=is_object_path(self.store.root))
         try:
             if self.settled:
                 self._record({"results": self.settled, "files": []})
@@ -327,7 +329,9 @@ class _Run:
 
     def _submit(self, items) -> None:
         files = files_for(self.source_files, [key for key, _, _ in items])
-        fut = self.pool.submit(build_batch, *self.args, items, *self.build_args, files)
+        fut = self.pool.submit(
+            build_batch, *self.args, items, *self.build_args, files, self.storage
+        )
         self.in_flight[fut] = items
         for _, rel, _ in items:
             self.emit("started", rel)
@@ -393,7 +397,7 @@ class _Run:
             self.suspects.extend([it] for it in items)
         self.in_flight.clear()
         self.pool.shutdown(wait=False, cancel_futures=True)
-        self.pool = process_pool(self.workers)
+        self.pool = process_pool(self.workers, fresh=is_object_path(self.store.root))
 
     def _commit_if_due(self) -> None:
         """Commit when ``commit_every`` modules are staged, or when nothing is left to run."""
@@ -501,15 +505,21 @@ PR_SET_PDEATHSIG = 1
 PARENT_POLL_SECONDS = 0.5
 
 
-def process_pool(workers: int) -> ProcessPoolExecutor:
+def process_pool(workers: int, *, fresh: bool = False) -> ProcessPoolExecutor:
     """A process pool whose workers die with this process, even with ``kill -9``.
 
     Without this, a killed parent leaves its workers waiting forever on a queue nobody
     writes to (each forked worker holds the queue's other end open). Ingest and generation
     use it. ``prctl``'s signal follows the *thread* that started a worker: submit from a
     thread that outlives the pool (the pool starts its workers on the first ``submit``).
+
+    With ``fresh``, workers are new interpreters (``spawn``), not forks of this process:
+    workers that use object storage need it, since the clients of obstore, ``deltalake``
+    (tokio runtimes) and pyarrow (the AWS SDK) this process already started do not survive
+    a fork. (As with any spawned pool, a script must guard its entry point with
+    ``if __name__ == "__main__":``.)
     """
-    ctx = multiprocessing.get_context()
+    ctx = multiprocessing.get_context("spawn" if fresh else None)
     # fork and spawn make this process the workers' parent; a fork server is their parent
     # otherwise (and it exits when this process dies, so its workers follow it).
     parent = None if ctx.get_start_method() == "forkserver" else os.getpid()

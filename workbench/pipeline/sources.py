@@ -21,7 +21,6 @@ Examples
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -30,6 +29,7 @@ import pyarrow.parquet as pq
 
 from workbench.frontends.python.source import SourceFile, content_hash, count_lines
 from workbench.store import Store
+from workbench.store.objects import absolute, arrow_filesystem, store_root
 
 __all__ = [
     "StoredSource",
@@ -123,7 +123,7 @@ def source_files(store: Store) -> list[tuple[str, int | None, int | None]]:
     version (none for a store without the table); a worker in another directory reads them."""
     if not has_sources(store):
         return []
-    return [(os.path.abspath(f["path"]), f["min"], f["max"]) for f in store.files("sources")]
+    return [(absolute(f["path"]), f["min"], f["max"]) for f in store.files("sources")]
 
 
 def files_for(files: list[tuple[str, int | None, int | None]], keys: Iterable[int]) -> list[str]:
@@ -142,7 +142,13 @@ def read_files(paths: Iterable[str], keys: Iterable[int]) -> dict[int, tuple[str
     keys = sorted(set(keys))
     out: dict[int, tuple[str, bytes]] = {}
     for path in paths:
-        t = pq.read_table(path, filters=[("module", "in", keys)], page_checksum_verification=True)
+        fs, where = arrow_filesystem(store_root(path))
+        t = pq.read_table(
+            where,
+            filters=[("module", "in", keys)],
+            page_checksum_verification=True,
+            filesystem=fs,
+        )
         for k, h, d in zip(
             t["module"].to_pylist(),
             t["content_hash"].to_pylist(),

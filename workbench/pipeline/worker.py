@@ -27,6 +27,7 @@ from workbench.frontends.python.source import Limits, SourceFile, read_source
 from workbench.pipeline.builds import CPG_ROWS
 from workbench.pipeline.sources import as_source, read_files
 from workbench.store import open_store
+from workbench.store.objects import use_storage_env
 
 __all__ = ["build_batch"]
 
@@ -112,6 +113,7 @@ def build_batch(
     builder: str | Callable = "python",
     session: str | None = None,
     source_files: Sequence[str] = (),
+    storage: dict[str, str] | None = None,
 ) -> dict:
     """Build ``items`` (module key, path, expected content hash) and stage their rows in the
     store (in the staging ``session`` of the process that will commit them).
@@ -120,12 +122,15 @@ def build_batch(
     ``sources`` table that hold them (:func:`~workbench.pipeline.sources.files_for`). Only a
     module the store keeps no bytes of is read from the file under ``source_root`` (a store
     ingested before sources were kept), so a worker that sees the store needs no source tree.
+    ``storage`` is the committer's object-store configuration (credentials, endpoint: see
+    :func:`~workbench.store.objects.storage_env`) for a store on object storage.
 
     Returns ``{"results": [...], "files": [StagedFile, ...]}``; every module gets a result
     with status ``ok``, ``failed`` or ``skipped`` and, when not ok, the error's type and
     message. Nothing raised by one module affects the others.
     """
 
+    use_storage_env(storage)
     build = BUILDERS[builder] if isinstance(builder, str) else builder
     limits = Limits(max_nodes=max_nodes)
     try:

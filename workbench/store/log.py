@@ -1,7 +1,8 @@
 """The store log: which version of every table makes up store version *n*.
 
-Each entry is a JSON file ``_workbench/log/NNNNNNNNNN.json`` created with ``O_EXCL`` (so two
-writers can never both write entry *n*) and fsynced before it is visible under its name. An
+Each entry is a JSON file ``_workbench/log/NNNNNNNNNN.json`` created exclusively (so two
+writers can never both write entry *n*): fsynced before it is linked under its name on a local
+disk, a put-if-absent on object storage (:func:`workbench.store.objects.create`). An
 entry lists the Delta version of every table of the store (and the table's directory when it
 is not the table's name: a table dropped by a rollback keeps its directory for time travel, and
 re-creating it starts a new directory), the schema version, the feature flags and what the
@@ -16,7 +17,6 @@ those tables to their logged versions before it writes.
 from __future__ import annotations
 
 import datetime as dt
-import fcntl
 import json
 import os
 from contextlib import contextmanager
@@ -24,6 +24,10 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 from workbench.errors import CorruptionError, SchemaVersionError, StoreBusyError
+from workbench.store.objects import ObjectPath, create, is_object_path, lock
+
+#: A store's root folder: local, or on object storage.
+StoreRoot = Path | ObjectPath
 
 __all__ = ["LogEntry", "StoreLog", "write_lock"]
 
@@ -70,7 +74,7 @@ _FIELDS = {f.name for f in fields(LogEntry)}
 class StoreLog:
     """Reads and appends entries of one store's log."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: StoreRoot) -> None:
         self.root = root
         self.dir = root / META_DIR / "log"
         self._dirs: tuple[int, set[str]] = (-1, set())
@@ -177,16 +181,14 @@ class StoreLog:
             dirs={k: v for k, v in (dirs or {}).items() if k in tables and v != k},
         )
         self.dir.mkdir(parents=True, exist_ok=True)
-        _write_atomically(self.dir / f".{version:010d}.{os.getpid()}.tmp", entry.to_json())
-        tmp = self.dir / f".{version:010d}.{os.getpid()}.tmp"
-        try:
-            os.link(tmp, self.path(version))  # atomic, fails if it exists
-        finally:
-            tmp.unlink()
-        _fsync_dir(self.dir)
+        create(self.path(version), entry.to_json().encode())  # fails if another writer won
         head = self.root / META_DIR / "HEAD"
+        # a marker only: an entry newer than HEAD is still the newest version
+        if is_object_path(head):
+            head.write_text(str(version))  # an object is replaced atomically
+            return entry
         tmp = head.with_suffix(f".{os.getpid()}.tmp")
-        try:  # a marker only: an entry newer than HEAD is still the newest version
+        try:
             _write_atomically(tmp, str(version))
             os.replace(tmp, head)
         except OSError:
@@ -195,24 +197,19 @@ class StoreLog:
 
 
 @contextmanager
-def write_lock(root: Path, *, wait: bool = True):
-    """Serialise writers of one store (an exclusive ``flock`` on ``_workbench/lock``).
+def write_lock(root: StoreRoot, *, wait: bool = True):
+    """Serialise writers of one store: an exclusive ``flock`` on ``_workbench/lock`` on a
+    local disk, a lease on object storage (:func:`workbench.store.objects.lock`).
 
     With ``wait=False``, raise :class:`~workbench.errors.StoreBusyError` at once when another
-    writer holds the lock.
+    writer holds the lock. Yields the lease on object storage (None on a local disk).
     """
-    path = root / META_DIR / "lock"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
-    try:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX if wait else fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            raise StoreBusyError(root, "another process is writing to the store") from None
-        yield
-    finally:
-        fcntl.flock(fd, fcntl.LOCK_UN)
-        os.close(fd)
+
+    def busy() -> StoreBusyError:
+        return StoreBusyError(root, "another process is writing to the store")
+
+    with lock(root / META_DIR / "lock", wait=wait, busy=busy) as held:
+        yield held
 
 
 def _write_atomically(tmp: Path, text: str) -> None:
@@ -220,11 +217,3 @@ def _write_atomically(tmp: Path, text: str) -> None:
         fh.write(text)
         fh.flush()
         os.fsync(fh.fileno())
-
-
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)

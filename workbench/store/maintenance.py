@@ -15,7 +15,6 @@
 from __future__ import annotations
 
 import os
-import shutil
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -26,9 +25,10 @@ from deltalake import DeltaTable
 
 from workbench.cpg.schema import TABLES, tables_for
 from workbench.errors import SchemaVersionError, WorkbenchError
-from workbench.store.log import META_DIR, StoreLog, write_lock
+from workbench.store.log import META_DIR, StoreLog, StoreRoot, write_lock
+from workbench.store.objects import is_object_path, rmtree, store_root
 from workbench.store.store import FLAGS, Store, open_store
-from workbench.store.table import PART, StoreTable, _sha256
+from workbench.store.table import PART, StoreTable, _readable, _sha256
 from workbench.store.transaction import Transaction
 
 if TYPE_CHECKING:
@@ -60,7 +60,7 @@ def _check_file(table: StoreTable, f: dict) -> str | None:
     if side is not None and side.get("sha256") and _sha256(path) != side["sha256"]:
         return "checksum mismatch (SHA-256 of the file)"
     try:
-        pq.ParquetFile(path, page_checksum_verification=True).read()
+        pq.ParquetFile(_readable(path), page_checksum_verification=True).read()
     except Exception as e:  # pyarrow raises OSError/ArrowInvalid for corrupt pages
         return f"unreadable: {type(e).__name__}: {str(e)[:160]}"
     if side is None:
@@ -121,8 +121,8 @@ def verify(store: Store | str | os.PathLike) -> pd.DataFrame:
     return out
 
 
-def _root(store: Store | str | os.PathLike) -> Path:
-    return store.root if isinstance(store, Store) else Path(store)
+def _root(store: Store | str | os.PathLike) -> StoreRoot:
+    return store.root if isinstance(store, Store) else store_root(store)
 
 
 def log_problems(root: Path) -> list[dict]:
@@ -170,7 +170,7 @@ def rebuild_log(root: str | os.PathLike) -> list[str]:
     """
     from deltalake import DeltaTable
 
-    root = Path(root)
+    root = store_root(root)
     problems = log_problems(root)
     if not problems:
         return []
@@ -188,7 +188,7 @@ def rebuild_log(root: str | os.PathLike) -> list[str]:
             except WorkbenchError:
                 aside = log.dir / "damaged"
                 aside.mkdir(exist_ok=True)
-                os.replace(log.path(v), aside / log.path(v).name)
+                log.path(v).replace(aside / log.path(v).name)
                 done.append(f"moved damaged log entry {v} to {META_DIR}/log/damaged/")
         newest = max(seen, default=-1)
         if good is not None and good.version == newest:
@@ -326,7 +326,14 @@ def vacuum(store: Store, retention_hours: float = 168) -> int:
         for d in sorted(log.referenced_dirs() - current - recent):
             path = store.root / d
             if path.is_dir():
-                removed += sum(1 for _ in path.rglob("*.parquet"))
-                shutil.rmtree(path)
+                removed += sum(1 for f in _files_under(path) if f.endswith(".parquet"))
+                rmtree(path)
         tx.details = {"removed": removed, "retention_hours": retention_hours}
     return removed
+
+
+def _files_under(path: StoreRoot) -> list[str]:
+    """Names of every file under a folder."""
+    if is_object_path(path):
+        return [p.name for p, _ in path.walk_files()]
+    return [p.name for p in path.rglob("*") if p.is_file()]

@@ -8,11 +8,11 @@ builds on them (docs/architecture.md, "Failure handling in one place").
 
 from __future__ import annotations
 
-import shutil
 from typing import TYPE_CHECKING
 
 from workbench.errors import StoreNotFoundError
 from workbench.store.log import META_DIR, LogEntry
+from workbench.store.objects import rmtree
 from workbench.store.staging import remove_dead_sessions
 
 if TYPE_CHECKING:
@@ -66,6 +66,6 @@ def remove_unreferenced_folders(store: Store, entry: LogEntry) -> list[str]:
             continue
         used = store._log.referenced_dirs() if used is None else used
         if path.name not in used:
-            shutil.rmtree(path)
+            rmtree(path)
             removed.append(path.name)
     return removed

@@ -44,7 +44,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from workbench.errors import CorruptionError, QueryError
-from workbench.store.table import StoreTable, _sha256
+from workbench.store.objects import fsspec_filesystem
+from workbench.store.table import StoreTable, _readable, _sha256
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -109,7 +110,7 @@ def check_file(table: StoreTable, f: Mapping) -> str | None:
     if digest is not None:  # covers every byte: page data, page headers and the footer
         return None if _sha256(path) == digest else "checksum mismatch (SHA-256 of the file)"
     try:
-        pq.ParquetFile(path, page_checksum_verification=True).read(use_threads=False)
+        pq.ParquetFile(_readable(path), page_checksum_verification=True).read(use_threads=False)
     except Exception as e:  # pyarrow raises OSError/ArrowInvalid for corrupt pages
         return f"unreadable: {type(e).__name__}: {str(e)[:160]}"
     return None
@@ -177,6 +178,9 @@ def _connect(views: Mapping[str, list[str] | pa.Schema | pa.Table], allowed: Seq
     con = duckdb.connect(config=dict(_CONFIG))
     try:
         con.execute("SET allowed_paths = ?", [list(allowed)])
+        schemes = {f.partition("://")[0] for f in allowed if "://" in f}
+        for scheme in sorted(schemes):  # object storage through fsspec: no extension to fetch
+            con.register_filesystem(fsspec_filesystem(scheme))
         for name, files in views.items():
             if isinstance(files, pa.Table):
                 con.register(name, files)

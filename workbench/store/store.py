@@ -28,7 +28,6 @@ import datetime as dt
 import json
 import logging
 import os
-import shutil
 import signal
 import time
 import uuid
@@ -66,7 +65,8 @@ from workbench.errors import (
     StoreNotFoundError,
     WorkbenchError,
 )
-from workbench.store.log import META_DIR, LogEntry, StoreLog, write_lock
+from workbench.store.log import META_DIR, LogEntry, StoreLog, StoreRoot, write_lock
+from workbench.store.objects import is_object_path, rmtree, store_root, write_atomically
 from workbench.store.recovery import recover
 from workbench.store.staging import Session, session_dir
 from workbench.store.table import StoreTable
@@ -146,7 +146,7 @@ class Store:
         self._session: Session | None = None
         if not read_only:  # counts still in memory at exit or garbage collection are kept
             weakref.finalize(self, _spool_counter, root, self._reads, os.getpid())
-            _OPEN[os.fspath(root)] += 1
+            _OPEN[str(root)] += 1
             weakref.finalize(self, _release, root, os.getpid(), self._spools_telemetry)
 
     @property
@@ -185,12 +185,12 @@ class Store:
     @classmethod
     def create(cls, path: str | os.PathLike) -> Store:
         """Create an empty store (schema v1, every flag at its default)."""
-        root = Path(path)
+        root = _root(path)
         if root.exists() and (not root.is_dir() or any(root.iterdir())):
             if not _interrupted_create(root):
                 raise StoreExistsError(root, "exists and is not an empty directory")
             for name in tables_for(1):  # a create killed before its first log entry
-                shutil.rmtree(root / name, ignore_errors=True)
+                rmtree(root / name)
         try:
             root.mkdir(parents=True, exist_ok=True)
             with write_lock(root):
@@ -208,6 +208,8 @@ class Store:
                 )
         except OSError as e:  # permissions, a file where a directory should be, ...
             raise StoreError(root, f"cannot write here: {e.strerror or e}") from None
+        except DeltaError as e:  # object storage: no such bucket, no credentials, ...
+            raise StoreError(root, f"cannot write here: {e}") from None
         return cls(root, entry)
 
     def __repr__(self) -> str:
@@ -609,14 +611,7 @@ class Store:
             ]
             pending = {"count": len(todo), "paths": todo[:limit]}
             failed = {"count": len(bad), "paths": bad[:limit]}
-        size = 0
-        for dirpath, _, filenames in os.walk(self.root):
-            for f in filenames:
-                try:
-                    st = os.lstat(os.path.join(dirpath, f))
-                except OSError:  # removed meanwhile (vacuum, a writer cleaning up)
-                    continue
-                size += st.st_size
+        size = _bytes_under(self.root)
         return {
             "root": str(self.root),
             "version": entry.version,
@@ -778,7 +773,7 @@ class Store:
             raise StoreError(self.root, f"store version {self.version} is a read-only view")
         events: list = []  # telemetry the commit carries: put back if it fails
         try:
-            with write_lock(self.root, wait=wait):
+            with write_lock(self.root, wait=wait) as held:
                 base = recover(self)
                 tx = Transaction(self, base, operation)
                 yield tx
@@ -788,6 +783,12 @@ class Store:
                 if tx.changed:
                     tx._check()
                     crashpoint(f"{operation}.before_log")
+                    if held is not None and held.lost:  # stalled past its lease: not ours
+                        raise StoreBusyError(
+                            self.root,
+                            f"{operation}: the write lease expired before the commit (another "
+                            "writer may have taken over); nothing was changed",
+                        )
                     self._entry = self._log.append(
                         base,
                         operation=operation,
@@ -822,7 +823,7 @@ class Store:
         if not (tx.changed or force) or not tx.has_table("telemetry"):
             return [], []
         spooled = _spooled(self.root, TELEMETRY_DIR)
-        waiting = telemetry.pending().get(os.fspath(self.root), 0)
+        waiting = telemetry.pending().get(str(self.root), 0)
         if not (force or spooled or waiting >= TELEMETRY_BATCH):
             return [], []
         events = telemetry.take(self.root)
@@ -867,10 +868,8 @@ class Store:
         """
         if self.read_only or "telemetry" not in self._entry.tables:
             # a read-only view cannot write: its events wait for a writable object (or exit)
-            return not telemetry.pending().get(os.fspath(self.root)) and not self.read_only
-        if not telemetry.pending().get(os.fspath(self.root)) and not _spooled(
-            self.root, TELEMETRY_DIR
-        ):
+            return not telemetry.pending().get(str(self.root)) and not self.read_only
+        if not telemetry.pending().get(str(self.root)) and not _spooled(self.root, TELEMETRY_DIR):
             return True
         try:
             with self.transaction("telemetry", wait=wait):
@@ -974,11 +973,8 @@ def _write_spool(root: Path, reads: Counter, when: dt.datetime) -> None:
     folder = root / META_DIR / READS_DIR
     folder.mkdir(parents=True, exist_ok=True)
     name = f"{time.time_ns()}-{os.getpid()}-{uuid.uuid4().hex[:8]}"
-    tmp = folder / f".{name}.tmp"
-    tmp.write_text(
-        json.dumps({"reads": {str(k): n for k, n in reads.items()}, "last_read": when.isoformat()})
-    )
-    os.replace(tmp, folder / f"{name}.json")
+    data = {"reads": {str(k): n for k, n in reads.items()}, "last_read": when.isoformat()}
+    write_atomically(folder / f"{name}.json", json.dumps(data).encode())
 
 
 def _spool_counter(root: Path, reads: Counter, pid: int | None = None) -> None:
@@ -995,13 +991,14 @@ def _spool_counter(root: Path, reads: Counter, pid: int | None = None) -> None:
 def _spool_at_exit() -> None:
     """At interpreter exit, spool the telemetry events still pending for any store that has
     a telemetry table (read-only views and objects never closed or collected included)."""
-    for root in list(telemetry.pending()):
-        if not (Path(root) / META_DIR).is_dir():  # gone (a temporary store), or not a store
-            continue
+    for key in list(telemetry.pending()):
         with suppress(Exception):  # best effort: the interpreter is going
-            latest = StoreLog(Path(root)).latest()
+            root = _root(key)
+            if not (root / META_DIR).is_dir():  # gone (a temporary store), or not a store
+                continue
+            latest = StoreLog(root).latest()
             if latest is not None and "telemetry" in latest.tables:
-                _spool_telemetry(Path(root))
+                _spool_telemetry(root)
 
 
 atexit.register(_spool_at_exit)
@@ -1014,7 +1011,7 @@ def _release(root: Path, pid: int, when: list) -> None:
     events if ``when[0]`` (it had a telemetry table)."""
     if pid != os.getpid():  # a forked child's copy of its parent's object
         return
-    key = os.fspath(root)
+    key = str(root)
     _OPEN[key] -= 1
     if _OPEN[key] <= 0:
         del _OPEN[key]
@@ -1034,9 +1031,7 @@ def _spool_telemetry(root: Path) -> None:
         folder = root / META_DIR / TELEMETRY_DIR
         folder.mkdir(parents=True, exist_ok=True)
         name = f"{time.time_ns()}-{os.getpid()}-{uuid.uuid4().hex[:8]}"
-        tmp = folder / f".{name}.tmp"
-        tmp.write_text(json.dumps(rows, default=str))
-        os.replace(tmp, folder / f"{name}.json")
+        write_atomically(folder / f"{name}.json", json.dumps(rows, default=str).encode())
 
 
 def _telemetry_table(rows: list[dict]) -> pa.Table:
@@ -1074,8 +1069,12 @@ def open_store(path: str | os.PathLike) -> Store:
     SchemaVersionError
         The store was written by a newer workbench (nothing is changed).
     """
-    root = Path(path)
-    if not root.is_dir():
+    root = _root(path)
+    try:
+        here = root.is_dir()
+    except OSError as e:  # object storage: no such bucket, unreachable, no credentials
+        raise StoreNotFoundError(root, f"cannot read here: {e}") from None
+    if not here:
         raise StoreNotFoundError(root, "no store here (create one with `workbench ingest`)")
     entry = StoreLog(root).latest()
     if entry is None:
@@ -1095,7 +1094,30 @@ def open_store(path: str | os.PathLike) -> Store:
     return store
 
 
-def _interrupted_create(root: Path) -> bool:
+def _root(path: str | os.PathLike) -> StoreRoot:
+    """A store root from a user's path or URL (see :func:`workbench.store.objects.store_root`);
+    a malformed URL is a clear error."""
+    try:
+        return store_root(path)
+    except ValueError as e:
+        raise StoreNotFoundError(path, str(e)) from None
+
+
+def _bytes_under(root: StoreRoot) -> int:
+    """Bytes of every file under a store root (files removed meanwhile are not counted)."""
+    if is_object_path(root):
+        return sum(size for _, size in root.walk_files())
+    size = 0
+    for dirpath, _, filenames in os.walk(root):
+        for f in filenames:
+            try:
+                size += os.lstat(os.path.join(dirpath, f)).st_size
+            except OSError:  # removed meanwhile (vacuum, a writer cleaning up)
+                continue
+    return size
+
+
+def _interrupted_create(root: StoreRoot) -> bool:
     """Whether a folder holds only what a killed :meth:`Store.create` leaves: no log entry, the
     v1 tables (if any) empty at their first version."""
     if StoreLog(root).versions():

@@ -29,6 +29,7 @@ from deltalake.exceptions import DeltaError
 from deltalake.transaction import AddAction, RemoveAction
 
 from workbench.cpg.schema import table_key, table_name
+from workbench.store.objects import ObjectPath, arrow_filesystem, is_object_path, open_input
 
 __all__ = ["PART", "ROW_GROUPS", "StoreTable"]
 
@@ -62,7 +63,7 @@ class StoreTable:
 
     def __init__(
         self,
-        root: Path,
+        root: Path | ObjectPath,
         schema: pa.Schema,
         row_group: int | None = None,
         directory: str | None = None,
@@ -135,8 +136,13 @@ class StoreTable:
         if cached is None or cached.schema != schema:
             # deltalake gives the files as percent-encoded URIs: a store under a path with
             # a space (or ``<``, ``#``, non-ASCII) is read through their decoded form
-            files = [unquote(u) for u in dt.file_uris()]
-            cached = ds.dataset(files, schema=schema, format=_FORMAT)
+            if is_object_path(self.path):
+                fs, base = arrow_filesystem(self.path)
+                files = [f"{base}/{unquote(f['path'])}" for f in self.files(version)]
+                cached = ds.dataset(files, schema=schema, format=_FORMAT, filesystem=fs)
+            else:
+                files = [unquote(u) for u in dt.file_uris()]
+                cached = ds.dataset(files, schema=schema, format=_FORMAT)
             self._snapshots[version] = (dt, cached)
         return cached
 
@@ -185,7 +191,7 @@ class StoreTable:
         if f["rows"] is not None and f["rows"] <= SMALL_FILE:
             t = self.read_file(f["path"])  # written sorted by key
             return ("small", t, t[self.key].to_numpy())
-        pf = pq.ParquetFile(self.path / f["path"], page_checksum_verification=True)
+        pf = pq.ParquetFile(_readable(self.path / f["path"]), page_checksum_verification=True)
         pos = pf.schema_arrow.get_field_index(self.key)
         groups = []
         for i in range(pf.metadata.num_row_groups):
@@ -195,7 +201,8 @@ class StoreTable:
 
     def read_file(self, name: str, columns: list[str] | None = None) -> pa.Table:
         """One data file's rows (page checksums verified), in this table's schema."""
-        t = pq.read_table(self.path / name, columns=columns, page_checksum_verification=True)
+        fs, path = arrow_filesystem(self.path / name)
+        t = pq.read_table(path, columns=columns, page_checksum_verification=True, filesystem=fs)
         return t if columns is not None else t.cast(self.schema)
 
     def files(self, version: int) -> list[dict]:
@@ -239,21 +246,28 @@ class StoreTable:
         if into is not None:
             into.mkdir(parents=True, exist_ok=True)
         path = (into or self.path) / name
-        with open(path, "wb") as fh:
-            pq.write_table(
-                table,
-                fh,
-                compression="zstd",
-                compression_level=3,
-                row_group_size=row_group or self.row_group,
-                write_page_checksum=True,
-                use_dictionary=self._dictionary_columns,
-                column_encoding=self._delta_columns,
-            )
-            fh.flush()
-            os.fsync(fh.fileno())
+        options = dict(
+            compression="zstd",
+            compression_level=3,
+            row_group_size=row_group or self.row_group,
+            write_page_checksum=True,
+            use_dictionary=self._dictionary_columns,
+            column_encoding=self._delta_columns,
+        )
+        if is_object_path(path):  # one put of the whole file: an object appears whole
+            sink = pa.BufferOutputStream()
+            pq.write_table(table, sink, **options)
+            data = sink.getvalue().to_pybytes()
+            path.write_bytes(data)
+            digest, size = hashlib.sha256(data).hexdigest(), len(data)
+        else:
+            with open(path, "wb") as fh:
+                pq.write_table(table, fh, **options)
+                fh.flush()
+                os.fsync(fh.fileno())
+            digest, size = _sha256(path), os.path.getsize(path)
         modules = pc.unique(table["module"]).to_pylist() if self.key == "module" else None
-        self._write_sidecar(name, _sha256(path), modules)
+        self._write_sidecar(name, digest, modules)
         stats: dict = {
             "numRecords": table.num_rows,
             "minValues": {},
@@ -266,9 +280,7 @@ class StoreTable:
             stats["minValues"][k] = mm["min"]
             stats["maxValues"][k] = mm["max"]
             stats["nullCount"][k] = table[k].null_count
-        return AddAction(
-            name, os.path.getsize(path), {}, int(time.time() * 1000), True, json.dumps(stats)
-        )
+        return AddAction(name, size, {}, int(time.time() * 1000), True, json.dumps(stats))
 
     # Whole-file SHA-256 digests live outside the table directory (Delta's vacuum removes
     # every file its log does not know) and catch what page checksums cannot: damage to page
@@ -332,9 +344,15 @@ class StoreTable:
         return dt.version()
 
 
-def _sha256(path: Path) -> str:
+def _readable(path: Path | ObjectPath):
+    """What pyarrow opens to read ``path``: the path itself on a local disk, an open file on
+    object storage."""
+    return open_input(path) if is_object_path(path) else path
+
+
+def _sha256(path: Path | ObjectPath) -> str:
     h = hashlib.sha256()
-    with open(path, "rb") as fh:
+    with open_input(path) as fh:
         for block in iter(lambda: fh.read(1 << 20), b""):
             h.update(block)
     return h.hexdigest()

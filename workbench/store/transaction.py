@@ -41,7 +41,6 @@ Examples
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -450,7 +449,7 @@ class Transaction:
         for f in staged:
             src = session_dir(self._store.root, f.session) / name / f.path
             try:
-                os.replace(src, target / f.path)
+                src.replace(target / f.path)
             except FileNotFoundError:
                 if not (target / f.path).exists():  # moved by an earlier, failed attempt
                     raise StoreError(

@@ -269,7 +269,7 @@ def emit(
     """
     if not _enabled:
         return None
-    root = None if store is None else os.fspath(store)
+    root = None if store is None else str(store)
     if module is not None and type(module) is not int:
         try:  # numpy integers too; anything else is refused here, not at persisting
             module = operator.index(module)
@@ -453,7 +453,7 @@ def events(
     >>> _ = take("/tmp/events-doc")
     """
     names = _names(name)
-    root = None if store is None else os.fspath(store)
+    root = None if store is None else str(store)
     return [
         e
         for e in list(_ring)
@@ -513,7 +513,7 @@ def take(store: str | os.PathLike[str]) -> list[Event]:
     (True, [])
     """
     with _lock:
-        queue = _pending.pop(os.fspath(store), None)
+        queue = _pending.pop(str(store), None)
     return list(queue) if queue else []
 
 
@@ -552,7 +552,7 @@ def dropped(store: str | os.PathLike[str] | None = None) -> int:
     with _lock:
         if store is None:
             return sum(_dropped.values())
-        return _dropped.get(os.fspath(store), 0)
+        return _dropped.get(str(store), 0)
 
 
 def as_rows(events: Iterable[Event]) -> list[dict[str, Any]]:

@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 from collections.abc import Collection, Iterable, Mapping
 from typing import Any
 
@@ -109,7 +108,7 @@ def frame(
     records: list[dict[str, Any]] = []
     root: str | None = None
     if _is_store(store):
-        root = os.fspath(store.root)
+        root = str(store.root)
         if hasattr(store, "telemetry_rows"):  # persisted and spooled (a Store)
             rows = store.telemetry_rows()
         elif "telemetry" in store.tables:
@@ -124,7 +123,7 @@ def frame(
             records.append({**{c: row.get(c) for c in COLUMNS}, "store": root})
         records += [_record(e) for e in events(names, root) if e.id not in seen]
     else:
-        root = None if store is None else os.fspath(store)
+        root = None if store is None else str(store)
         records = [_record(e) for e in events(names, root)]
     df = to_frame(records)
     if since is not None:
@@ -169,7 +168,7 @@ def select(
     if names is not None:
         keep &= df["event"].isin(list(names))
     if store is not None:
-        root = os.fspath(store.root) if _is_store(store) else os.fspath(store)
+        root = str(store.root) if _is_store(store) else str(store)
         keep &= df["store"] == root
     if since is not None:
         keep &= df["ts"] >= _utc(since)

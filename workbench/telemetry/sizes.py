@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import os
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -91,7 +90,7 @@ def _limit(thresholds: Mapping[str, Mapping[str, float]], table: str, measure: s
 def _root(store: Any) -> str | None:
     if store is None:
         return None
-    return os.fspath(store.root) if hasattr(store, "root") else os.fspath(store)
+    return str(store.root) if hasattr(store, "root") else str(store)
 
 
 def _frame(alerts: list[_Alert]) -> pd.DataFrame:
