@@ -216,7 +216,7 @@ class _Pool:
 def test_batches_lost_with_a_broken_pool_are_run_again_and_only_the_culprit_fails(v2, monkeypatch):
     culprit = "bookshop/pricing.py"
     _Pool.made = []
-    monkeypatch.setattr(scheduler, "process_pool", lambda workers: _Pool(culprit))
+    monkeypatch.setattr(scheduler, "process_pool", lambda workers, **_: _Pool(culprit))
     order = [rel for _, rel, _ in plan(v2)]
     assert order.index(culprit) < len(order) - 2  # batches are in flight behind it
     report = generate(v2, workers=2, batch_size=2, quiet=True)

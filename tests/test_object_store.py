@@ -11,13 +11,10 @@ from __future__ import annotations
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import textwrap
 import time
-import urllib.request
-import uuid
 from pathlib import Path
 
 import pytest
@@ -31,58 +28,7 @@ from workbench.store.maintenance import compact, verify
 from workbench.store.objects import Lease, LeaseHeld, ObjectPath, store_root
 from workbench.store.store import Store, open_store
 
-pytest.importorskip("moto", reason="the object-store tests need moto (the dev extra)")
-
 pytestmark = pytest.mark.xdist_group("s3")
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@pytest.fixture(scope="module")
-def s3():
-    """An S3-compatible server on loopback and the environment that points at it."""
-    port = _free_port()
-    server = subprocess.Popen(
-        [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    endpoint = f"http://127.0.0.1:{port}"
-    env = {
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_REGION": "us-east-1",
-        "AWS_ENDPOINT_URL": endpoint,
-        "AWS_ALLOW_HTTP": "true",
-    }
-    with pytest.MonkeyPatch.context() as mp:
-        for k, v in env.items():
-            mp.setenv(k, v)
-        try:
-            for _ in range(200):
-                try:
-                    urllib.request.urlopen(endpoint, timeout=1)
-                    break
-                except OSError:
-                    time.sleep(0.05)
-            yield env
-        finally:
-            server.kill()
-            server.wait()
-
-
-@pytest.fixture
-def bucket(s3) -> str:
-    """A new, empty bucket."""
-    import boto3
-
-    name = f"wb-{uuid.uuid4().hex[:12]}"
-    boto3.client("s3").create_bucket(Bucket=name)
-    return name
 
 
 def _tree(tmp_path: Path) -> Path:

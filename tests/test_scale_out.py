@@ -124,9 +124,25 @@ def _by_value():
     cloudpickle.register_pickle_by_value(sys.modules[__name__])  # workers cannot import tests
 
 
-def test_a_worker_killed_mid_run_fails_only_the_module_that_killed_it(cluster, no_tree):
+@pytest.fixture
+def on_s3(request, src, tmp_path):
+    """The sample migrated into a store on loopback S3; its source tree moved away."""
+    from workbench.store import Store
+    from workbench.store.migrations import migrate
+
+    bucket = request.getfixturevalue("bucket")
+    store = Store.create(f"s3://{bucket}/store")
+    store.ingest(src)
+    migrate(store)
+    shutil.move(src, tmp_path / "moved-away")
+    yield store, tmp_path / "moved-away"
+    store.close()
+
+
+@pytest.mark.parametrize("where", ["local", "s3"])
+def test_a_worker_killed_mid_run_fails_only_the_module_that_killed_it(cluster, where, request):
     _, client = cluster
-    store, _ = no_tree
+    store, _ = request.getfixturevalue("no_tree" if where == "local" else "on_s3")
     _by_value()
     report = generate(
         store,

@@ -41,10 +41,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pyarrow as pa
+import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
 from workbench.errors import CorruptionError, QueryError
-from workbench.store.objects import fsspec_filesystem
+from workbench.store.objects import fsspec_filesystem, is_object_path
 from workbench.store.table import StoreTable, _readable, _sha256
 
 if TYPE_CHECKING:
@@ -166,12 +167,14 @@ def _damaged(root: Path, table: StoreTable, f: Mapping, problem: str) -> Corrupt
     return err
 
 
-def _connect(views: Mapping[str, list[str] | pa.Schema | pa.Table], allowed: Sequence[str]):
+def _connect(
+    views: Mapping[str, list[str] | pa.Schema | pa.Table | ds.Dataset], allowed: Sequence[str]
+):
     """A locked-down in-memory connection with one view per table.
 
     ``views`` maps a table name to its data files, to its schema when it has none, or to
-    an Arrow table held in memory (a relation computed for the query). DuckDB may read the
-    ``allowed`` files and no others.
+    an Arrow table held in memory (a relation computed for the query) or a pyarrow dataset.
+    DuckDB may read the ``allowed`` files and no others.
     """
     import duckdb
 
@@ -182,7 +185,7 @@ def _connect(views: Mapping[str, list[str] | pa.Schema | pa.Table], allowed: Seq
         for scheme in sorted(schemes):  # object storage through fsspec: no extension to fetch
             con.register_filesystem(fsspec_filesystem(scheme))
         for name, files in views.items():
-            if isinstance(files, pa.Table):
+            if isinstance(files, (pa.Table, ds.Dataset)):
                 con.register(name, files)
             elif isinstance(files, pa.Schema):
                 con.register(name, files.empty_table())
@@ -446,7 +449,10 @@ def scan(
     files = verified_paths(root, table, version)
     if not files:
         return pa.schema([schema.field(c) for c in columns]).empty_table()
-    con = _connect({"t": files}, files)
+    if is_object_path(table.path):  # pyarrow's own S3 client reads faster than fsspec
+        con = _connect({"t": table.dataset(version, schema)}, [])
+    else:
+        con = _connect({"t": files}, files)
     try:
         return con.sql(
             f"SELECT {', '.join(columns)} FROM t WHERE {where}", params=params

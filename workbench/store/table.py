@@ -78,7 +78,8 @@ class StoreTable:
         self.root = root
         self.path = root / (directory or self.name)
         self.schema = schema
-        self._snapshots: dict[int, tuple[DeltaTable, ds.Dataset | None]] = {}
+        self._snapshots: dict[int, tuple[DeltaTable | None, ds.Dataset | None]] = {}
+        self._head: DeltaTable | None = None
         self._row_groups: dict[int, list] = {}
         self._files: dict[int, list[dict]] = {}
 
@@ -94,7 +95,21 @@ class StoreTable:
         return self.latest_version()
 
     def latest_version(self) -> int:
-        return DeltaTable(str(self.path)).version()
+        return self.head().version()
+
+    def head(self) -> DeltaTable:
+        """The table at its newest version: one handle per object, brought up to date
+        incrementally (it reads only the commits since; opening a table again reads its
+        whole log, a request per commit on object storage)."""
+        if self._head is None:
+            self._head = DeltaTable(str(self.path))
+        else:
+            try:
+                self._head.update_incremental()
+            except DeltaError:
+                self._head = None  # opened again, or the error again, by the caller
+                raise
+        return self._head
 
     def restore(self, version: int) -> bool:
         """Make ``version`` current again (undo commits an interrupted operation made);
@@ -105,7 +120,7 @@ class StoreTable:
         ``verify``/``repair``.
         """
         try:
-            dt = DeltaTable(str(self.path))
+            dt = self.head()
         except DeltaError:
             try:
                 DeltaTable(str(self.path), version=version)
@@ -117,30 +132,32 @@ class StoreTable:
             return True
         if dt.version() != version:
             dt.restore(version)
+            dt.update_incremental()
             return True
         return False
 
     # -- reading -----------------------------------------------------------------------
 
     def delta(self, version: int) -> DeltaTable:
-        snap = self._snapshots.get(version)
-        if snap is None:
-            snap = (DeltaTable(str(self.path), version=version), None)
-            self._snapshots[version] = snap
-        return snap[0]
+        dt, cached = self._snapshots.get(version) or (None, None)
+        if dt is None:
+            dt = DeltaTable(str(self.path), version=version)
+            self._snapshots[version] = (dt, cached)
+        return dt
 
     def dataset(self, version: int, schema: pa.Schema | None = None) -> ds.Dataset:
         """A pyarrow dataset over the files of one version (cached), in ``schema``."""
-        dt, cached = self._snapshots.get(version) or (self.delta(version), None)
+        dt, cached = self._snapshots.get(version) or (None, None)
         schema = schema or self.schema
         if cached is None or cached.schema != schema:
             # deltalake gives the files as percent-encoded URIs: a store under a path with
             # a space (or ``<``, ``#``, non-ASCII) is read through their decoded form
-            if is_object_path(self.path):
+            if is_object_path(self.path):  # from the file list: no snapshot opened
                 fs, base = arrow_filesystem(self.path)
                 files = [f"{base}/{unquote(f['path'])}" for f in self.files(version)]
                 cached = ds.dataset(files, schema=schema, format=_FORMAT, filesystem=fs)
             else:
+                dt = dt or self.delta(version)
                 files = [unquote(u) for u in dt.file_uris()]
                 cached = ds.dataset(files, schema=schema, format=_FORMAT)
             self._snapshots[version] = (dt, cached)
@@ -210,7 +227,11 @@ class StoreTable:
         changes, so the list is read from the Delta log once)."""
         cached = self._files.get(version)
         if cached is None:
-            actions = pa.table(self.delta(version).get_add_actions(flatten=True))
+            head = self._head
+            # the newest version's list from the handle kept up to date (opening a snapshot
+            # reads the log again: a request per commit on object storage)
+            source = head if head is not None and head.version() == version else None
+            actions = pa.table((source or self.delta(version)).get_add_actions(flatten=True))
             key = self.key
             cached = self._files[version] = [
                 {
@@ -328,7 +349,7 @@ class StoreTable:
         overwrite: bool = False,
     ) -> int:
         """One Delta commit adding and removing whole files; returns the new version."""
-        dt = DeltaTable(str(self.path))
+        dt = self.head()
         if not adds and not removes and schema is None:
             return dt.version()
         now = int(time.time() * 1000)
