@@ -8,6 +8,7 @@ that serialises writers are checked with racing and killed processes.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import signal
@@ -22,7 +23,7 @@ from typer.testing import CliRunner
 
 from workbench.cli import app
 from workbench.errors import StoreBusyError, StoreNotFoundError
-from workbench.store import migrations
+from workbench.store import migrations, objects
 from workbench.store.log import StoreLog, write_lock
 from workbench.store.maintenance import compact, verify
 from workbench.store.objects import Lease, LeaseHeld, ObjectPath, store_root
@@ -180,23 +181,86 @@ def test_a_lease_taken_over_is_lost_to_its_stalled_owner(bucket):
     key = store_root(f"s3://{bucket}/lease")
     first = Lease(key, seconds=0.6)
     first.acquire()
+    assert first.valid(margin=0)
     with pytest.raises(LeaseHeld):
         Lease(key, seconds=0.6).acquire(wait=False)
     first._stop.set()  # the owner stalls: no more renewals
     first._thread.join()
-    time.sleep(0.8)
     second = Lease(key, seconds=30)
-    second.acquire(wait=False)  # expired: taken over
-    first._stop.clear()
+    t0 = time.monotonic()
+    second.acquire()  # unchanged for a whole period (0.6 s, as its owner declared): taken
+    assert time.monotonic() - t0 >= 0.6
+    assert not first.valid(margin=0)  # its own clock says so, before any request
     first._renew_once()
-    assert first.lost
+    assert first.lost  # the conditional renewal is refused
     first.release()  # must not free the new owner's lease
     with pytest.raises(LeaseHeld):
         Lease(key, seconds=30).acquire(wait=False)
     second.release()
     third = Lease(key, seconds=30)
-    third.acquire(wait=False)
+    third.acquire(wait=False)  # released: free at once
     third.release()
+
+
+def test_a_renewed_lease_is_never_taken_whatever_its_owners_clock_says(bucket, monkeypatch):
+    key = store_root(f"s3://{bucket}/lease")
+    owner = Lease(key, seconds=0.6)
+    real = Lease._body
+
+    def slow_clock(self, *, released=False):  # an owner whose clock is an hour behind
+        data = json.loads(real(self, released=released))
+        data["expires"] -= 3600
+        return json.dumps(data).encode()
+
+    monkeypatch.setattr(owner, "_body", slow_clock.__get__(owner))
+    owner.acquire()
+    other = Lease(key, seconds=0.6)
+    deadline = time.monotonic() + 2
+    while time.monotonic() < deadline:  # three lease periods of trying
+        with pytest.raises(LeaseHeld):
+            other.acquire(wait=False)
+        time.sleep(0.05)
+    owner.release()
+    other.acquire(wait=False)
+    other.release()
+
+
+def test_a_writer_whose_lease_ran_out_refuses_to_commit(bucket, monkeypatch):
+    store = Store.create(f"s3://{bucket}/s")
+    monkeypatch.setattr(objects, "LEASE_SECONDS", 0.9)
+    monkeypatch.setattr(Lease, "_renew_once", lambda self: True)  # renewals stall
+    with pytest.raises(StoreBusyError, match="lease ran out"), store.transaction("flag") as tx:
+        tx.set_flag("cpg", True)
+        time.sleep(1.0)
+    again = open_store(f"s3://{bucket}/s")
+    assert again.version == 0 and not again.flags["cpg"]  # nothing was changed
+    store.close()
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["s3://b/team#1/s", "s3://b/50%25/s", "s3://b/s?x=1", "s3://b/a//s", "s3://b/a/../s"],
+)
+def test_urls_delta_would_read_otherwise_are_refused(url):
+    with pytest.raises(ValueError):
+        store_root(url)
+    with pytest.raises(StoreNotFoundError):
+        open_store(url)
+    result = CliRunner().invoke(app, ["status", "--store", url])
+    assert result.exit_code == 2 and "Invalid value for '--store'" in result.output
+
+
+def test_a_forking_pool_for_an_object_store_is_refused(bucket):
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    store = Store.create(f"s3://{bucket}/s")
+    with (
+        ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork")) as pool,
+        pytest.raises(ValueError, match="cannot be forked"),
+    ):
+        store.generate(executor=pool, quiet=True)
+    store.close()
 
 
 @pytest.mark.slow
@@ -259,3 +323,36 @@ def test_two_processes_ingesting_at_once_are_serialised(bucket, tmp_path):
     # commits are in the log in the order they took the lock
     assert len(store.at(1).modules()) == 5 and len(store.modules()) == 5
     store.close()
+
+
+@pytest.mark.slow
+def test_a_generation_killed_before_its_commit_is_undone_by_the_next_writer(bucket, tmp_path):
+    url = f"s3://{bucket}/s"
+    store = Store.create(url)
+    store.ingest(_tree(tmp_path))
+    migrations.migrate(store)
+    before = store.version
+    child = _child(
+        f"""
+        from workbench.store.store import open_store
+        open_store({url!r}).generate(workers=2, quiet=True)
+        """,
+        {"WORKBENCH_CRASHPOINT": "generate.before_log", "WORKBENCH_LEASE_SECONDS": "2"},
+    )
+    assert child.wait(timeout=180) == -signal.SIGKILL
+    staging = store_root(url) / "_workbench" / "staging"
+    dead = {p.name for p in staging.iterdir()}  # the dead committer's session
+    assert len(dead) == 1
+    again = open_store(url)
+    assert again.version == before
+    nodes = again._table("cpg_nodes", again.schema_version)
+    assert nodes.latest_version() > again.tables["cpg_nodes"]  # committed, never logged
+    assert set(again.modules().cpg_status) == {"pending"}
+    report = again.generate(workers=2, quiet=True)  # takes the expired lease over, recovers
+    assert (report.ok, report.failed) == (3, 0)
+    assert "recover" in again.history().operation.tolist()
+    assert not dead & {p.name for p in staging.iterdir()}  # removed by the next writer
+    assert verify(again).empty
+    store.close()
+    again.close()  # ends its own session
+    assert not staging.is_dir()

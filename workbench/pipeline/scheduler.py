@@ -185,9 +185,11 @@ def generate(
     ------
     ValueError
         ``workers``, ``batch_size`` or ``commit_every`` below 1, or ``timeout`` or
-        ``memory_budget_mb`` not positive.
+        ``memory_budget_mb`` not positive; or a forking process pool as ``executor`` for a
+        store on object storage.
     """
     _check_options(workers, batch_size, commit_every, timeout, memory_budget_mb)
+    _check_executor(store, executor)
     store.refresh().require_cpg()
     store.flush_reads()
     tasks = plan(store, retry_failed)
@@ -503,6 +505,23 @@ def _check_options(workers, batch_size, commit_every, timeout, memory_budget_mb)
 PR_SET_PDEATHSIG = 1
 #: Seconds between checks of the portable fallback (where ``prctl`` is unavailable).
 PARENT_POLL_SECONDS = 0.5
+
+
+def _check_executor(store: Store, executor: Executor | None) -> None:
+    """A process pool that forks this process cannot reach object storage: the clients
+    this process started (tokio runtimes, the AWS SDK) hang in a forked child."""
+    context = getattr(executor, "_mp_context", None)
+    if (
+        is_object_path(store.root)
+        and isinstance(executor, ProcessPoolExecutor)
+        and context is not None
+        and context.get_start_method() == "fork"
+    ):
+        raise ValueError(
+            f"the store {store.root} is on object storage: its workers cannot be forked from "
+            "this process; give a ProcessPoolExecutor with "
+            "mp_context=multiprocessing.get_context('spawn') (or no executor)"
+        )
 
 
 def process_pool(workers: int, *, fresh: bool = False) -> ProcessPoolExecutor:

@@ -19,7 +19,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 
@@ -185,7 +185,8 @@ class StoreLog:
         head = self.root / META_DIR / "HEAD"
         # a marker only: an entry newer than HEAD is still the newest version
         if is_object_path(head):
-            head.write_text(str(version))  # an object is replaced atomically
+            with suppress(OSError):  # an object is replaced atomically
+                head.write_text(str(version))
             return entry
         tmp = head.with_suffix(f".{os.getpid()}.tmp")
         try:

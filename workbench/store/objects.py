@@ -34,6 +34,7 @@ ObjectPath('s3://bucket/stores/cpython/_workbench/log')
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import fnmatch
 import functools
 import importlib.util
@@ -90,6 +91,11 @@ def store_root(path: str | os.PathLike) -> Path | ObjectPath:
         bucket, _, key = rest.partition("/")
         if not bucket:
             raise ValueError(f"no bucket in {text!r} (expected {scheme}://bucket/prefix)")
+        if set(rest) & set("#?%"):  # Delta would read them as a URL's fragment, query, escape
+            raise ValueError(f"{text!r}: '#', '?' and '%' cannot be part of a store's URL")
+        parts = key.strip("/").split("/")
+        if key.strip("/") and any(p in ("", ".", "..") for p in parts):
+            raise ValueError(f"{text!r}: empty, '.' and '..' parts are not keys of a store")
         if importlib.util.find_spec("obstore") is None:
             raise MissingDependencyError("obstore", "objects")
         return ObjectPath(scheme.lower(), bucket, key.strip("/"))
@@ -132,11 +138,20 @@ def _bucket(scheme: str, bucket: str):
     return _client(scheme, bucket, tuple(storage_env().items()))
 
 
+#: Requests to object storage give up rather than hang: a server that accepts connections
+#: but never answers is an error within minutes (retries included), not a hang.
+_CLIENT = {"connect_timeout": "10s", "timeout": "60s"}
+_RETRY = {"max_retries": 3, "retry_timeout": dt.timedelta(seconds=30)}
+
+
 @functools.lru_cache(maxsize=32)
 def _client(scheme: str, bucket: str, env: tuple):
     from obstore.store import from_url
 
-    return from_url(f"{scheme}://{bucket}")
+    # client options given replace those of the environment: plain HTTP is one of them
+    allow_http = dict(env).get("AWS_ALLOW_HTTP", "").lower() in ("1", "true", "yes")
+    options = {**_CLIENT, "allow_http": allow_http}
+    return from_url(f"{scheme}://{bucket}", client_options=options, retry_config=_RETRY)
 
 
 @contextlib.contextmanager
@@ -246,7 +261,9 @@ class ObjectPath:
         with _os_errors(self):
             meta = obstore.head(self._store, self.key)
         mtime = meta["last_modified"].timestamp()
-        return os.stat_result((0o100644, 0, 0, 1, 0, 0, meta["size"], mtime, mtime, mtime))
+        ns = int(mtime * 1e9)
+        fields = (0o100644, 0, 0, 1, 0, 0, meta["size"], int(mtime), int(mtime), int(mtime))
+        return os.stat_result((*fields, mtime, mtime, mtime, ns, ns, ns))
 
     def _children(self) -> tuple[list[str], list[dict]]:
         """Folder names and objects directly under this prefix."""
@@ -393,19 +410,25 @@ def write_atomically(path: Path | ObjectPath, data: bytes) -> None:
     os.replace(tmp, path)
 
 
-def rmtree(path: Path | ObjectPath) -> None:
-    """Remove a folder and everything under it (missing: nothing to do)."""
+def rmtree(path: Path | ObjectPath, *, ignore_errors: bool = False) -> None:
+    """Remove a folder and everything under it (missing: nothing to do; other errors raise
+    unless ``ignore_errors``)."""
     if isinstance(path, ObjectPath):
         import obstore
 
-        keys = [p.key for p, _ in path.walk_files()]
-        with _os_errors(path):
-            for i in range(0, len(keys), 1000):
-                obstore.delete(path._store, keys[i : i + 1000])
+        try:
+            keys = [p.key for p, _ in path.walk_files()]
+            with _os_errors(path):
+                for i in range(0, len(keys), 1000):
+                    obstore.delete(path._store, keys[i : i + 1000])
+        except OSError:
+            if not ignore_errors:
+                raise
         return
     import shutil
 
-    shutil.rmtree(path, ignore_errors=True)
+    if ignore_errors or path.exists():
+        shutil.rmtree(path, ignore_errors=ignore_errors)
 
 
 def arrow_filesystem(path: Path | ObjectPath):
@@ -421,7 +444,7 @@ def _arrow_fs(scheme: str, env: tuple):
     import pyarrow.fs as pafs
 
     if scheme == "s3":
-        options: dict = {}
+        options: dict = {"connect_timeout": 10, "request_timeout": 60}
         endpoint = os.environ.get("AWS_ENDPOINT_URL_S3") or os.environ.get("AWS_ENDPOINT_URL")
         if endpoint:
             options["endpoint_override"] = endpoint
@@ -483,7 +506,7 @@ def lock(path: Path | ObjectPath, *, wait: bool = True, busy: type[Exception] = 
     """Hold an exclusive lock named by ``path`` for the ``with`` block: an ``flock`` on a
     local file, a lease object on object storage (raises ``busy`` at once with
     ``wait=False`` when someone else holds it). Yields the :class:`Lease` (None locally):
-    check :attr:`Lease.lost` before making what the lock protects visible."""
+    check :meth:`Lease.valid` before making what the lock protects visible."""
     if not isinstance(path, ObjectPath):
         import fcntl
 
@@ -510,12 +533,17 @@ def lock(path: Path | ObjectPath, *, wait: bool = True, busy: type[Exception] = 
 class Lease:
     """An exclusive lease on an object-store key, renewed while held.
 
-    The lease object holds its owner and the time it expires. Taking it is a put-if-absent;
-    an expired lease (its owner died) is taken over with a write conditional on the object's
-    ETag, so two processes taking over the same expired lease cannot both win. While held, a
-    thread renews it every third of :data:`LEASE_SECONDS`, also conditionally: an owner whose
-    lease was taken over (it stalled past expiry) finds out (:attr:`lost`) instead of
-    overwriting the new owner.
+    Taking a free key is a put-if-absent. A lease held by another owner is taken over only
+    when it was released, or when this process has seen it *unchanged* (the same ETag) for
+    the whole lease period its owner declared, measured on this process's monotonic clock:
+    an owner that is alive renews it (a new ETag) every third of the period, so no clock of
+    another machine is trusted. The takeover is a write conditional on the ETag seen, so two
+    processes taking over the same lease cannot both win.
+
+    The owner keeps track of how long its lease surely lasts (from the start of its last
+    successful renewal, on its own monotonic clock): :meth:`valid` says whether it still holds
+    with a margin to spare. A renewal that fails for a transient reason is tried again at
+    the next tick; one refused because the lease was taken over marks it :attr:`lost`.
     """
 
     def __init__(self, path: ObjectPath, seconds: float | None = None) -> None:
@@ -525,54 +553,81 @@ class Lease:
         self._etag: str | None = None
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self._valid_until = 0.0  # monotonic
+        self._renewals = 0
         self.lost = False
 
-    def _body(self) -> bytes:
-        return json.dumps({"owner": self.owner, "expires": time.time() + self.seconds}).encode()
+    def _body(self, *, released: bool = False) -> bytes:
+        self._renewals += 1
+        data = {
+            "owner": self.owner,
+            "seconds": 0 if released else self.seconds,
+            "renewal": self._renewals,  # every renewal changes the object, hence its ETag
+            "expires": time.time() + (0 if released else self.seconds),  # for people only
+        }
+        return json.dumps(data).encode()
+
+    def _put(self, mode) -> bool:
+        """Write the lease object with a conditional ``mode``; whether it was written (False:
+        the condition failed: someone else's lease is there)."""
+        import obstore
+
+        start = time.monotonic()
+        try:
+            with _os_errors(self.path):
+                result = obstore.put(self.path._store, self.path.key, self._body(), mode=mode)
+        except (FileExistsError, FileNotFoundError):
+            return False
+        self._etag = result["e_tag"]
+        self._valid_until = start + self.seconds
+        return True
 
     def _try(self) -> bool:
         import obstore
 
-        store, key = self.path._store, self.path.key
-        try:
-            self._etag = obstore.put(store, key, self._body(), mode="create")["e_tag"]
+        if self._put("create"):
             return True
-        except Exception as e:
-            if not isinstance(e, FileExistsError) and type(e).__name__ not in (
-                "AlreadyExistsError",
-                "PreconditionError",
-            ):
-                raise
+        now = time.monotonic()
         try:
-            got = obstore.get(store, key)
-            etag, data = got.meta["e_tag"], bytes(got.bytes())
+            with _os_errors(self.path):
+                got = obstore.get(self.path._store, self.path.key)
+                etag, data = got.meta["e_tag"], bytes(got.bytes())
         except FileNotFoundError:
-            return False  # released meanwhile: try again
+            return False  # deleted meanwhile: try again
         try:
-            expires = float(json.loads(data)["expires"])
+            period = float(json.loads(data)["seconds"])
         except (ValueError, KeyError, TypeError):
-            expires = 0.0  # a damaged lease object protects nothing
-        if expires > time.time():
-            return False
-        try:  # expired: take it over, unless someone else did first
-            self._etag = obstore.put(store, key, self._body(), mode={"e_tag": etag})["e_tag"]
-            return True
-        except Exception as e:
-            if type(e).__name__ in ("PreconditionError", "NotFoundError") or isinstance(
-                e, FileNotFoundError
-            ):
+            period = 0.0  # a damaged lease object protects nothing
+        key = str(self.path)
+        if period > 0:
+            seen = _OBSERVED.get(key)
+            if seen is None or seen[0] != etag:  # renewed since we last looked: alive
+                _OBSERVED[key] = (etag, now)
                 return False
-            raise
+            if now - seen[1] < period:
+                return False
+        if self._put({"e_tag": etag}):  # released, or unchanged for a whole period: ours
+            _OBSERVED.pop(key, None)
+            return True
+        return False
 
     def acquire(self, *, wait: bool = True, busy: type[Exception] = LeaseHeld) -> None:
+        """Take the lease (waiting while someone else holds it, or raising ``busy`` at once
+        with ``wait=False``) and start renewing it."""
         delay = 0.05
         while not self._try():
             if not wait:
                 raise busy()
             time.sleep(delay)
-            delay = min(delay * 2, max(self.seconds / 10, 0.05), 1.0)
+            delay = min(delay * 2, 1.0)
         self._thread = threading.Thread(target=self._renew, name="workbench-lease", daemon=True)
         self._thread.start()
+
+    def valid(self, margin: float | None = None) -> bool:
+        """Whether the lease surely stays ours for ``margin`` more seconds (a third of the
+        period by default): check before making what it protects visible."""
+        margin = self.seconds / 3 if margin is None else margin
+        return not self.lost and time.monotonic() + margin < self._valid_until
 
     def _renew(self) -> None:
         while not self._stop.wait(self.seconds / 3):
@@ -580,30 +635,33 @@ class Lease:
                 return
 
     def _renew_once(self) -> bool:
-        """Extend the lease if it is still ours; whether it is."""
-        import obstore
-
+        """Extend the lease if it is still ours; whether to go on renewing."""
         try:
-            self._etag = obstore.put(
-                self.path._store, self.path.key, self._body(), mode={"e_tag": self._etag}
-            )["e_tag"]
-        except Exception:  # taken over, or the store is unreachable: no longer ours
-            self.lost = True
+            if not self._put({"e_tag": self._etag}):
+                self.lost = True  # taken over: no longer ours
+        except OSError:  # the store did not answer: try again at the next tick
+            pass
         return not self.lost
 
     def release(self) -> None:
+        """Stop renewing and mark the lease released, if it is still ours (never removing
+        the lease of an owner that took it over)."""
         import obstore
 
         self._stop.set()
         if self._thread is not None:
             self._thread.join()
-        if not self.lost:
-            # expired at once, and only if still ours (an unconditional delete could remove
-            # the lease of a writer that took ours over): the next writer takes it over
-            with contextlib.suppress(Exception):
+        if not self.lost and self._etag is not None:
+            with contextlib.suppress(Exception):  # unreachable: it expires by itself
                 obstore.put(
                     self.path._store,
                     self.path.key,
-                    json.dumps({"owner": self.owner, "expires": 0}).encode(),
+                    self._body(released=True),
                     mode={"e_tag": self._etag},
                 )
+        self.lost = True
+
+
+#: Leases held by others as this process last saw them: key -> (ETag, monotonic time first
+#: seen with that ETag).
+_OBSERVED: dict[str, tuple[str, float]] = {}

@@ -58,7 +58,7 @@ class Session:
         if self._lease is not None:
             self._lease.release()
             self._lease = None
-            rmtree(self.dir)
+            rmtree(self.dir, ignore_errors=True)
             return
         shutil.rmtree(self.dir, ignore_errors=True)
         os.close(self._fd)
@@ -93,7 +93,7 @@ def remove_dead_sessions(root: StoreRoot) -> list[str]:
             (root / "_workbench" / "files" / f.parent.name / f"{f.name}.json").unlink(
                 missing_ok=True
             )
-        rmtree(d)
+        rmtree(d, ignore_errors=True)
         dead.append(d.name)
     return dead
 

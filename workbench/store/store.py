@@ -186,11 +186,15 @@ class Store:
     def create(cls, path: str | os.PathLike) -> Store:
         """Create an empty store (schema v1, every flag at its default)."""
         root = _root(path)
-        if root.exists() and (not root.is_dir() or any(root.iterdir())):
+        try:
+            occupied = root.exists() and (not root.is_dir() or any(root.iterdir()))
+        except OSError as e:  # object storage: no such bucket, unreachable, no credentials
+            raise StoreError(root, f"cannot read here: {e.strerror or e}") from None
+        if occupied:
             if not _interrupted_create(root):
                 raise StoreExistsError(root, "exists and is not an empty directory")
             for name in tables_for(1):  # a create killed before its first log entry
-                rmtree(root / name)
+                rmtree(root / name, ignore_errors=True)
         try:
             root.mkdir(parents=True, exist_ok=True)
             with write_lock(root):
@@ -783,11 +787,12 @@ class Store:
                 if tx.changed:
                     tx._check()
                     crashpoint(f"{operation}.before_log")
-                    if held is not None and held.lost:  # stalled past its lease: not ours
+                    if held is not None and not held.valid():  # stalled, or cut off
                         raise StoreBusyError(
                             self.root,
-                            f"{operation}: the write lease expired before the commit (another "
-                            "writer may have taken over); nothing was changed",
+                            f"{operation}: the write lease ran out before the commit (this "
+                            "process stalled or lost the store; another writer may have taken "
+                            "over); nothing was changed",
                         )
                     self._entry = self._log.append(
                         base,
