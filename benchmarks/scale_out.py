@@ -23,19 +23,19 @@ import argparse
 import json
 import os
 import shutil
-import socket
 import statistics
-import subprocess
 import sys
 import sysconfig
 import tempfile
 import time
-import urllib.request
 import uuid
 from contextlib import contextmanager
 from pathlib import Path
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "tests"))
+
+from s3server import moto_server, new_bucket
 
 from workbench.pipeline import find_modules, generate
 from workbench.store import Store, open_store
@@ -61,38 +61,11 @@ def prepared(work: Path, limit: int, workers: int) -> tuple[Path, int]:
 
 @contextmanager
 def loopback_s3():
-    """An S3-compatible server (moto) on 127.0.0.1, and the environment pointing at it."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    server = subprocess.Popen(
-        [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    endpoint = f"http://127.0.0.1:{port}"
-    os.environ.update(
-        AWS_ACCESS_KEY_ID="bench",
-        AWS_SECRET_ACCESS_KEY="bench",
-        AWS_REGION="us-east-1",
-        AWS_ENDPOINT_URL=endpoint,
-        AWS_ALLOW_HTTP="true",
-    )
-    try:
-        for _ in range(200):
-            try:
-                urllib.request.urlopen(endpoint, timeout=1)
-                break
-            except OSError:
-                time.sleep(0.05)
-        import boto3
-
-        bucket = f"bench-{uuid.uuid4().hex[:8]}"
-        boto3.client("s3").create_bucket(Bucket=bucket)
-        yield bucket
-    finally:
-        server.kill()
-        server.wait()
+    """The tests' S3-compatible server on 127.0.0.1 (moto), the environment pointing at it,
+    and a new bucket."""
+    with moto_server() as env:
+        os.environ.update(env)
+        yield new_bucket("bench")
 
 
 def upload(base: Path, url: str) -> None:

@@ -1,11 +1,6 @@
 import os
 import shutil
-import socket
-import subprocess
 import sys
-import time
-import urllib.request
-import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -14,6 +9,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).parent))
 
 from helpers import SAMPLE, STDLIB, stdlib_files
+from s3server import moto_server, new_bucket
 
 #: The call-graph cases are programs, not tests (tests/test_callgraph.py reads them as data);
 #: their trace.py would be imported as the standard library's ``trace``.
@@ -140,52 +136,18 @@ def stdlib_builds() -> list[StdlibBuild]:
     return out
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def s3():
-    """An S3-compatible server on loopback (moto in server mode, a process of its own) and
-    the environment that points at it (for this module's tests)."""
+    """An S3-compatible server on loopback (see ``s3server.py``) and the environment that
+    points at it, for this module's tests."""
     pytest.importorskip("moto", reason="the object-store tests need moto (the dev extra)")
-    port = _free_port()
-    server = subprocess.Popen(
-        [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    endpoint = f"http://127.0.0.1:{port}"
-    env = {
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_REGION": "us-east-1",
-        "AWS_ENDPOINT_URL": endpoint,
-        "AWS_ALLOW_HTTP": "true",
-    }
-    with pytest.MonkeyPatch.context() as mp:
+    with moto_server() as env, pytest.MonkeyPatch.context() as mp:
         for k, v in env.items():
             mp.setenv(k, v)
-        try:
-            for _ in range(200):
-                try:
-                    urllib.request.urlopen(endpoint, timeout=1)
-                    break
-                except OSError:
-                    time.sleep(0.05)
-            yield env
-        finally:
-            server.kill()
-            server.wait()
+        yield env
 
 
 @pytest.fixture
 def bucket(s3) -> str:
     """A new, empty bucket."""
-    import boto3
-
-    name = f"wb-{uuid.uuid4().hex[:12]}"
-    boto3.client("s3").create_bucket(Bucket=name)
-    return name
+    return new_bucket()

@@ -22,12 +22,12 @@ import pytest
 from typer.testing import CliRunner
 
 from workbench.cli import app
-from workbench.errors import StoreBusyError, StoreNotFoundError
+from workbench.errors import StoreBusyError, StoreExistsError, StoreNotFoundError
 from workbench.store import migrations, objects
 from workbench.store.log import StoreLog, write_lock
 from workbench.store.maintenance import compact, verify
 from workbench.store.objects import Lease, LeaseHeld, ObjectPath, store_root
-from workbench.store.store import Store, open_store
+from workbench.store.store import Store, copy_store, open_store
 
 pytestmark = pytest.mark.xdist_group("s3")
 
@@ -356,3 +356,64 @@ def test_a_generation_killed_before_its_commit_is_undone_by_the_next_writer(buck
     store.close()
     again.close()  # ends its own session
     assert not staging.is_dir()
+
+
+def test_a_store_is_copied_between_a_disk_and_object_storage(bucket, tmp_path):
+    local = Store.create(tmp_path / "a")
+    local.ingest(_tree(tmp_path))
+    up = copy_store(tmp_path / "a", f"s3://{bucket}/copy")
+    down = copy_store(f"s3://{bucket}/copy", tmp_path / "b")
+    for copy in (up, down):
+        assert copy.history().equals(local.history())
+        assert migrations.fingerprint(copy) == migrations.fingerprint(local)
+        assert verify(copy).empty
+    with pytest.raises(StoreExistsError):  # never over another store
+        copy_store(tmp_path / "a", f"s3://{bucket}/copy")
+    for s in (local, up, down):
+        s.close()
+
+
+@pytest.mark.slow
+def test_the_phase1_notebook_runs_on_an_s3_store(bucket, tmp_path):
+    from helpers import SAMPLE_BROKEN, SAMPLE_MODULES, SAMPLE_OK
+    from test_notebooks import SAMPLE, assert_ran_cleanly, execute
+
+    url = f"s3://{bucket}/demo"
+    executed = execute(
+        "phase1_foundation.ipynb", tmp_path, source_dir=str(SAMPLE), store_dir=url, workers=2
+    )
+    assert_ran_cleanly(executed)
+    metrics = json.loads((tmp_path / "phase1_metrics.json").read_text())
+    assert (metrics["modules"], metrics["cpg_ok"], metrics["cpg_failed"]) == (
+        SAMPLE_MODULES,
+        SAMPLE_OK,
+        SAMPLE_BROKEN,
+    )
+    assert metrics["rollback_rehearsal_ok"] and metrics["legacy_queries_unchanged"]
+    store = open_store(url)
+    assert store.schema_version == 2
+    assert not (store_root(url).parent / "demo-rollback-rehearsal").exists()  # removed after
+    store.close()
+
+
+def test_a_damaged_data_file_on_s3_is_named_and_nothing_is_read_from_it(bucket, tmp_path):
+    from workbench.errors import CorruptionError
+
+    store = Store.create(f"s3://{bucket}/s")
+    store.ingest(_tree(tmp_path))
+    with store.transaction("look") as tx:
+        rows = tx.scan("functions", ["qualname"], "line > $n", {"n": 0})
+    assert sorted(rows["qualname"].to_pylist()) == ["add", "twice"]
+    (f,) = store.files("functions")
+    path = store_root(f["path"])
+    data = bytearray(path.read_bytes())
+    data[len(data) // 2] ^= 0xFF  # one flipped byte, the size unchanged
+    path.write_bytes(bytes(data))
+    with (
+        pytest.raises(CorruptionError, match="checksum mismatch") as err,
+        store.transaction("look") as tx,
+    ):
+        tx.scan("functions", ["qualname"], "line > 0")
+    assert err.value.table == "functions" and len(err.value.modules) == 1
+    assert set(verify(store).table) == {"functions"}
+    store.close()

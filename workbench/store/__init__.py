@@ -4,7 +4,16 @@ Storage only: this package imports nothing from the frontends, the passes or the
 Every write goes through :meth:`Store.transaction`.
 """
 
-from workbench.store.store import FLAGS, Store, crashpoint, open_store, provide
+from workbench.store.store import FLAGS, Store, copy_store, crashpoint, open_store, provide
 from workbench.store.transaction import StagedFile, Transaction
 
-__all__ = ["FLAGS", "StagedFile", "Store", "Transaction", "crashpoint", "open_store", "provide"]
+__all__ = [
+    "FLAGS",
+    "StagedFile",
+    "Store",
+    "Transaction",
+    "copy_store",
+    "crashpoint",
+    "open_store",
+    "provide",
+]

@@ -12,10 +12,12 @@ code and object stores get the object-storage equivalents:
 * every write of an object is atomic (a reader sees the old or the new object, never a part);
 * :func:`create` is a put-if-absent (``If-None-Match: *``): two writers of the same store-log
   entry cannot both succeed;
-* :func:`lock` is a lease: an object created with put-if-absent, renewed in the background
-  with conditional writes (``If-Match``) while it is held; the lease of a writer that died
-  expires and is taken over (the kill -9 of a writer on a local store releases its ``flock``
-  at once; on object storage the next writer waits for the lease to expire).
+* :func:`lock` is a :class:`Lease`: an object created with put-if-absent and renewed in the
+  background with conditional writes (``If-Match``) while it is held; another process takes
+  it over only when it was released or has not changed for a whole lease period (the kill -9
+  of a writer on a local store releases its ``flock`` at once; on object storage the next
+  writer waits for one lease period);
+* requests time out (a server that stops answering is an error, never a hang).
 
 Configuration comes from the environment, as for ``deltalake`` and the AWS tools:
 ``AWS_ACCESS_KEY_ID``, ``AWS_SECRET_ACCESS_KEY``, ``AWS_REGION``, ``AWS_ENDPOINT_URL`` (an
@@ -51,6 +53,8 @@ from workbench.errors import MissingDependencyError
 
 __all__ = [
     "SCHEMES",
+    "Lease",
+    "LeaseHeld",
     "ObjectPath",
     "absolute",
     "arrow_filesystem",
@@ -58,7 +62,6 @@ __all__ = [
     "is_object_path",
     "lock",
     "open_input",
-    "open_output",
     "rmtree",
     "storage_env",
     "store_root",
@@ -79,7 +82,8 @@ def store_root(path: str | os.PathLike) -> Path | ObjectPath:
     Raises
     ------
     ValueError
-        A URL without a bucket.
+        A URL without a bucket, with ``#``, ``?`` or ``%`` (Delta Lake would read them as
+        parts of a URL, not of the key) or with empty, ``.`` or ``..`` parts.
     MissingDependencyError
         An object-store URL without obstore installed (the ``objects`` extra).
     """
@@ -144,13 +148,18 @@ _CLIENT = {"connect_timeout": "10s", "timeout": "60s"}
 _RETRY = {"max_retries": 3, "retry_timeout": dt.timedelta(seconds=30)}
 
 
+def _client_options(env: tuple) -> dict:
+    """Client options: the timeouts, and what they replace of the environment's (options
+    given replace the environment's: plain HTTP is one of them)."""
+    allow_http = dict(env).get("AWS_ALLOW_HTTP", "").lower() in ("1", "true", "yes")
+    return {**_CLIENT, "allow_http": allow_http}
+
+
 @functools.lru_cache(maxsize=32)
 def _client(scheme: str, bucket: str, env: tuple):
     from obstore.store import from_url
 
-    # client options given replace those of the environment: plain HTTP is one of them
-    allow_http = dict(env).get("AWS_ALLOW_HTTP", "").lower() in ("1", "true", "yes")
-    options = {**_CLIENT, "allow_http": allow_http}
+    options = _client_options(env)
     return from_url(f"{scheme}://{bucket}", client_options=options, retry_config=_RETRY)
 
 
@@ -454,9 +463,7 @@ def _arrow_fs(scheme: str, env: tuple):
         return pafs.S3FileSystem(**options)
     if scheme == "gs":
         return pafs.GcsFileSystem()
-    from obstore.fsspec import FsspecStore
-
-    return pafs.PyFileSystem(pafs.FSSpecHandler(FsspecStore(scheme)))
+    return pafs.PyFileSystem(pafs.FSSpecHandler(_fsspec(scheme, env)))
 
 
 def fsspec_filesystem(scheme: str):
@@ -469,15 +476,7 @@ def fsspec_filesystem(scheme: str):
 def _fsspec(scheme: str, env: tuple):
     from obstore.fsspec import FsspecStore
 
-    return FsspecStore(scheme)
-
-
-def open_output(path: Path | ObjectPath):
-    """A binary file to write ``path`` whole (its object appears when it is closed)."""
-    if not isinstance(path, ObjectPath):
-        return open(path, "wb")
-    fs, p = arrow_filesystem(path)
-    return fs.open_output_stream(p)
+    return FsspecStore(scheme, client_options=_client_options(env), retry_config=_RETRY)
 
 
 def open_input(path: Path | ObjectPath):
@@ -486,12 +485,6 @@ def open_input(path: Path | ObjectPath):
         return open(path, "rb")
     fs, p = arrow_filesystem(path)
     return fs.open_input_file(p)
-
-
-def delta_uri(path: Path | ObjectPath) -> str:
-    """What ``deltalake`` is given for a table at ``path`` (it reads the environment for
-    the object store's configuration, as this module does)."""
-    return str(path)
 
 
 # -- the lease --------------------------------------------------------------------------------

@@ -28,6 +28,7 @@ import datetime as dt
 import json
 import logging
 import os
+import shutil
 import signal
 import time
 import uuid
@@ -1097,6 +1098,62 @@ def open_store(path: str | os.PathLike) -> Store:
     store = Store(root, entry)
     store._check_version(entry)
     return store
+
+
+def copy_store(source: str | os.PathLike, target: str | os.PathLike) -> Store:
+    """Copy a whole store (every version: its log, tables and file digests) to a new place,
+    local or on object storage (``s3://...``), and open the copy.
+
+    The source's write lock is held while copying, so the copy is one state of the store;
+    its staging sessions (files of running generations) are not copied.
+
+    Raises
+    ------
+    StoreNotFoundError
+        No store at ``source``.
+    StoreExistsError
+        ``target`` exists and is not empty (nothing is copied).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> base = tempfile.mkdtemp()
+    >>> with Store.create(base + "/a").transaction("flag") as tx:
+    ...     tx.set_flag("cpg", True)
+    >>> copy = copy_store(base + "/a", base + "/b")
+    >>> copy.history().operation.tolist(), copy.flags["cpg"]
+    (['create', 'flag'], True)
+    """
+    src, dst = _root(source), _root(target)
+    open_store(src).close()  # a store, and one this workbench reads
+    try:
+        if dst.exists() and (not dst.is_dir() or any(dst.iterdir())):
+            raise StoreExistsError(dst, "exists and is not an empty directory")
+        with write_lock(src):
+            for path, rel in _store_files(src):
+                to = dst / rel
+                if not is_object_path(to):
+                    to.parent.mkdir(parents=True, exist_ok=True)
+                if is_object_path(path) or is_object_path(to):
+                    to.write_bytes(path.read_bytes())
+                else:
+                    shutil.copyfile(path, to)
+    except OSError as e:
+        raise StoreError(dst, f"cannot copy the store here: {e.strerror or e}") from None
+    return open_store(dst)
+
+
+def _store_files(root: StoreRoot) -> Iterator[tuple[StoreRoot, str]]:
+    """``(file, path relative to the root)`` of what a copy of a store holds: everything but
+    the write lock and the staging sessions."""
+    skip = (f"{META_DIR}/lock", f"{META_DIR}/staging/")
+    if is_object_path(root):
+        found = ((p, p.key[len(root.key) :].lstrip("/")) for p, _ in root.walk_files())
+    else:
+        found = ((p, p.relative_to(root).as_posix()) for p in root.rglob("*") if p.is_file())
+    for path, rel in found:
+        if rel != skip[0] and not rel.startswith(skip[1]):
+            yield path, rel
 
 
 def _root(path: str | os.PathLike) -> StoreRoot:

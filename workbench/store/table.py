@@ -80,6 +80,7 @@ class StoreTable:
         self.schema = schema
         self._snapshots: dict[int, tuple[DeltaTable | None, ds.Dataset | None]] = {}
         self._head: DeltaTable | None = None
+        self._sidecars: dict[str, dict] = {}  # object storage only (see _sidecar)
         self._row_groups: dict[int, list] = {}
         self._files: dict[int, list[dict]] = {}
 
@@ -313,14 +314,24 @@ class StoreTable:
     def _write_sidecar(self, name: str, digest: str, modules: list[int] | None) -> None:
         p = self._digest_path(name)
         p.parent.mkdir(parents=True, exist_ok=True)
-        p.write_text(json.dumps({"sha256": digest, "modules": modules}))
+        data = {"sha256": digest, "modules": modules}
+        p.write_text(json.dumps(data))
+        self._sidecars.pop(name, None)
 
     def _sidecar(self, name: str) -> dict | None:
+        side = self._sidecars.get(name)
+        if side is not None:
+            return side
         p = self._digest_path(name)
         try:
-            return json.loads(p.read_text())
+            side = json.loads(p.read_text())
         except (OSError, ValueError):
             return None
+        if is_object_path(p) and isinstance(side, dict):
+            # a request each on object storage: kept (a data file's name is never reused,
+            # and repair rewrites a sidecar only through this object's _write_sidecar)
+            self._sidecars[name] = side
+        return side
 
     def expected_digest(self, name: str) -> str | None:
         side = self._sidecar(name)
