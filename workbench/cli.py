@@ -13,7 +13,7 @@ from typer.core import TyperCommand, TyperGroup
 
 from workbench.cpg.schema import SCHEMA_VERSION, TABLES, Subkind, describe
 from workbench.errors import MissingDependencyError, WorkbenchError
-from workbench.store.log import StoreRoot
+from workbench.store.objects import StoreRoot
 
 
 class _PlainFlags:

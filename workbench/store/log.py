@@ -24,10 +24,7 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 from workbench.errors import CorruptionError, SchemaVersionError, StoreBusyError
-from workbench.store.objects import ObjectPath, create, is_object_path, lock
-
-#: A store's root folder: local, or on object storage.
-StoreRoot = Path | ObjectPath
+from workbench.store.objects import StoreRoot, create, is_object_path, lock
 
 __all__ = ["LogEntry", "StoreLog", "write_lock"]
 
@@ -84,7 +81,7 @@ class StoreLog:
             return []
         return sorted(int(p.stem) for p in self.dir.glob("*.json") if p.stem.isdigit())
 
-    def path(self, version: int) -> Path:
+    def path(self, version: int) -> StoreRoot:
         return self.dir / f"{version:010d}.json"
 
     def read(self, version: int) -> LogEntry:

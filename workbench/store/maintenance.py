@@ -25,8 +25,8 @@ from deltalake import DeltaTable
 
 from workbench.cpg.schema import TABLES, tables_for
 from workbench.errors import SchemaVersionError, WorkbenchError
-from workbench.store.log import META_DIR, StoreLog, StoreRoot, write_lock
-from workbench.store.objects import is_object_path, rmtree, store_root
+from workbench.store.log import META_DIR, StoreLog, write_lock
+from workbench.store.objects import StoreRoot, is_object_path, rmtree, store_root
 from workbench.store.store import FLAGS, Store, open_store
 from workbench.store.table import PART, StoreTable, _readable, _sha256
 from workbench.store.transaction import Transaction

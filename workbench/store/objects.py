@@ -52,10 +52,12 @@ from pathlib import Path, PurePosixPath
 from workbench.errors import MissingDependencyError
 
 __all__ = [
+    "PARALLEL",
     "SCHEMES",
     "Lease",
     "LeaseHeld",
     "ObjectPath",
+    "StoreRoot",
     "absolute",
     "arrow_filesystem",
     "create",
@@ -71,6 +73,9 @@ __all__ = [
 
 #: URL schemes of object stores a store may live on.
 SCHEMES = ("s3", "gs", "az", "abfs", "abfss")
+#: Requests to object storage made at once where many independent ones are due (moving the
+#: files of a commit, checking every table, fetching the files of a scan).
+PARALLEL = 8
 #: Seconds a lease lasts without renewal; renewed every third of it while held.
 LEASE_SECONDS = float(os.environ.get("WORKBENCH_LEASE_SECONDS", "30"))
 
@@ -377,6 +382,10 @@ class ObjectPath:
         return target
 
     replace = rename
+
+
+#: A store's root folder: a local path, or a prefix on object storage.
+StoreRoot = Path | ObjectPath
 
 
 # -- operations on either kind of path ------------------------------------------------------

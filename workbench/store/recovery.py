@@ -8,11 +8,12 @@ builds on them (docs/architecture.md, "Failure handling in one place").
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING
 
 from workbench.errors import StoreNotFoundError
 from workbench.store.log import META_DIR, LogEntry
-from workbench.store.objects import rmtree
+from workbench.store.objects import PARALLEL, is_object_path, rmtree
 from workbench.store.staging import remove_dead_sessions
 
 if TYPE_CHECKING:
@@ -35,11 +36,19 @@ def recover(store: Store) -> LogEntry:
         raise StoreNotFoundError(store.root, f"not a workbench store (no {META_DIR}/log)")
     store._check_version(entry)
     remove_dead_sessions(store.root)
-    restored = {}
-    for name, version in entry.tables.items():
-        t = store._table(name, entry.schema_version, entry.dir(name))
-        if t.restore(version):
-            restored[name] = t.latest_version()
+    tables = {n: store._table(n, entry.schema_version, entry.dir(n)) for n in entry.tables}
+
+    def check(name: str) -> int | None:
+        t = tables[name]
+        return t.latest_version() if t.restore(entry.tables[name]) else None
+
+    names = sorted(tables)
+    if is_object_path(store.root):  # a round trip per table: all at once
+        with ThreadPoolExecutor(PARALLEL) as pool:
+            versions = list(pool.map(check, names))
+    else:
+        versions = [check(n) for n in names]
+    restored = {n: v for n, v in zip(names, versions, strict=True) if v is not None}
     if restored:
         entry = log.append(
             entry,

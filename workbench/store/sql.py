@@ -46,7 +46,7 @@ import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
 from workbench.errors import CorruptionError, QueryError
-from workbench.store.objects import fsspec_filesystem, is_object_path
+from workbench.store.objects import PARALLEL, fsspec_filesystem, is_object_path
 from workbench.store.table import StoreTable, _readable, _sha256
 
 if TYPE_CHECKING:
@@ -463,10 +463,6 @@ def scan(
         con.close()
 
 
-#: Files of a table on object storage fetched at once by :func:`_scan_objects`.
-FETCHES = 8
-
-
 def _scan_objects(
     root, table: StoreTable, version: int, columns, where, params, schema: pa.Schema
 ) -> pa.Table:
@@ -504,7 +500,7 @@ def _scan_objects(
         finally:
             con.close()
 
-    with ThreadPoolExecutor(min(FETCHES, len(files))) as pool:
+    with ThreadPoolExecutor(min(PARALLEL, len(files))) as pool:
         parts = list(pool.map(one, files))
     return pa.concat_tables([p.cast(out_schema) for p in parts])
 

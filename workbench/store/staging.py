@@ -22,9 +22,7 @@ import shutil
 import uuid
 from pathlib import Path
 
-from workbench.store.objects import Lease, LeaseHeld, ObjectPath, is_object_path, rmtree
-
-StoreRoot = Path | ObjectPath
+from workbench.store.objects import Lease, LeaseHeld, StoreRoot, is_object_path, rmtree
 
 __all__ = ["Session", "remove_dead_sessions", "session_dir"]
 

@@ -66,8 +66,14 @@ from workbench.errors import (
     StoreNotFoundError,
     WorkbenchError,
 )
-from workbench.store.log import META_DIR, LogEntry, StoreLog, StoreRoot, write_lock
-from workbench.store.objects import is_object_path, rmtree, store_root, write_atomically
+from workbench.store.log import META_DIR, LogEntry, StoreLog, write_lock
+from workbench.store.objects import (
+    StoreRoot,
+    is_object_path,
+    rmtree,
+    store_root,
+    write_atomically,
+)
 from workbench.store.recovery import recover
 from workbench.store.staging import Session, session_dir
 from workbench.store.table import StoreTable

@@ -43,6 +43,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from types import MappingProxyType
 from typing import TYPE_CHECKING
@@ -52,6 +53,7 @@ import pyarrow.compute as pc
 
 from workbench.cpg.schema import TABLES, tables_for
 from workbench.errors import NotFoundError, StoreError
+from workbench.store.objects import PARALLEL, is_object_path
 from workbench.store.table import GROUP_ROW_GROUP, PART, StoreTable
 
 if TYPE_CHECKING:
@@ -446,7 +448,8 @@ class Transaction:
                 raise StoreError(
                     self._store.root, f"file {f.path} was staged for {f.table!r}, not {name!r}"
                 )
-        for f in staged:
+
+        def move(f: StagedFile) -> None:
             src = session_dir(self._store.root, f.session) / name / f.path
             try:
                 src.replace(target / f.path)
@@ -457,6 +460,13 @@ class Transaction:
                         f"staged file {f.path} of {name} is gone (its session ended before "
                         "the commit); nothing was changed",
                     ) from None
+
+        if is_object_path(target) and len(staged) > 1:  # a copy and a delete each: at once
+            with ThreadPoolExecutor(PARALLEL) as pool:
+                list(pool.map(move, staged))
+        else:
+            for f in staged:
+                move(f)
         return [f.add_action() for f in staged]
 
     def _commit(self, name: str, adds: list, removes: list[str]) -> None:
