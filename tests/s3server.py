@@ -27,11 +27,14 @@ def moto_server() -> Iterator[dict[str, str]]:
     )
     endpoint = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(200):
+        deadline = time.monotonic() + 120  # importing moto takes seconds on a busy machine
+        while True:
             try:
                 urllib.request.urlopen(endpoint, timeout=1)
                 break
             except OSError:
+                if server.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(f"the S3 server on {endpoint} did not start") from None
                 time.sleep(0.05)
         yield {
             "AWS_ACCESS_KEY_ID": "testing",

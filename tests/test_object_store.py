@@ -237,6 +237,45 @@ def test_a_writer_whose_lease_ran_out_refuses_to_commit(bucket, monkeypatch):
     store.close()
 
 
+def test_a_writer_skips_recovery_only_after_its_own_clean_transaction(bucket, monkeypatch):
+    """On object storage a transaction skips recovery (a request per table) when the write
+    lease is exactly as this store object released it after a clean transaction: no other
+    writer came in between. Another writer's, or its own, failed transaction is recovered."""
+    from test_transaction import keys, module_rows
+
+    from workbench.store import store as store_module
+
+    url = f"s3://{bucket}/s"
+    a = Store.create(url)
+    recovered = []
+    real = store_module.recover
+    monkeypatch.setattr(store_module, "recover", lambda s: recovered.append(s) or real(s))
+    a.set_flag("cpg", True)
+    a.set_flag("cpg", False)
+    assert recovered == [a]  # the second followed the first's own clean release
+
+    def broken(store: Store) -> None:  # a Delta commit the store log never lists
+        with pytest.raises(RuntimeError, match="half way"), store.transaction("broken") as tx:
+            tx.replace_modules("modules", keys("a.py"), module_rows("a.py"))
+            raise RuntimeError("half way")
+
+    b = open_store(url)
+    broken(b)
+    with a.transaction("next") as tx:  # b wrote in between: a recovers
+        assert tx.read("modules").num_rows == 0
+        tx.replace_modules("modules", keys("c.py"), module_rows("c.py"))
+    assert recovered == [a, b, a]
+    assert a.read_table("modules")["path"].to_pylist() == ["c.py"]  # b's commit undone
+    broken(a)
+    with a.transaction("again") as tx:  # its own transaction failed: it recovers
+        assert tx.read("modules")["path"].to_pylist() == ["c.py"]
+    assert recovered == [a, b, a, a]
+    assert "recover" in a.history().operation.tolist()
+    assert verify(a).empty
+    a.close()
+    b.close()
+
+
 @pytest.mark.parametrize(
     "url",
     ["s3://b/team#1/s", "s3://b/50%25/s", "s3://b/s?x=1", "s3://b/a//s", "s3://b/a/../s"],

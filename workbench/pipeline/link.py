@@ -28,20 +28,20 @@ def relink(tx: Transaction) -> None:
     """Inside a transaction: recompute every cross-module CALL edge from the stored modules."""
     mods = tx.read("modules", columns=["module", "name"])
     names = dict(zip(mods["module"].to_pylist(), mods["name"].to_pylist(), strict=True))
-    index = LinkIndex()  # only the columns linking needs: a fraction of the bytes
-    index.add(
-        names,
-        tx.read("cpg_methods", columns=["module", "id", "full_name", "subkind"]),
-        tx.scan(
-            "cpg_nodes",
-            ["module", "kind", "subkind", "name", "full_name", "method"],
-            "kind = $type OR (subkind = $alias AND method = 0)",
-            {"type": str(NodeKind.TYPE_DECL), "alias": str(Subkind.ALIAS)},
-        ),
+    # one scan of the nodes (the largest table) for both the definitions the index needs
+    # (it keeps only those) and the calls to resolve; only the columns linking needs
+    nodes = tx.scan(
+        "cpg_nodes",
+        ["module", "id", "kind", "subkind", "name", "full_name", "method", "resolution"],
+        "kind = $type OR (subkind = $alias AND method = 0) OR resolution = $r",
+        {"type": str(NodeKind.TYPE_DECL), "alias": str(Subkind.ALIAS), "r": str(Resolution.IMPORT)},
     )
-    calls = tx.scan(
-        "cpg_nodes", ["module", "id", "full_name"], "resolution = $r", {"r": str(Resolution.IMPORT)}
-    ).sort_by([("module", "ascending"), ("id", "ascending")])
+    index = LinkIndex()
+    index.add(
+        names, tx.read("cpg_methods", columns=["module", "id", "full_name", "subkind"]), nodes
+    )
+    calls = nodes.filter(pc.fill_null(pc.equal(nodes["resolution"], str(Resolution.IMPORT)), False))
+    calls = calls.sort_by([("module", "ascending"), ("id", "ascending")])
     src, dst, smod, dmod = [], [], [], []
     for key, cid, full in zip(
         calls["module"].to_pylist(),

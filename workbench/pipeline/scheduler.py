@@ -332,7 +332,13 @@ class _Run:
     def _submit(self, items) -> None:
         files = files_for(self.source_files, [key for key, _, _ in items])
         fut = self.pool.submit(
-            build_batch, *self.args, items, *self.build_args, files, self.storage
+            build_batch,
+            *self.args,
+            items,
+            *self.build_args,
+            files,
+            self.storage,
+            self.store.schema_version,
         )
         self.in_flight[fut] = items
         for _, rel, _ in items:

@@ -15,6 +15,7 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from contextlib import contextmanager
+from functools import partial
 from pathlib import Path
 
 import pyarrow as pa
@@ -27,7 +28,9 @@ from workbench.frontends.python.source import Limits, SourceFile, read_source
 from workbench.pipeline.builds import CPG_ROWS
 from workbench.pipeline.sources import as_source, read_files
 from workbench.store import open_store
+from workbench.store.objects import store_root as as_root
 from workbench.store.objects import use_storage_env
+from workbench.store.store import stage_file
 
 __all__ = ["build_batch"]
 
@@ -114,6 +117,7 @@ def build_batch(
     session: str | None = None,
     source_files: Sequence[str] = (),
     storage: dict[str, str] | None = None,
+    schema_version: int | None = None,
 ) -> dict:
     """Build ``items`` (module key, path, expected content hash) and stage their rows in the
     store (in the staging ``session`` of the process that will commit them).
@@ -124,6 +128,8 @@ def build_batch(
     ingested before sources were kept), so a worker that sees the store needs no source tree.
     ``storage`` is the committer's object-store configuration (credentials, endpoint: see
     :func:`~workbench.store.objects.storage_env`) for a store on object storage.
+    ``schema_version``, the store's as the committer reads it, spares opening the store (its
+    log read again for every batch).
 
     Returns ``{"results": [...], "files": [StagedFile, ...]}``; every module gets a result
     with status ``ok``, ``failed`` or ``skipped`` and, when not ok, the error's type and
@@ -182,12 +188,16 @@ def build_batch(
         results.append(res)
     files = []
     if cpgs:
-        store = open_store(store_root)
+        if schema_version is None or session is None:
+            store = open_store(store_root)
+            stage = partial(store.stage, session=session)
+        else:
+            stage = partial(stage_file, as_root(store_root), schema_version, session=session)
         for name, attr in CPG_ROWS:
             rows = pa.concat_tables([getattr(c, attr) for c in cpgs])
             if name == "cpg_edges":  # cross-module edges are derived when linking
                 rows = rows.filter(pc.is_null(rows["dst_module"]))
-            files.append(store.stage(name, rows, session=session))
+            files.append(stage(name, rows))
     return {"results": results, "files": files}
 
 

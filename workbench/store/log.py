@@ -77,8 +77,7 @@ class StoreLog:
         self._dirs: tuple[int, set[str]] = (-1, set())
 
     def versions(self) -> list[int]:
-        if not self.dir.is_dir():
-            return []
+        # no folder, no entries: one listing (a request on object storage) answers both
         return sorted(int(p.stem) for p in self.dir.glob("*.json") if p.stem.isdigit())
 
     def path(self, version: int) -> StoreRoot:

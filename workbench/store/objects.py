@@ -45,7 +45,7 @@ import os
 import threading
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path, PurePosixPath
 
@@ -372,13 +372,18 @@ class ObjectPath:
         with _os_errors(self):
             obstore.delete(self._store, self.key)
 
-    def rename(self, target: ObjectPath) -> ObjectPath:
-        """Move an object (a copy then a delete: not atomic, unlike a local rename)."""
+    def copy_to(self, target: ObjectPath) -> ObjectPath:
+        """Copy the object (on the server: its bytes do not pass through this process)."""
         import obstore
 
         with _os_errors(self):
             obstore.copy(self._store, self.key, target.key)
-            obstore.delete(self._store, self.key)
+        return target
+
+    def rename(self, target: ObjectPath) -> ObjectPath:
+        """Move an object (a copy then a delete: not atomic, unlike a local rename)."""
+        self.copy_to(target)
+        delete_objects([self])
         return target
 
     replace = rename
@@ -432,13 +437,8 @@ def rmtree(path: Path | ObjectPath, *, ignore_errors: bool = False) -> None:
     """Remove a folder and everything under it (missing: nothing to do; other errors raise
     unless ``ignore_errors``)."""
     if isinstance(path, ObjectPath):
-        import obstore
-
         try:
-            keys = [p.key for p, _ in path.walk_files()]
-            with _os_errors(path):
-                for i in range(0, len(keys), 1000):
-                    obstore.delete(path._store, keys[i : i + 1000])
+            delete_objects([p for p, _ in path.walk_files()])
         except OSError:
             if not ignore_errors:
                 raise
@@ -447,6 +447,16 @@ def rmtree(path: Path | ObjectPath, *, ignore_errors: bool = False) -> None:
 
     if ignore_errors or path.exists():
         shutil.rmtree(path, ignore_errors=ignore_errors)
+
+
+def delete_objects(paths: Sequence[ObjectPath]) -> None:
+    """Delete objects of one bucket, up to 1,000 per request (missing ones are no error)."""
+    import obstore
+
+    for i in range(0, len(paths), 1000):
+        chunk = paths[i : i + 1000]
+        with _os_errors(chunk[0]):
+            obstore.delete(chunk[0]._store, [p.key for p in chunk])
 
 
 def arrow_filesystem(path: Path | ObjectPath):
@@ -558,6 +568,11 @@ class Lease:
         self._valid_until = 0.0  # monotonic
         self._renewals = 0
         self.lost = False
+        #: the ETag of the (released) lease object this one replaced; None when it was
+        #: created. Equal to another lease's :attr:`released_as`, nobody held it in between.
+        self.taken_from: str | None = None
+        #: the ETag of the released lease object this one left; None until released
+        self.released_as: str | None = None
 
     def _body(self, *, released: bool = False) -> bytes:
         self._renewals += 1
@@ -610,6 +625,7 @@ class Lease:
                 return False
         if self._put({"e_tag": etag}):  # released, or unchanged for a whole period: ours
             _OBSERVED.pop(key, None)
+            self.taken_from = etag
             return True
         return False
 
@@ -655,12 +671,13 @@ class Lease:
             self._thread.join()
         if not self.lost and self._etag is not None:
             with contextlib.suppress(Exception):  # unreachable: it expires by itself
-                obstore.put(
+                result = obstore.put(
                     self.path._store,
                     self.path.key,
                     self._body(released=True),
                     mode={"e_tag": self._etag},
                 )
+                self.released_as = result["e_tag"]
         self.lost = True
 
 

@@ -75,7 +75,7 @@ from workbench.store.objects import (
     write_atomically,
 )
 from workbench.store.recovery import recover
-from workbench.store.staging import Session, session_dir
+from workbench.store.staging import Session, remove_dead_sessions, session_dir
 from workbench.store.table import StoreTable
 from workbench.store.transaction import StagedFile, Transaction
 
@@ -151,6 +151,9 @@ class Store:
         self._module_index: tuple[int, dict] | None = None
         self._reads: Counter[int] = Counter()
         self._session: Session | None = None
+        #: on object storage, the ETag of the write lease this object released after a
+        #: transaction that ended cleanly (see :meth:`transaction`)
+        self._left_lease: str | None = None
         if not read_only:  # counts still in memory at exit or garbage collection are kept
             weakref.finalize(self, _spool_counter, root, self._reads, os.getpid())
             _OPEN[str(root)] += 1
@@ -783,9 +786,18 @@ class Store:
         if self.read_only:
             raise StoreError(self.root, f"store version {self.version} is a read-only view")
         events: list = []  # telemetry the commit carries: put back if it fails
+        clean = False
         try:
             with write_lock(self.root, wait=wait) as held:
-                base = recover(self)
+                left, self._left_lease = self._left_lease, None
+                if held is not None and left is not None and held.taken_from == left:
+                    # the lease is as this object left it after a clean transaction: no
+                    # other writer came in between, no table to check (a request each);
+                    # sessions of other processes still die at any time
+                    remove_dead_sessions(self.root)
+                    base = self._entry
+                else:
+                    base = recover(self)
                 tx = Transaction(self, base, operation)
                 yield tx
                 events, spooled = self._persist_telemetry(
@@ -816,6 +828,9 @@ class Store:
                 for path in spooled:  # committed; a crash before this only repeats ids
                     path.unlink(missing_ok=True)
                 self._module_index = None
+                clean = True
+            if clean and held is not None:
+                self._left_lease = held.released_as
         except OSError as e:  # read-only file system, disk full, permissions...
             raise StoreError(
                 self.root, f"{operation} failed, nothing was changed: {e.strerror or e}"
@@ -904,18 +919,7 @@ class Store:
         self.schema(name)  # a clear error for tables this schema version lacks
         if name not in self._entry.tables:
             raise NotFoundError(f"no table {name!r} in store {self.root}")
-        t, _ = self._current(name)
-        session = session or self.session_id
-        try:
-            add = t.write_file(
-                rows.select(t.schema.names), into=session_dir(self.root, session) / name
-            )
-        except OSError as e:
-            raise StoreError(self.root, f"cannot write a file of {name}: {e.strerror or e}") from e
-        modules = pc.unique(rows["module"]).to_pylist() if t.key == "module" else []
-        return StagedFile(
-            name, add.path, add.size, add.modification_time, add.stats, session, tuple(modules)
-        )
+        return stage_file(self.root, self.schema_version, name, rows, session or self.session_id)
 
     @property
     def session_id(self) -> str:
@@ -1071,6 +1075,30 @@ def _read_telemetry_spool(path: Path) -> list[dict]:
         return []  # unreadable: dropped with the file
 
 
+def stage_file(
+    root: StoreRoot, schema_version: int, name: str, rows: pa.Table, session: str
+) -> StagedFile:
+    """:meth:`Store.stage` without opening the store (no read of its log): for workers that
+    stage many batches, told the schema version by the process that commits them."""
+    t = StoreTable(root, tables_for(schema_version)[name])
+    try:
+        add = t.write_file(rows.select(t.schema.names), into=session_dir(root, session) / name)
+    except OSError as e:
+        raise StoreError(root, f"cannot write a file of {name}: {e.strerror or e}") from e
+    modules = pc.unique(rows["module"]).to_pylist() if t.key == "module" else []
+    return StagedFile(
+        name,
+        add.path,
+        add.size,
+        add.modification_time,
+        add.stats,
+        session,
+        tuple(modules),
+        # on object storage the sidecar is cached as written: the committer takes it from here
+        (t.expected_digest(add.path) or "") if is_object_path(root) else "",
+    )
+
+
 def open_store(path: str | os.PathLike) -> Store:
     """Open an existing store at its newest version.
 
@@ -1083,12 +1111,16 @@ def open_store(path: str | os.PathLike) -> Store:
     """
     root = _root(path)
     try:
-        here = root.is_dir()
+        # on object storage the log's listing answers "is there a store" too: a listing of
+        # the whole prefix only when there is none
+        entry = StoreLog(root).latest() if is_object_path(root) else None
+        here = entry is not None or root.is_dir()
     except OSError as e:  # object storage: no such bucket, unreachable, no credentials
         raise StoreNotFoundError(root, f"cannot read here: {e}") from None
     if not here:
         raise StoreNotFoundError(root, "no store here (create one with `workbench ingest`)")
-    entry = StoreLog(root).latest()
+    if entry is None:
+        entry = StoreLog(root).latest()
     if entry is None:
         if _interrupted_create(root):
             raise StoreNotFoundError(

@@ -16,6 +16,7 @@ import json
 import os
 import time
 import uuid
+from collections.abc import Sequence
 from pathlib import Path
 from urllib.parse import unquote
 
@@ -155,8 +156,14 @@ class StoreTable:
             # a space (or ``<``, ``#``, non-ASCII) is read through their decoded form
             if is_object_path(self.path):  # from the file list: no snapshot opened
                 fs, base = arrow_filesystem(self.path)
-                files = [f"{base}/{unquote(f['path'])}" for f in self.files(version)]
-                cached = ds.dataset(files, schema=schema, format=_FORMAT, filesystem=fs)
+                # sizes from the log: no request per file to learn them
+                fragments = [
+                    _FORMAT.make_fragment(
+                        f"{base}/{unquote(f['path'])}", filesystem=fs, file_size=f["size"]
+                    )
+                    for f in self.files(version)
+                ]
+                cached = ds.FileSystemDataset(fragments, schema, _FORMAT, fs)
             else:
                 dt = dt or self.delta(version)
                 files = [unquote(u) for u in dt.file_uris()]
@@ -316,7 +323,16 @@ class StoreTable:
         p.parent.mkdir(parents=True, exist_ok=True)
         data = {"sha256": digest, "modules": modules}
         p.write_text(json.dumps(data))
-        self._sidecars.pop(name, None)
+        if is_object_path(p):  # as _sidecar would read it back
+            self._sidecars[name] = data
+        else:
+            self._sidecars.pop(name, None)
+
+    def know_sidecar(self, name: str, digest: str, modules: Sequence[int] | None) -> None:
+        """Take a sidecar another process wrote (a staged file's, as the stager reported it)
+        as read, sparing a request on object storage; local sidecars are always read."""
+        if is_object_path(self.root) and digest:
+            self._sidecars[name] = {"sha256": digest, "modules": modules}
 
     def _sidecar(self, name: str) -> dict | None:
         side = self._sidecars.get(name)

@@ -53,7 +53,7 @@ import pyarrow.compute as pc
 
 from workbench.cpg.schema import TABLES, tables_for
 from workbench.errors import NotFoundError, StoreError
-from workbench.store.objects import PARALLEL, is_object_path
+from workbench.store.objects import PARALLEL, delete_objects, is_object_path
 from workbench.store.table import GROUP_ROW_GROUP, PART, StoreTable
 
 if TYPE_CHECKING:
@@ -83,6 +83,9 @@ class StagedFile:
     session: str
     #: Keys of the modules whose rows the file holds (empty for tables not keyed by module).
     modules: tuple[int, ...] = ()
+    #: The file's SHA-256 as its sidecar records it, when the stager knows it without a read
+    #: (object storage); empty otherwise.
+    sha256: str = ""
 
     def add_action(self):
         from deltalake.transaction import AddAction
@@ -442,17 +445,20 @@ class Transaction:
         """Move staged files into the table's folder (they become part of this write)."""
         from workbench.store.staging import session_dir
 
-        target = self._table(name).path
+        table = self._table(name)
+        target = table.path
         for f in staged:
             if f.table != name:
                 raise StoreError(
                     self._store.root, f"file {f.path} was staged for {f.table!r}, not {name!r}"
                 )
 
+        def source(f: StagedFile):
+            return session_dir(self._store.root, f.session) / name / f.path
+
         def move(f: StagedFile) -> None:
-            src = session_dir(self._store.root, f.session) / name / f.path
-            try:
-                src.replace(target / f.path)
+            try:  # on object storage a copy: the sources go in one request afterwards
+                (source(f).copy_to if remote else source(f).replace)(target / f.path)
             except FileNotFoundError:
                 if not (target / f.path).exists():  # moved by an earlier, failed attempt
                     raise StoreError(
@@ -461,12 +467,17 @@ class Transaction:
                         "the commit); nothing was changed",
                     ) from None
 
-        if is_object_path(target) and len(staged) > 1:  # a copy and a delete each: at once
+        remote = is_object_path(target)
+        if remote:  # a request each: PARALLEL at once
             with ThreadPoolExecutor(PARALLEL) as pool:
                 list(pool.map(move, staged))
+            delete_objects([source(f) for f in staged])
         else:
             for f in staged:
                 move(f)
+        for f in staged:
+            modules = sorted(f.modules) if table.key == "module" else None
+            table.know_sidecar(f.path, f.sha256, modules)
         return [f.add_action() for f in staged]
 
     def _commit(self, name: str, adds: list, removes: list[str]) -> None:
