@@ -568,11 +568,6 @@ class Lease:
         self._valid_until = 0.0  # monotonic
         self._renewals = 0
         self.lost = False
-        #: the ETag of the (released) lease object this one replaced; None when it was
-        #: created. Equal to another lease's :attr:`released_as`, nobody held it in between.
-        self.taken_from: str | None = None
-        #: the ETag of the released lease object this one left; None until released
-        self.released_as: str | None = None
 
     def _body(self, *, released: bool = False) -> bytes:
         self._renewals += 1
@@ -625,7 +620,6 @@ class Lease:
                 return False
         if self._put({"e_tag": etag}):  # released, or unchanged for a whole period: ours
             _OBSERVED.pop(key, None)
-            self.taken_from = etag
             return True
         return False
 
@@ -671,13 +665,12 @@ class Lease:
             self._thread.join()
         if not self.lost and self._etag is not None:
             with contextlib.suppress(Exception):  # unreachable: it expires by itself
-                result = obstore.put(
+                obstore.put(
                     self.path._store,
                     self.path.key,
                     self._body(released=True),
                     mode={"e_tag": self._etag},
                 )
-                self.released_as = result["e_tag"]
         self.lost = True
 
 

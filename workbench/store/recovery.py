@@ -3,10 +3,7 @@
 A writer killed mid-transaction (``kill -9``, a power cut) can leave Delta commits the store
 log never recorded, staged files of its session, and table folders of an interrupted
 migration. Every transaction starts with :func:`recover`, so they are undone before anything
-builds on them (docs/architecture.md, "Failure handling in one place"). On object storage a
-transaction that finds the write lease exactly as its store object released it after a clean
-transaction (no other writer in between) only removes dead staging sessions: there is nothing
-else to undo, and checking every table costs a request each.
+builds on them (docs/architecture.md, "Failure handling in one place").
 """
 
 from __future__ import annotations

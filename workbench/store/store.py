@@ -75,7 +75,7 @@ from workbench.store.objects import (
     write_atomically,
 )
 from workbench.store.recovery import recover
-from workbench.store.staging import Session, remove_dead_sessions, session_dir
+from workbench.store.staging import Session, session_dir
 from workbench.store.table import StoreTable
 from workbench.store.transaction import StagedFile, Transaction
 
@@ -151,9 +151,6 @@ class Store:
         self._module_index: tuple[int, dict] | None = None
         self._reads: Counter[int] = Counter()
         self._session: Session | None = None
-        #: on object storage, the ETag of the write lease this object released after a
-        #: transaction that ended cleanly (see :meth:`transaction`)
-        self._left_lease: str | None = None
         if not read_only:  # counts still in memory at exit or garbage collection are kept
             weakref.finalize(self, _spool_counter, root, self._reads, os.getpid())
             _OPEN[str(root)] += 1
@@ -786,18 +783,9 @@ class Store:
         if self.read_only:
             raise StoreError(self.root, f"store version {self.version} is a read-only view")
         events: list = []  # telemetry the commit carries: put back if it fails
-        clean = False
         try:
             with write_lock(self.root, wait=wait) as held:
-                left, self._left_lease = self._left_lease, None
-                if held is not None and left is not None and held.taken_from == left:
-                    # the lease is as this object left it after a clean transaction: no
-                    # other writer came in between, no table to check (a request each);
-                    # sessions of other processes still die at any time
-                    remove_dead_sessions(self.root)
-                    base = self._entry
-                else:
-                    base = recover(self)
+                base = recover(self)
                 tx = Transaction(self, base, operation)
                 yield tx
                 events, spooled = self._persist_telemetry(
@@ -828,9 +816,6 @@ class Store:
                 for path in spooled:  # committed; a crash before this only repeats ids
                     path.unlink(missing_ok=True)
                 self._module_index = None
-                clean = True
-            if clean and held is not None:
-                self._left_lease = held.released_as
         except OSError as e:  # read-only file system, disk full, permissions...
             raise StoreError(
                 self.root, f"{operation} failed, nothing was changed: {e.strerror or e}"
