@@ -27,6 +27,7 @@ from workbench.store import migrations, objects
 from workbench.store.log import StoreLog, write_lock
 from workbench.store.maintenance import compact, verify
 from workbench.store.objects import Lease, LeaseHeld, ObjectPath, store_root
+from workbench.store.staging import Session
 from workbench.store.store import Store, copy_store, open_store
 
 pytestmark = pytest.mark.xdist_group("s3")
@@ -108,6 +109,17 @@ def test_two_writers_of_one_log_entry_one_wins(bucket):
     with pytest.raises(FileExistsError):
         log_b.append(None, operation="create", tables={"x": 0}, schema_version=1, flags={})
     assert log_a.versions() == [0] and log_b.read(0) == a
+
+
+def test_a_staging_session_holds_its_lease_until_closed_once_or_twice(bucket):
+    root = store_root(f"s3://{bucket}/sessions")
+    session = Session(root)
+    (session.dir / "cpg_nodes" / "a.parquet").write_bytes(b"staged")
+    with pytest.raises(LeaseHeld):
+        Lease(session.dir / "lock").acquire(wait=False)  # alive: no other writer takes it
+    session.close()
+    assert not session.dir.is_dir()  # its staged files went with it
+    session.close()  # a second close is a no-op
 
 
 def _child(code: str, env: dict | None = None) -> subprocess.Popen:

@@ -167,6 +167,13 @@ class TestFlags:
         with pytest.raises(NotFoundError):
             v1.set_flag("nope", True)
 
+    @pytest.mark.parametrize("value", ["no", 0, None, 1])
+    def test_a_flag_is_true_or_false_and_nothing_else(self, v1, value):
+        v = v1.version
+        with pytest.raises(TypeError, match="True or False"):
+            v1.set_flag("cpg", value)
+        assert v1.version == v and open_store(v1.root).flags.get("cpg") is not True
+
 
 class TestMigration:
     def test_plan_changes_nothing(self, v1):

@@ -6,9 +6,12 @@ before its fix. Real stores, real subprocesses, kill -9 at named crash points.
 
 from __future__ import annotations
 
+import gc
 import json
+import os
 import shutil
 import signal
+import stat
 import subprocess
 import sys
 import textwrap
@@ -32,6 +35,7 @@ from workbench.pipeline import generate, repair
 from workbench.store import Store, open_store
 from workbench.store.maintenance import NO_SIDECAR, vacuum, verify
 from workbench.store.migrations import fingerprint, migrate, rollback
+from workbench.store.staging import session_dir
 
 run = run_python
 
@@ -249,6 +253,36 @@ def test_vacuum_never_takes_the_files_of_an_uncommitted_write(full):
     assert_cpgs_equal(store, proj)
 
 
+def test_a_closed_or_dropped_session_leaves_no_folder_but_a_forked_copy_keeps_it(full):
+    store, _ = full
+    staging = store.root / "_workbench" / "staging"
+    cpg = wb.build_cpg("x = 1\n", path="orphan.py")
+    store.stage("cpg_nodes", cpg.nodes)
+    folder = staging / store.session_id
+    assert list(folder.glob("cpg_nodes/*.parquet"))
+    umask = os.umask(0)
+    os.umask(umask)
+    assert stat.S_IMODE((folder / "lock").stat().st_mode) == 0o644 & ~umask  # not executable
+    with pytest.raises(ValueError, match=r"bad staging session id '\.\./x'"):
+        session_dir(store.root, "../x")  # a worker is never pointed outside the staging area
+    store.close()  # uncommitted files go with the session
+    assert not folder.exists()
+
+    store = open_store(store.root)
+    store.stage("cpg_nodes", cpg.nodes)
+    folder = staging / store.session_id
+    pid = os.fork()
+    if pid == 0:  # a forked worker drops its copy of the session: the parent's stays
+        store._session.__del__()
+        os._exit(0)
+    assert os.waitpid(pid, 0)[1] == 0
+    assert list(folder.glob("cpg_nodes/*.parquet"))
+    session, store._session = store._session, None
+    del session  # dropped without close in its own process: its folder goes
+    gc.collect()
+    assert not folder.exists()
+
+
 @pytest.mark.slow
 def test_uncommitted_files_of_a_dead_process_are_removed_by_the_next_writer(full):
     store, _ = full
@@ -265,9 +299,29 @@ def test_uncommitted_files_of_a_dead_process_are_removed_by_the_next_writer(full
     p = run(code)
     session = p.stdout.strip()
     folder = store.root / "_workbench" / "staging" / session
-    assert p.returncode == -signal.SIGKILL and list(folder.glob("cpg_nodes/*.parquet"))
+    assert p.returncode == -signal.SIGKILL
+    (staged,) = folder.glob("cpg_nodes/*.parquet")
+    assert sidecar(store, "cpg_nodes", staged).exists()  # its digest, beside the table's
     store.set_flag("cpg", True)  # any write
-    assert not folder.exists()
+    assert not folder.exists() and not sidecar(store, "cpg_nodes", staged).exists()
+    assert verify(store).empty
+
+
+@pytest.mark.slow
+def test_recovery_keeps_the_folders_of_tables_a_migration_moved(full, src):
+    store, proj = full
+    rollback(store)
+    migrate(store)
+    moved = store._log.latest().dirs
+    assert moved  # the new CPG tables are in new folders: the old ones are time travel's
+    kill_a_cpg_write(store, src)
+    store = open_store(store.root)
+    store.write_cpg([proj.cpgs["bookshop/pricing.py"]])  # recovers first
+    log = store._log
+    recovered = [log.read(v) for v in log.versions() if log.read(v).operation == "recover"]
+    assert len(recovered) == 1 and recovered[0].dirs == moved
+    assert verify(store).empty
+    assert store.cpg("bookshop/pricing.py").equals(proj.cpgs["bookshop/pricing.py"])
 
 
 @pytest.mark.slow
@@ -299,7 +353,22 @@ def test_every_logged_version_reads_right_after_rollback_and_migrate(full, src):
     for rel, built in proj.cpgs.items():
         assert old.cpg(rel).equals(built), rel
     assert store.read_table("cpg_graphs").num_rows == 1  # the new CPG tables: one module
-    vacuum(store, retention_hours=0)
+    # vacuum reports every file it deletes: old files of the tables, and the folders of the
+    # CPG tables rollback dropped
+    log = store._log
+    entry = log.read(version)
+    dropped = {entry.dir(n) for n in entry.tables} - {log.latest().dir(n) for n in store.tables}
+    assert dropped
+    dropped_files = [f for d in dropped for f in (store.root / d).rglob("*.parquet")]
+    old_files = [
+        DeltaTable(str(store.root / log.latest().dir(n))).vacuum(
+            retention_hours=0, dry_run=True, enforce_retention_duration=False, full=True
+        )
+        for n in store.tables
+    ]
+    removed = vacuum(store, retention_hours=0)
+    assert removed == len(dropped_files) + sum(map(len, old_files))
+    assert not any((store.root / d).exists() for d in dropped)
     with pytest.raises(StoreChangedError, match="vacuum"):
         store.at(version)
     assert store.cpg("bookshop/pricing.py").equals(proj.cpgs["bookshop/pricing.py"])
@@ -387,14 +456,23 @@ def test_a_damaged_or_deleted_latest_log_entry_is_refused_then_rebuilt(full, dam
         entry.write_text("")
     else:
         entry.unlink()
+    kept = entry.read_bytes() if entry.exists() else None
     with pytest.raises(CorruptionError, match="workbench repair"):
         open_store(store.root)
     assert not verify(store.root).empty
     repair(store.root)
+    aside = store.root / "_workbench" / "log" / "damaged" / entry.name
+    assert (aside.read_bytes() if aside.exists() else None) == kept  # kept for a post-mortem
     store = open_store(store.root)
     assert verify(store).empty and fingerprint(store) == before
     assert store.history().operation.iloc[-1] == "repair-log"
     assert_cpgs_equal(store, proj)
+
+
+def test_a_write_to_a_store_whose_log_was_deleted_under_it_is_refused(v1):
+    shutil.rmtree(v1.root / "_workbench" / "log")
+    with pytest.raises(StoreNotFoundError, match=r"not a workbench store \(no _workbench/log\)"):
+        v1.set_flag("cpg", True)
 
 
 def test_a_log_entry_of_a_newer_workbench_is_refused_and_left_alone(full):

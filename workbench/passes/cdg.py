@@ -42,10 +42,7 @@ def control_dependences(
     """
     out: list[tuple[int, int, str | None]] = []
     for a, outs in enumerate(succ):
-        if len(outs) < 2:
-            continue
-        first = outs[0][0]
-        if all(b == first for b, _ in outs):
+        if len({b for b, _ in outs}) < 2:  # not a branch, or every edge leads to one node
             continue
         stop = ipdom[a]
         seen: set[tuple[int, str | None]] = set()
@@ -57,7 +54,7 @@ def control_dependences(
                     seen.add(key)
                     out.append((a, runner, label))
                 up = ipdom[runner]
-                if up == runner:
-                    break
+                if up == runner:  # the exit: on a post-dominator tree `stop` comes first
+                    break  # pragma: no mutate: only reached on a malformed tree, so `return` too
                 runner = up
     return out

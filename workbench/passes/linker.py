@@ -18,7 +18,11 @@ import pyarrow.compute as pc
 from workbench.cpg.graph import CPG
 from workbench.cpg.schema import EdgeKind, NodeKind, Resolution, Subkind
 
-__all__ = ["LinkIndex", "link"]
+__all__ = ["MAX_ALIAS_HOPS", "LinkIndex", "link"]
+
+#: Re-exports followed from one name before giving up (a longer chain is almost surely a
+#: cycle the ``target == prefix`` check does not catch, such as ``a.f -> b.f -> a.f``).
+MAX_ALIAS_HOPS = 8
 
 
 def _defs_filter(nodes: pa.Table) -> pa.Table:
@@ -78,7 +82,8 @@ class LinkIndex:
             return hit
 
     def _resolve(self, name: str, depth: int) -> tuple[int, int] | None:
-        if depth > 8:
+        """Look ``name`` up, following the alias of its longest aliased prefix."""
+        if depth > MAX_ALIAS_HOPS:
             return None
         if name in self.methods:
             return self.methods[name]
@@ -111,12 +116,12 @@ class LinkIndex:
             return cpg
         extra = pa.table(
             {
-                "module": pa.array([cpg.module.key] * len(src), pa.int64()),
-                "src": pa.array(src, pa.int32()),
-                "dst": pa.array(dst, pa.int32()),
-                "kind": pa.array([str(EdgeKind.CALL)] * len(src), pa.string()),
-                "label": pa.array([str(Resolution.IMPORT)] * len(src), pa.string()),
-                "dst_module": pa.array(dmod, pa.int64()),
+                "module": [cpg.module.key] * len(src),
+                "src": src,
+                "dst": dst,
+                "kind": [str(EdgeKind.CALL)] * len(src),
+                "label": [str(Resolution.IMPORT)] * len(src),
+                "dst_module": dmod,
             },
             schema=e.schema,
         )

@@ -251,7 +251,7 @@ def restore_rows(tx: Transaction, name: str, bad_file: str, keys: list[int]) -> 
     t = tx._table(name)
     version = tx.tables[name]
     wanted = set(keys)
-    for older in range(version - 1, -1, -1):
+    for older in reversed(range(version)):
         try:
             files = t.files(older)
         except Exception:  # the Delta log of that version is unreadable too

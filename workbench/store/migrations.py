@@ -228,8 +228,9 @@ def _run(store: Store, target: int, up: bool) -> pd.DataFrame:
         after = fingerprint(tx)
         report = _report(before, after)
         if not report.equal.all():
-            bad = report[~report.equal][["table", "column"]].to_dict("records")
-            raise MigrationError(store.root, f"legacy data would change: {bad}; nothing done")
+            bad = report[~report.equal]
+            cells = ", ".join(f"{t}.{c}" for t, c in zip(bad.table, bad.column, strict=True))
+            raise MigrationError(store.root, f"legacy data would change ({cells}); nothing done")
         tx.details = {"from": start, "to": tx.schema_version}
         span.measurements.update({"from": start, "to": tx.schema_version})
         span.measurements["tables"] = int(report.table.nunique())

@@ -66,15 +66,17 @@ def recover(store: Store) -> LogEntry:
 def remove_unreferenced_folders(store: Store, entry: LogEntry) -> list[str]:
     """Remove the table folders no logged version uses; return their names."""
     current = {entry.dir(n) for n in entry.tables}
-    used = None
-    removed = []
-    for path in sorted(store.root.iterdir()):
-        if path.name in current or path.name.startswith(("_", ".")):
-            continue
-        if not (path / "_delta_log").is_dir():
-            continue
-        used = store._log.referenced_dirs() if used is None else used
-        if path.name not in used:
-            rmtree(path)
-            removed.append(path.name)
+    tables = [
+        path
+        for path in sorted(store.root.iterdir())
+        if path.name not in current
+        and not path.name.startswith(("_", "."))
+        and (path / "_delta_log").is_dir()
+    ]
+    if not tables:  # the usual case: no need to read every log entry
+        return []
+    used = store._log.referenced_dirs()
+    removed = [path.name for path in tables if path.name not in used]
+    for name in removed:
+        rmtree(store.root / name)
     return removed

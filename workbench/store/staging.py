@@ -33,7 +33,8 @@ class Session:
     """One process's staging folder, alive while its lock is held."""
 
     def __init__(self, root: StoreRoot) -> None:
-        self.id = f"{os.getpid()}-{uuid.uuid4().hex[:12]}"
+        unique = uuid.uuid4().hex[:12]  # pragma: no mutate: any length of random suffix will do
+        self.id = f"{os.getpid()}-{unique}"
         self.dir = root / STAGING / self.id
         self._fd: int | None = None
         self._lease: Lease | None = None

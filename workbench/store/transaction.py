@@ -371,8 +371,10 @@ class Transaction:
 
         if name not in FLAGS:
             raise NotFoundError(f"no flag {name!r}; flags: {', '.join(FLAGS)}")
+        if not isinstance(value, bool):  # "no" and 0 mean different things to different eyes
+            raise TypeError(f"flag {name!r} is True or False, not {value!r}")
         if self._flags.get(name) != value:
-            self._flags[name] = bool(value)
+            self._flags[name] = value
             self._changed = True
 
     # -- internals ------------------------------------------------------------------------
