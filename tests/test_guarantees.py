@@ -464,6 +464,26 @@ def test_a_module_over_the_node_limit_is_skipped_and_named(v2, src):
     assert res["error_message"] == "skipped: too large (more than 20 CPG nodes)"
 
 
+def test_a_build_in_a_thread_times_out_with_its_seconds(v2, src):
+    # Dask runs a batch in a worker's thread: no SIGALRM there, the timeout is raised in it
+    import threading
+
+    def spin(data, path, limits):
+        end = time.monotonic() + 30
+        while time.monotonic() < end:
+            pass
+        raise AssertionError("never timed out")
+
+    out = {}
+    args = (str(v2.root), str(src), [_item(v2, "bookshop/pricing.py")], 10**6, 0.25, spin)
+    thread = threading.Thread(target=lambda: out.update(build_batch(*args)))
+    thread.start()
+    thread.join(60)
+    (res,) = out["results"]
+    assert (res["status"], res["error_type"]) == ("failed", "BuildTimeout")
+    assert res["error_message"] == "took longer than 0.25 s" and res["seconds"] < 10
+
+
 def test_a_module_that_cannot_be_read_or_parsed_fails_as_ingest_said(v2, src):
     mods = v2.modules().set_index("path")
     broken = mods[mods.parse_status != "ok"]

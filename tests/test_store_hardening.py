@@ -550,8 +550,9 @@ def test_a_damaged_legacy_log_is_refused_without_source_then_rebuilt_from_it(ful
     hidden = source.with_name(source.name + "-away")
     source.rename(hidden)
     try:
-        with pytest.raises(StoreError, match="no source to rebuild it from"):
+        with pytest.raises(StoreError, match="no source to rebuild it from") as err:
             repair(store)
+        assert err.value.path == str(store.root)
         assert verify(store).table.tolist() == ["modules"]  # nothing was changed
     finally:
         hidden.rename(source)
@@ -561,6 +562,31 @@ def test_a_damaged_legacy_log_is_refused_without_source_then_rebuilt_from_it(ful
     store = open_store(store.root)
     assert verify(store).empty and fingerprint(store) == before
     assert_cpgs_equal(store, proj)
+
+
+def test_a_damaged_sources_log_without_source_is_recreated_empty_and_refilled_by_ingest(full):
+    store, _ = full
+    source = store.last_source()
+    before = fingerprint(store)
+    commits = sorted((store.root / "sources" / "_delta_log").glob("*.json"))
+    commits[-1].write_text("{garbage")
+    hidden = source.with_name(source.name + "-away")
+    source.rename(hidden)
+    try:
+        done = repair(store)
+    finally:
+        hidden.rename(source)
+    (row,) = done[done.file == "_delta_log"].itertuples()
+    assert (row.table, row.action) == (
+        "sources",
+        "unreadable: re-created empty (no source to re-read)",
+    )
+    store = open_store(store.root)
+    assert verify(store).empty and store.read_table("sources").num_rows == 0
+    assert fingerprint(store) == before  # the AST repository is untouched
+    store.ingest(source)  # the next ingest keeps the bytes again
+    kept = store.read_table("sources")["module"].to_pylist()
+    assert sorted(kept) == sorted(store.modules().module) and verify(store).empty
 
 
 @pytest.mark.parametrize("name", ["my store", "st<o>re #1", "störe", "<img src=x onerror=1>"])

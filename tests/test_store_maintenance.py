@@ -42,9 +42,13 @@ def flip(path: Path, at: float = 0.5) -> None:
     path.write_bytes(bytes(data))
 
 
-def test_healthy_store_verifies(full):
+def test_healthy_store_verifies_and_its_repair_does_nothing(full):
     store, _ = full
+    version = store.version
     assert verify(store).empty
+    done = repair(store)
+    assert done.empty and done.columns.tolist() == ["table", "file", "action", "modules"]
+    assert open_store(store.root).version == version  # not even an empty commit
 
 
 @pytest.mark.parametrize("damage", ["flip", "missing", "truncate"])

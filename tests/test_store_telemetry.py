@@ -155,3 +155,21 @@ def test_events_of_a_read_only_view_are_spooled_at_exit(v2):
     assert out.returncode == 0, out.stderr
     assert out.stdout.split() == ["False"]
     assert len(spool(v2)) == 1
+
+
+def test_generation_records_a_build_event_for_every_module_it_built(v2):
+    from workbench.pipeline import generate
+
+    report = generate(v2, workers=1, quiet=True)
+    builds = telemetry.frame("build", store=v2)
+    mods = v2.refresh().modules()
+    assert sorted(builds.module) == sorted(mods.module)
+    assert len(builds) == report.ok + report.failed and (builds.seconds > 0).all()
+    status = {k: meta["status"] for k, meta in zip(builds.module, builds.metadata, strict=True)}
+    assert status == dict(zip(mods.module, mods.cpg_status, strict=True))
+    ok = [
+        m
+        for m, meta in zip(builds.measurements, builds.metadata, strict=True)
+        if meta["status"] == "ok"
+    ]
+    assert len(ok) == report.ok and all(m["nodes"] > 0 for m in ok)

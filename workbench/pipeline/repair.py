@@ -81,14 +81,13 @@ def repair(store: Store | str | os.PathLike, source: str | Path | None = None) -
     done = [{"table": "_workbench", "file": "log", "action": a} for a in rebuild_log(root)]
     store = open_store(root) if not isinstance(store, Store) else store.refresh()
     damaged = verify(store)
-    if damaged.empty:
-        return pd.DataFrame(done, columns=COLUMNS)
-    source = Path(source) if source else store.last_source()
-    if source is not None and not source.is_dir():
-        source = None
-    with store.transaction("repair") as tx:
-        _Repair(tx, source, done, _followed_symlinks(store)).run(damaged)
-        tx.details = {"problems": len(damaged), "source": str(source) if source else None}
+    if not damaged.empty:
+        source = Path(source) if source else store.last_source()
+        if source is not None and not source.is_dir():
+            source = None
+        with store.transaction("repair") as tx:
+            _Repair(tx, source, done, _followed_symlinks(store)).run(damaged)
+            tx.details = {"problems": len(damaged), "source": str(source) if source else None}
     out = pd.DataFrame(done, columns=COLUMNS)
     out["modules"] = [m if isinstance(m, list) else [] for m in out["modules"]]
     return out
