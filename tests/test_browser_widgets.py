@@ -116,6 +116,18 @@ def _trace_names(plot) -> list[str]:
     return plot.evaluate("(el) => el.data.map((t) => t.name)")
 
 
+def _wait_for_trace(page, name: str, *, drawn: bool) -> None:
+    """Wait until the first graph view's plot draws (or no longer draws) the trace ``name``."""
+    page.wait_for_function(
+        """([name, drawn]) => {
+            const plot = document.querySelector(".wb-graph-view .js-plotly-plot");
+            return !!plot && (plot.data || []).some((t) => t.name === name) === drawn;
+        }""",
+        arg=[name, drawn],
+        timeout=60_000,
+    )
+
+
 def test_explore_notebook(lab_page, tmp_path):
     """notebooks/explore.ipynb on a copy of the sample project with a hostile module: every
     widget renders; a layer toggle, a click on a node, the Fit and Refresh buttons, the
@@ -155,16 +167,11 @@ def test_explore_notebook(lab_page, tmp_path):
     view = page.locator(".wb-graph-view").first
     plot = view.locator(".js-plotly-plot").first
     expect(plot.locator(".main-svg").first).to_be_visible()
-    # the figure's data arrives after its first (empty) drawing: wait for the traces
-    page.wait_for_function(
-        "(el) => (el.data || []).some((t) => t.name === 'REACHING_DEF')",
-        arg=plot.element_handle(),
-        timeout=60_000,
-    )
+    # the figure's data arrives after its first (empty) drawing: wait for the traces (of the
+    # plot in the page at each check: plotly may replace the element it first drew into)
+    _wait_for_trace(page, "REACHING_DEF", drawn=True)
     view.locator(".wb-layer-reaching_def").click()
-    page.wait_for_function(
-        "(el) => !el.data.some((t) => t.name === 'REACHING_DEF')", arg=plot.element_handle()
-    )
+    _wait_for_trace(page, "REACHING_DEF", drawn=False)
     assert "CFG" in _trace_names(plot)
     # a click on a node: its details and source lines appear below the graph
     plot.scroll_into_view_if_needed()
