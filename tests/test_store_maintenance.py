@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 import textwrap
@@ -68,7 +69,10 @@ def test_damaged_cpg_file_is_found_and_rebuilt_from_source(full, damage):
     held = set(report.modules[0])
     assert held and held <= {c.module.key for c in proj.cpgs.values()}
     done = repair(store)
-    assert "rebuilt" in " ".join(done.action)
+    assert done.table.tolist() == ["cpg_nodes", "cpg_*"] and done.modules[1] == sorted(held)
+    assert done.action[1] == (
+        f"rebuilt {len(held)} modules from their stored bytes or files; 0 left pending"
+    )
     assert verify(store).empty
     for rel, built in proj.cpgs.items():
         assert store.cpg(rel).equals(built), rel
@@ -113,6 +117,43 @@ def test_damaged_legacy_file_is_restored(full, src):
     assert fingerprint(store) == before
 
 
+@pytest.mark.parametrize(
+    ("second", "action", "left"),
+    [
+        ([0], "restored", {0: 1}),  # the earlier version holds module 0's row: its count then
+        ([0, 1], "removed (expendable)", {}),  # none holds module 1's: the counts are dropped
+    ],
+)
+def test_damaged_bookkeeping_rows_are_restored_or_dropped_and_the_repair_says_which(
+    full, second, action, left
+):
+    store, proj = full
+    paths = sorted(proj.cpgs)[:2]
+    keys = [proj.cpgs[rel].module.key for rel in paths]
+    store.cpg(paths[0])
+    store.flush_reads()  # access_stats: module 0 read once
+    first = data_file(store, "access_stats")
+    for i in second:
+        store.cpg(paths[i])
+    store.flush_reads()  # its file rewritten with the new counts
+    (newer,) = {Path(f["path"]) for f in store.files("access_stats")} - {first}
+    flip(newer)
+    assert verify(store).table.tolist() == ["access_stats"]
+    done = repair(store)
+    assert done[["table", "file", "action"]].values.tolist() == [
+        ["access_stats", newer.name, action]
+    ]
+    assert done.modules[0] == sorted(keys[i] for i in second)
+    store = open_store(store.root)
+    assert verify(store).empty
+    counts = store.read_table("access_stats").to_pydict()
+    assert dict(zip(counts["module"], counts["reads"], strict=True)) == {
+        keys[i]: n for i, n in left.items()
+    }
+    details = json.loads(store.history().details.iloc[-1])
+    assert details == {"problems": 1, "source": str(store.last_source())}
+
+
 def test_a_source_edited_since_ingest_does_not_leak_into_a_repair(full, src):
     """Damaged CPGs are rebuilt from the bytes the store keeps, never from newer files; in a
     store that keeps none, a module whose file changed is left pending instead of guessed."""
@@ -137,10 +178,17 @@ def test_a_source_edited_since_ingest_does_not_leak_into_a_repair(full, src):
         tx.drop_table("sources")
     report = (flip(data_file(store, "cpg_methods", 0)), verify(store))[1]
     keys = set(report.modules[0])
-    repair(store, source=src)
+    done = repair(store, source=src)
     assert verify(store).empty
     statuses = store.modules().set_index("module").loc[list(keys), "cpg_status"]
     assert "pending" in set(statuses)  # the edited files: to be rebuilt after an ingest
+    pending = int((statuses == "pending").sum())
+    (rebuilt,) = done[done.table == "cpg_*"].itertuples()
+    assert rebuilt.action == (
+        f"rebuilt {len(keys) - pending} modules from their stored bytes or files; "
+        f"{pending} left pending"
+    )
+    assert rebuilt.modules == sorted(keys)
 
 
 def test_compaction_keeps_content_and_sort_order(full):
