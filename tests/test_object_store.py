@@ -307,9 +307,12 @@ def test_a_forking_pool_for_an_object_store_is_refused(bucket):
     store.close()
 
 
-def test_a_worker_without_the_environment_reaches_the_store_with_the_committers(bucket, tmp_path):
+def test_a_worker_without_the_environment_reaches_the_store_with_the_committers(
+    bucket, tmp_path, monkeypatch
+):
     # a Dask worker on another machine has no AWS_* variables: build_batch is given them
     from workbench.pipeline.sources import files_for, source_files
+    from workbench.pipeline.worker import build_batch
 
     url = f"s3://{bucket}/s"
     store = Store.create(url)
@@ -318,22 +321,13 @@ def test_a_worker_without_the_environment_reaches_the_store_with_the_committers(
     mods = store.modules().set_index("path")
     item = (int(mods.module["pkg/calc.py"]), "pkg/calc.py", mods.content_hash["pkg/calc.py"])
     files = files_for(source_files(store), [item[0]])
-    code = f"""
-        import json
-        from workbench.pipeline.worker import build_batch
-        out = build_batch({url!r}, None, [{item!r}], 10**6, source_files={files!r},
-                          storage={objects.storage_env()!r})
-        print(json.dumps([[r["status"], r["error_message"]] for r in out["results"]]))
-        print(len(out["files"]))
-        """
-    bare = {k: v for k, v in os.environ.items() if not k.startswith(objects._ENV_PREFIXES)}
-    child = subprocess.run(
-        [sys.executable, "-c", textwrap.dedent(code)], env=bare, capture_output=True, text=True
-    )
-    assert child.returncode == 0, child.stderr[-2000:]
-    results, staged = child.stdout.splitlines()
-    assert json.loads(results) == [["ok", None]] and int(staged) > 0
+    storage = objects.storage_env()
     store.close()
+    for name in storage:
+        monkeypatch.delenv(name)
+    out = build_batch(url, None, [item], 10**6, source_files=files, storage=storage)
+    assert [(r["status"], r["error_message"]) for r in out["results"]] == [("ok", None)]
+    assert out["files"] and objects.storage_env() == storage
 
 
 @pytest.mark.slow
