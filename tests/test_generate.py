@@ -109,8 +109,8 @@ def test_degrades_when_memory_gets_short(v2, monkeypatch):
     budget = 100 * 2**20
     monkeypatch.setattr(scheduler, "_available_memory", lambda: 10 * budget)
     assert scheduler._concurrency(4, budget) == 8  # plenty: two tasks per worker
-    monkeypatch.setattr(scheduler, "_available_memory", lambda: 3 * budget)
-    assert scheduler._concurrency(4, budget) == 3
+    monkeypatch.setattr(scheduler, "_available_memory", lambda: 3 * budget + budget // 2)
+    assert scheduler._concurrency(4, budget) == 3  # whole tasks: a count, not a ratio
     monkeypatch.setattr(scheduler, "_available_memory", lambda: budget // 2)
     assert scheduler._concurrency(4, budget) == 1  # never zero: it goes on, slower
     sizes = []
