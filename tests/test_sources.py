@@ -92,8 +92,14 @@ def test_without_stored_bytes_and_without_the_tree_generation_says_what_to_do(v2
         tx.drop_table("sources")
     shutil.move(src, tmp_path / "elsewhere")
     before = v2.refresh().version
-    with pytest.raises(NotFoundError, match=r"keeps no bytes of .* module.*ingest again"):
+    with pytest.raises(NotFoundError) as err:
         generate(v2, workers=1, quiet=True)
+    todo = sorted(v2.modules().query("parse_status == 'ok'").path)
+    assert str(err.value).endswith(
+        f"source root {src} not found and the store keeps no bytes of {len(todo)} module(s) "
+        f"to build ({', '.join(todo[:3])}...): pass source=, or ingest again "
+        "(this version stores the sources)"
+    )
     assert v2.refresh().version == before  # nothing written
     with pytest.raises(NotFoundError, match=r"source root .* not found"):
         generate(v2, source=tmp_path / "nowhere", workers=1, quiet=True)

@@ -157,10 +157,12 @@ def test_events_of_a_read_only_view_are_spooled_at_exit(v2):
     assert len(spool(v2)) == 1
 
 
-def test_generation_records_a_build_event_for_every_module_it_built(v2):
+def test_generation_records_a_build_event_for_every_module_it_built(v2, src, tmp_path):
     from workbench.pipeline import generate
 
     report = generate(v2, workers=1, quiet=True)
+    (run,) = telemetry.frame("generate", store=v2).itertuples()
+    assert run.detail == str(src)  # built from the tree it ingested
     builds = telemetry.frame("build", store=v2)
     mods = v2.refresh().modules()
     assert sorted(builds.module) == sorted(mods.module)
@@ -173,3 +175,6 @@ def test_generation_records_a_build_event_for_every_module_it_built(v2):
         if meta["status"] == "ok"
     ]
     assert len(ok) == report.ok and all(m["nodes"] > 0 for m in ok)
+    src.rename(tmp_path / "elsewhere")
+    generate(v2, workers=1, retry_failed=True, quiet=True)  # without the tree
+    assert telemetry.frame("generate", store=v2).detail.tolist() == [str(src), "stored sources"]
