@@ -535,6 +535,19 @@ def test_the_plan_lists_every_step_of_v1_to_v2(v1):
     assert mig.plan(v1).empty  # nothing left to do
 
 
+def test_a_migration_or_rollback_to_where_the_store_is_changes_no_table(v1):
+    def state():
+        return v1.schema_version, v1.flags, sorted(v1.tables), fingerprint(v1)
+
+    v1_state = state()
+    for step in (lambda: migrate(v1, target=1), lambda: rollback(v1)):
+        assert step().equal.all() and state() == v1_state
+    migrate(v1)
+    v2_state = state()
+    for step in (lambda: migrate(v1), lambda: rollback(v1, target=2)):
+        assert step().equal.all() and state() == v2_state
+
+
 def test_migrate_and_rollback_record_their_versions_and_report_every_legacy_column(v1):
     before = fingerprint(v1)
     with pytest.raises(SchemaVersionError):

@@ -97,7 +97,12 @@ def test_the_cli_connects_to_a_scheduler_by_address(cluster, no_tree):
 
 
 def test_an_unreachable_scheduler_is_a_clear_error(v2):
-    out = _cli("generate", "--store", str(v2.root), "--scheduler", "tcp://127.0.0.1:9", "--quiet")
+    env = {**os.environ, "DASK_DISTRIBUTED__COMM__TIMEOUTS__CONNECT": "3s"}  # not 30 s
+    start = time.monotonic()
+    out = _cli(
+        "generate", "--store", str(v2.root), "--scheduler", "tcp://127.0.0.1:9", "--quiet", env=env
+    )
+    assert time.monotonic() - start < 25  # the configured wait was honoured
     assert out.returncode != 0
     assert "cannot reach the Dask scheduler at tcp://127.0.0.1:9" in out.stderr + out.stdout
     assert set(open_store(v2.root).modules().cpg_status) == {"pending"}

@@ -33,7 +33,7 @@ from workbench.errors import (
 )
 from workbench.pipeline import generate, repair
 from workbench.store import Store, open_store
-from workbench.store.maintenance import NO_SIDECAR, vacuum, verify
+from workbench.store.maintenance import NO_SIDECAR, compact, vacuum, verify
 from workbench.store.migrations import fingerprint, migrate, rollback
 from workbench.store.staging import session_dir
 
@@ -459,7 +459,9 @@ def test_a_damaged_or_deleted_latest_log_entry_is_refused_then_rebuilt(full, dam
     kept = entry.read_bytes() if entry.exists() else None
     with pytest.raises(CorruptionError, match="workbench repair"):
         open_store(store.root)
-    assert not verify(store.root).empty
+    report = verify(store.root)
+    assert report.table.tolist() == ["_workbench"] and report.modules.tolist() == [[]]
+    assert report.file[0] == f"log/{entry.name}"
     repair(store.root)
     aside = store.root / "_workbench" / "log" / "damaged" / entry.name
     assert (aside.read_bytes() if aside.exists() else None) == kept  # kept for a post-mortem
@@ -471,8 +473,11 @@ def test_a_damaged_or_deleted_latest_log_entry_is_refused_then_rebuilt(full, dam
 
 def test_a_write_to_a_store_whose_log_was_deleted_under_it_is_refused(v1):
     shutil.rmtree(v1.root / "_workbench" / "log")
-    with pytest.raises(StoreNotFoundError, match=r"not a workbench store \(no _workbench/log\)"):
+    with pytest.raises(
+        StoreNotFoundError, match=r"not a workbench store \(no _workbench/log\)"
+    ) as raised:
         v1.set_flag("cpg", True)
+    assert raised.value.path == str(v1.root)
 
 
 def test_a_log_entry_of_a_newer_workbench_is_refused_and_left_alone(full):
@@ -494,6 +499,8 @@ def test_a_damaged_delta_log_commit_is_found_and_the_table_rebuilt(full):
     commits[-1].write_text("{garbage")
     report = verify(store)
     assert report.table.tolist() == ["cpg_methods"] and report.file[0] == "_delta_log"
+    problem = report.problem[0]  # Delta's own words, one line (no Rust backtrace)
+    assert "json" in problem.lower() and "\n" not in problem and len(problem) <= 200
     repair(store)
     assert verify(store).empty
     assert_cpgs_equal(store, proj)
@@ -514,6 +521,24 @@ def test_deleted_sidecars_are_found_and_rewritten(full):
     assert_cpgs_equal(store, proj)
 
 
+def test_a_damaged_file_without_its_sidecar_is_named_with_the_modules_of_its_key_range(full):
+    """Never read from damaged bytes: the modules are the store's modules within the file's
+    key range (from the Delta log's statistics)."""
+    store, proj = full
+    f = data_file(store, "cpg_nodes")
+    held = json.loads(sidecar(store, "cpg_nodes", f).read_text())["modules"]
+    sidecar(store, "cpg_nodes", f).unlink()
+    f.write_bytes(f.read_bytes()[:100])
+    report = verify(store)
+    assert report.table.tolist() == ["cpg_nodes"] and report.file.tolist() == [f.name]
+    named = report.modules[0]
+    known = set(store.read_table("modules")["module"].to_pylist())
+    assert set(held) <= set(named) <= known and named == sorted(named)
+    repair(store)
+    assert verify(store).empty
+    assert_cpgs_equal(store, proj)
+
+
 def test_a_deleted_workbench_folder_is_refused_then_rebuilt(full):
     store, proj = full
     before = fingerprint(store)
@@ -525,6 +550,19 @@ def test_a_deleted_workbench_folder_is_refused_then_rebuilt(full):
     assert store.schema_version == 2 and store.flags["cpg"] is True
     assert verify(store).empty and fingerprint(store) == before
     assert_cpgs_equal(store, proj)
+
+
+def test_a_rebuilt_log_keeps_the_flags_of_the_newest_readable_entry(full):
+    """Same schema as the tables: the flags of the entry before the damage stand (a CPG
+    switched off stays off); only a schema change says what the flag must be."""
+    store, _ = full
+    compact(store.set_flag("cpg", False))
+    assert store.history().operation.iloc[-2:].tolist() == ["set_flag", "compact"]
+    latest_entry(store).write_text("{garbage")
+    repair(store.root)
+    store = open_store(store.root)
+    assert (store.schema_version, store.flags["cpg"]) == (2, False)
+    assert store.history().operation.iloc[-1] == "repair-log"
 
 
 @pytest.mark.slow

@@ -98,7 +98,7 @@ def test_versions_ignore_other_files(log):
         (
             '{"version": 0, "future": 1, "more": 2}',
             SchemaVersionError,
-            r"fields this workbench does not know \(future, more\).*upgrade",
+            r"fields this workbench does not know \(future, more\).*upgrade cpg-workbench$",
         ),
     ],
 )
@@ -108,8 +108,9 @@ def test_a_damaged_or_unknown_entry_is_named(log, content, error, message):
         log.path(0).write_bytes(content)
     else:
         log.path(0).write_text(content)
-    with pytest.raises(error, match=message):
+    with pytest.raises(error, match=message) as raised:
         log.read(0)
+    assert raised.value.path == str(log.root)  # the error names the store
     with pytest.raises(error, match=message):
         log.latest()
 
@@ -130,6 +131,24 @@ def test_a_deleted_newest_entry_is_noticed_through_head(log):
         log.latest()
     (log.root / META_DIR / "HEAD").write_text("garbage")
     assert log.head() is None and log.latest() == e0  # a marker only
+
+
+@pytest.mark.parametrize("written", [False, True], ids=["before-the-file", "after-the-file"])
+def test_a_head_marker_that_cannot_be_written_costs_nothing(log, monkeypatch, written):
+    """HEAD is a marker: when writing it fails (full disk, before or after its temporary file
+    exists), the entry stands, no temporary file is left and the newest entry is still found."""
+    e0 = _append(log)
+
+    def fail(tmp, text):
+        if written:
+            tmp.write_text(text)
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr("workbench.store.log._write_atomically", fail)
+    e1 = _append(log, e0)
+    assert log.read(1) == e1 and log.latest() == e1
+    assert log.head() == 0  # the old marker: an entry newer than HEAD is still the newest
+    assert sorted(p.name for p in (log.root / META_DIR).iterdir()) == ["HEAD", "log"]
 
 
 def test_referenced_dirs_grow_with_the_log(log):

@@ -276,7 +276,9 @@ def _dask_executor(address: str | None, workers: int | None):
     with ExitStack() as stack:
         if address:
             try:
-                client = stack.enter_context(Client(address, timeout="30s"))
+                # waits dask's `distributed.comm.timeouts.connect` (30 s unless configured,
+                # e.g. DASK_DISTRIBUTED__COMM__TIMEOUTS__CONNECT=5s)
+                client = stack.enter_context(Client(address))
             except (OSError, TimeoutError) as e:
                 raise WorkbenchError(f"cannot reach the Dask scheduler at {address}: {e}") from None
             except ValueError as e:  # a bad port, an unknown protocol

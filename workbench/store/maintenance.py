@@ -109,7 +109,8 @@ def verify(store: Store | str | os.PathLike) -> pd.DataFrame:
             t, version = store._current(name)
             files = t.files(version)
         except Exception as e:  # the Delta log itself
-            rows.append({"table": name, "file": "_delta_log", "problem": str(e)[:200]})
+            problem = (str(e).strip() or repr(e)).splitlines()[0][:200]  # no Rust backtrace
+            rows.append({"table": name, "file": "_delta_log", "problem": problem})
             continue
         for f in files:
             problem = _check_file(t, f)

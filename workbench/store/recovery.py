@@ -38,17 +38,17 @@ def recover(store: Store) -> LogEntry:
     remove_dead_sessions(store.root)
     tables = {n: store._table(n, entry.schema_version, entry.dir(n)) for n in entry.tables}
 
-    def check(name: str) -> int | None:
+    def check(name: str) -> tuple[str, int | None]:
         t = tables[name]
-        return t.latest_version() if t.restore(entry.tables[name]) else None
+        return name, t.latest_version() if t.restore(entry.tables[name]) else None
 
     names = sorted(tables)
     if is_object_path(store.root):  # a round trip per table: all at once
         with ThreadPoolExecutor(PARALLEL) as pool:
-            versions = list(pool.map(check, names))
+            checked = list(pool.map(check, names))
     else:
-        versions = [check(n) for n in names]
-    restored = {n: v for n, v in zip(names, versions, strict=True) if v is not None}
+        checked = [check(n) for n in names]
+    restored = {n: v for n, v in checked if v is not None}
     if restored:
         entry = log.append(
             entry,
