@@ -195,3 +195,35 @@ def test_a_worker_whose_parent_is_already_gone_kills_itself(tmp_path):
         )
         assert proc.returncode == rc, proc.stderr
         assert ("still running" in proc.stdout) == (not gone)
+
+
+def test_unreachable_objects_are_finalised_here_before_workers_fork():
+    """A half-made Dask client (a failed ``Client(address)``) sits in a reference cycle and
+    closes through its event-loop thread: finalised by the garbage collector of a forked
+    worker, it waited 60 s there for a thread that does not exist in the worker."""
+    import gc
+    import multiprocessing
+
+    from workbench.pipeline.scheduler import process_pool
+
+    if multiprocessing.get_context().get_start_method() != "fork":
+        pytest.skip("workers are not forks of this process here")
+    finalised = []
+
+    class Cycle:
+        def __init__(self) -> None:
+            self.me = self
+
+        def __del__(self) -> None:
+            finalised.append(os.getpid())
+
+    cycle = Cycle()
+    gc.collect()  # alive: now in the oldest generation, which only a full collection visits
+    del cycle
+    pool = process_pool(1)
+    try:
+        assert finalised == [os.getpid()]
+        assert pool.submit(os.getpid).result() != os.getpid()
+    finally:
+        pool.shutdown()
+    assert finalised == [os.getpid()]

@@ -28,6 +28,7 @@ Examples
 from __future__ import annotations
 
 import ctypes
+import gc
 import multiprocessing
 import os
 import signal
@@ -545,6 +546,11 @@ def process_pool(workers: int, *, fresh: bool = False) -> ProcessPoolExecutor:
     ``if __name__ == "__main__":``.)
     """
     ctx = multiprocessing.get_context("spawn" if fresh else None)
+    if ctx.get_start_method() == "fork":
+        # Finalise unreachable objects here, not in a forked worker: a finaliser that needs a
+        # thread of this process (a half-made Dask client closing through its event loop)
+        # would wait for it in the worker, where that thread does not exist (60 s, then on).
+        gc.collect()
     # fork and spawn make this process the workers' parent; a fork server is their parent
     # otherwise (and it exits when this process dies, so its workers follow it).
     parent = None if ctx.get_start_method() == "forkserver" else os.getpid()
