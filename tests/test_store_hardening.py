@@ -6,6 +6,7 @@ before its fix. Real stores, real subprocesses, kill -9 at named crash points.
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import json
 import os
@@ -495,8 +496,7 @@ def test_a_log_entry_of_a_newer_workbench_is_refused_and_left_alone(full):
 
 def test_a_damaged_delta_log_commit_is_found_and_the_table_rebuilt(full):
     store, proj = full
-    commits = sorted((store.root / "cpg_methods" / "_delta_log").glob("*.json"))
-    commits[-1].write_text("{garbage")
+    damage_newest_commit(store, "cpg_methods")
     report = verify(store)
     assert report.table.tolist() == ["cpg_methods"] and report.file[0] == "_delta_log"
     problem = report.problem[0]  # Delta's own words, one line (no Rust backtrace)
@@ -577,23 +577,33 @@ def test_a_store_killed_during_create_can_be_created_again(tmp_path, src):
     assert len(store.modules()) == SAMPLE_OK + SAMPLE_BROKEN
 
 
+def damage_newest_commit(store: Store, table: str) -> None:
+    sorted((store.root / table / "_delta_log").glob("*.json"))[-1].write_text("{garbage")
+
+
+@contextlib.contextmanager
+def moved_away(path: Path):
+    """``path`` is gone for the block (a source tree deleted or unmounted), then back."""
+    hidden = path.with_name(path.name + "-away")
+    path.rename(hidden)
+    try:
+        yield
+    finally:
+        hidden.rename(path)
+
+
 def test_a_damaged_legacy_log_is_refused_without_source_then_rebuilt_from_it(full):
     store, proj = full
     source = store.last_source()
     before = fingerprint(store)
-    commits = sorted((store.root / "modules" / "_delta_log").glob("*.json"))
-    commits[-1].write_text("{garbage")
+    damage_newest_commit(store, "modules")
     report = verify(store)
     assert report.table.tolist() == ["modules"] and report.file[0] == "_delta_log"
-    hidden = source.with_name(source.name + "-away")
-    source.rename(hidden)
-    try:
+    with moved_away(source):
         with pytest.raises(StoreError, match="no source to rebuild it from") as err:
             repair(store)
         assert err.value.path == str(store.root)
         assert verify(store).table.tolist() == ["modules"]  # nothing was changed
-    finally:
-        hidden.rename(source)
     done = repair(store)
     assert ("modules", "_delta_log") in set(zip(done.table, done.file, strict=True))
     assert "re-created" in " ".join(done.action) and "re-parsed" in " ".join(done.action)
@@ -606,14 +616,9 @@ def test_a_damaged_sources_log_without_source_is_recreated_empty_and_refilled_by
     store, _ = full
     source = store.last_source()
     before = fingerprint(store)
-    commits = sorted((store.root / "sources" / "_delta_log").glob("*.json"))
-    commits[-1].write_text("{garbage")
-    hidden = source.with_name(source.name + "-away")
-    source.rename(hidden)
-    try:
+    damage_newest_commit(store, "sources")
+    with moved_away(source):
         done = repair(store)
-    finally:
-        hidden.rename(source)
     (row,) = done[done.file == "_delta_log"].itertuples()
     assert (row.table, row.action) == (
         "sources",

@@ -21,6 +21,15 @@ sys.path.insert(0, str(Path(__file__).parent))
 import production_kit as kit
 
 
+def pytest_collection_modifyitems(config, items) -> None:
+    """Every test of this folder is ``slow``: each is the end-to-end, production-sized
+    version of unit-sized tests elsewhere (which ``make test-fast`` keeps)."""
+    here = Path(__file__).parent
+    for item in items:
+        if here in item.path.parents:
+            item.add_marker(pytest.mark.slow)
+
+
 @pytest.fixture(scope="session")
 def prod_source(tmp_path_factory) -> Path:
     return kit.make_source(tmp_path_factory.mktemp("production-source") / "src")

@@ -94,7 +94,7 @@ def immediate_dominators(
         rpo = reverse_postorder(succ, entry)
     if pred is None:
         pred = predecessors(succ)
-    num = [-1] * len(succ)
+    num = [-1] * len(succ)  # pragma: no mutate: read only for reached nodes, numbered below
     for i, b in enumerate(rpo):
         num[b] = i
     idom = [-1] * len(succ)

@@ -55,7 +55,10 @@ class LinkIndex:
         self._cache.clear()
         m = methods.filter(pc.equal(methods["subkind"], Subkind.FUNCTION))
         for key, full, mid in zip(
-            m["module"].to_pylist(), m["full_name"].to_pylist(), m["id"].to_pylist(), strict=True
+            m["module"].to_pylist(),
+            m["full_name"].to_pylist(),
+            m["id"].to_pylist(),
+            strict=True,  # pragma: no mutate: columns of one table are equally long
         ):
             self.methods[full] = (key, mid)
         d = _defs_filter(nodes)
@@ -64,11 +67,11 @@ class LinkIndex:
             d["kind"].to_pylist(),
             d["name"].to_pylist(),
             d["full_name"].to_pylist(),
-            strict=True,
+            strict=True,  # pragma: no mutate: columns of one table are equally long
         ):
             if kind == NodeKind.TYPE_DECL:
                 self.types.add(full)
-            elif full and bound != "*":
+            elif full:  # an alias of nothing (a star import: no full name) is no alias
                 name = names if isinstance(names, str) else names.get(key)
                 if name is not None:
                     self.aliases[f"{name}.{bound}"] = full
