@@ -521,6 +521,30 @@ def test_deleted_sidecars_are_found_and_rewritten(full):
     assert_cpgs_equal(store, proj)
 
 
+@pytest.mark.parametrize("damaged", ["a later write", "the second migration"])
+def test_a_rebuilt_log_names_the_folders_the_tables_are_in(v2, damaged):
+    """Tables a migration re-created live in new folders (``cpg_nodes.2``): the rebuilt entry
+    keeps the folders of the newest readable entry, and takes the newest folder on disk only
+    for tables that entry does not have."""
+    rollback(v2)
+    migrate(v2)  # the CPG tables again, in new folders
+    moved = dict(v2._log.latest().dirs)
+    assert moved["cpg_nodes"] == "cpg_nodes.2"
+    if damaged == "a later write":
+        v2.set_flag("cpg", False)
+        # a newer incarnation on disk that no entry names (an interrupted migration's)
+        shutil.copytree(v2.root / "cpg_nodes.2", v2.root / "cpg_nodes.3")
+    good = v2.version - 1
+    latest_entry(v2).write_text("{garbage")
+    repair(v2.root)
+    entry = open_store(v2.root)._log.latest()
+    assert entry.operation == "repair-log" and entry.details == {"rebuilt": True, "after": good}
+    assert {n: entry.dir(n) for n in moved} == moved
+    store = open_store(v2.root)
+    assert (store.schema_version, store.flags["cpg"]) == (2, True)
+    assert verify(store).empty
+
+
 def test_a_damaged_file_without_its_sidecar_is_named_with_the_modules_of_its_key_range(full):
     """Never read from damaged bytes: the modules are the store's modules within the file's
     key range (from the Delta log's statistics)."""
@@ -550,6 +574,21 @@ def test_a_deleted_workbench_folder_is_refused_then_rebuilt(full):
     assert store.schema_version == 2 and store.flags["cpg"] is True
     assert verify(store).empty and fingerprint(store) == before
     assert_cpgs_equal(store, proj)
+
+
+def test_a_log_cannot_be_rebuilt_without_the_modules_table_and_nothing_is_touched(v2):
+    shutil.rmtree(v2.root / "_workbench")
+    shutil.rmtree(v2.root / "modules")
+
+    def tables():  # every file but the write lock's
+        return sorted(p for p in v2.root.rglob("*") if "_workbench" not in p.parts)
+
+    before = tables()
+    with pytest.raises(CorruptionError, match="modules table, which says the schema") as err:
+        repair(v2.root)
+    assert err.value.path == str(v2.root)
+    assert tables() == before
+    assert not (v2.root / "_workbench" / "log").exists()
 
 
 def test_a_rebuilt_log_keeps_the_flags_of_the_newest_readable_entry(full):

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import shutil
 import subprocess
 import sys
 import textwrap
@@ -205,6 +207,39 @@ def test_compaction_keeps_content_and_sort_order(full):
 
 
 @pytest.mark.slow
+def test_vacuum_keeps_a_weeks_files_by_default_and_says_what_it_did_in_the_history(v1):
+    """Files no version needs (here: strays in a table folder) go once older than the
+    retention, a week by default; a vacuum that deleted files is a version of its own."""
+    data = next((v1.root / "modules").glob("*.parquet"))
+    for name, hours in (("old.parquet", 168.5), ("young.parquet", 167.5)):
+        stray = v1.root / "modules" / name
+        shutil.copy(data, stray)
+        t = time.time() - hours * 3600
+        os.utime(stray, (t, t))
+    version = v1.version
+    assert vacuum(v1) == 1
+    assert not (v1.root / "modules" / "old.parquet").exists()
+    assert (v1.root / "modules" / "young.parquet").exists()
+    last = v1.history().iloc[-1]
+    assert (last.version, last.operation) == (version + 1, "vacuum")
+    assert json.loads(last.details) == {"removed": 1, "retention_hours": 168}
+    assert vacuum(v1) == 0 and v1.version == version + 1  # nothing deleted: no version
+    with v1.transaction("next write") as tx:  # finds nothing to recover (Delta's own
+        tx.record()  # commits of the vacuum are in the store log)
+    assert v1.history().operation.tolist()[-2:] == ["vacuum", "next write"]
+    assert verify(v1).empty
+
+
+def test_a_vacuum_that_only_removed_a_dropped_tables_folder_is_in_the_history(v1):
+    with v1.transaction("drop") as tx:
+        tx.drop_table("functions")
+    files = list((v1.root / "functions").rglob("*.parquet"))
+    assert files and vacuum(v1, retention_hours=0) == len(files)
+    assert not (v1.root / "functions").exists()
+    last = v1.history().iloc[-1]
+    assert last.operation == "vacuum" and json.loads(last.details)["removed"] == len(files)
+
+
 def test_vacuum_removes_unneeded_files_but_waits_for_a_running_write(full, src):
     store, proj = full
     compact(store)

@@ -6,7 +6,9 @@ from __future__ import annotations
 import os
 import shutil
 
-from workbench.store.staging import STAGING, Session, remove_dead_sessions
+import pytest
+
+from workbench.store.staging import STAGING, Session, remove_dead_sessions, session_dir
 
 
 def _dead_session(root, name: str, *, lock: bool = True):
@@ -71,3 +73,17 @@ def test_a_session_whose_folder_was_deleted_under_it_still_closes(tmp_path):
     session.close()
     session.close()  # twice: nothing to do
     assert not session.dir.exists() and remove_dead_sessions(tmp_path) == []
+
+
+@pytest.mark.parametrize("bad", ["", "..", ".", ".hidden", "a/b", "../x"])
+def test_a_worker_is_never_pointed_outside_its_session(tmp_path, bad):
+    with pytest.raises(ValueError, match="bad staging session id"):
+        session_dir(tmp_path, bad)
+
+
+def test_a_session_id_names_its_folder(tmp_path):
+    session = Session(tmp_path)
+    try:
+        assert session_dir(tmp_path, session.id) == session.dir == tmp_path / STAGING / session.id
+    finally:
+        session.close()

@@ -24,7 +24,7 @@ import pyarrow.parquet as pq
 from deltalake import DeltaTable
 
 from workbench.cpg.schema import TABLES, tables_for
-from workbench.errors import SchemaVersionError, WorkbenchError
+from workbench.errors import CorruptionError, SchemaVersionError, WorkbenchError
 from workbench.store.log import META_DIR, StoreLog, write_lock
 from workbench.store.objects import StoreRoot, is_object_path, rmtree, store_root
 from workbench.store.store import FLAGS, Store, open_store
@@ -195,7 +195,13 @@ def rebuild_log(root: str | os.PathLike) -> list[str]:
         if good is not None and good.version == newest:
             return done  # only older entries were damaged: the newest one stands
         dirs = _table_dirs(root)
-        modules_dir = good.dir("modules") if good else (dirs.get("modules") or ["modules"])[-1]
+        modules_dir = good.dir("modules") if good else (dirs.get("modules") or [None])[-1]
+        if modules_dir is None:
+            raise CorruptionError(
+                root,
+                "the store log cannot be rebuilt: the modules table, which says the schema "
+                "version, is gone too",
+            )
         columns = DeltaTable(str(root / modules_dir)).schema().to_arrow().names
         schema_version = 2 if "cpg_status" in columns else 1
         tables, where = {}, {}
@@ -308,15 +314,16 @@ def vacuum(store: Store, retention_hours: float = 168) -> int:
     horizon = now - dt.timedelta(hours=retention_hours)
     with store.transaction("vacuum") as tx:
         for name in sorted(tx.tables):
-            t = tx._table(name)
+            path = str(tx._table(name).path)
             removed += len(
-                DeltaTable(str(t.path)).vacuum(
+                DeltaTable(path).vacuum(
                     retention_hours=max(0, int(retention_hours)),
                     dry_run=False,
                     enforce_retention_duration=False,
                     full=True,
                 )
             )
+            tx.adopt_version(name, DeltaTable(path).version())  # Delta logs its vacuums
         current = set(tx.dirs.values())
         log = store._log
         recent: set[str] = set()
@@ -330,6 +337,8 @@ def vacuum(store: Store, retention_hours: float = 168) -> int:
                 removed += sum(1 for f in _files_under(path) if f.endswith(".parquet"))
                 rmtree(path)
         tx.details = {"removed": removed, "retention_hours": retention_hours}
+        if removed:  # older versions may now be refused: the history says why
+            tx.record()
     return removed
 
 

@@ -161,6 +161,19 @@ class Transaction:
         """Whether ending the transaction writes a new store version."""
         return self._changed
 
+    def record(self) -> None:
+        """Write a store version when the transaction ends even if no table changed: for an
+        operation the history must show (a vacuum that deleted files)."""
+        self._changed = True
+
+    def adopt_version(self, name: str, version: int) -> None:
+        """Reference ``version`` of a table whose Delta log moved on by an operation of
+        Delta's own that changed no data (a vacuum's commits). Otherwise the next writer
+        would take those commits for an interrupted operation's and undo them."""
+        if version != self._tables[name]:
+            self._tables[name] = version
+            self._changed = True
+
     def has_table(self, name: str) -> bool:
         return name in self._tables
 
