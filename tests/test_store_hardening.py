@@ -499,6 +499,7 @@ def test_a_damaged_delta_log_commit_is_found_and_the_table_rebuilt(full):
     damage_newest_commit(store, "cpg_methods")
     report = verify(store)
     assert report.table.tolist() == ["cpg_methods"] and report.file[0] == "_delta_log"
+    assert report.modules.tolist() == [[]]  # a list, as for every row
     problem = report.problem[0]  # Delta's own words, one line (no Rust backtrace)
     assert "json" in problem.lower() and "\n" not in problem and len(problem) <= 200
     repair(store)
@@ -569,6 +570,15 @@ def test_a_deleted_workbench_folder_is_refused_then_rebuilt(full):
     shutil.rmtree(store.root / "_workbench")
     with pytest.raises(StoreNotFoundError, match="workbench repair"):
         open_store(store.root)
+    report = verify(store.root)
+    assert report.to_dict("records") == [
+        {
+            "table": "_workbench",
+            "file": "log",
+            "problem": "the store log is gone; the tables are there",
+            "modules": [],
+        }
+    ]
     repair(store.root)
     store = open_store(store.root)
     assert store.schema_version == 2 and store.flags["cpg"] is True

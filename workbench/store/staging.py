@@ -102,7 +102,7 @@ def _dead(d: StoreRoot) -> bool:
     if is_object_path(d):
         lease = Lease(d / "lock")
         try:
-            lease.acquire(wait=False)
+            lease.acquire(wait=False)  # pragma: no mutate: wait=None is falsy, the same
         except LeaseHeld:
             return False
         lease.release()
