@@ -178,3 +178,18 @@ def test_generation_records_a_build_event_for_every_module_it_built(v2, src, tmp
     src.rename(tmp_path / "elsewhere")
     generate(v2, workers=1, retry_failed=True, quiet=True)  # without the tree
     assert telemetry.frame("generate", store=v2).detail.tolist() == [str(src), "stored sources"]
+
+
+def test_migrate_and_rollback_report_the_versions_they_went_between(v1):
+    from workbench.store.migrations import migrate, rollback
+
+    migrate(v1)
+    rollback(v1)
+    spans = telemetry.frame(store=v1)
+    spans = spans[spans.event.isin(["migrate", "rollback"])]
+    assert spans.event.tolist() == ["migrate", "rollback"]
+    assert [{k: m[k] for k in ("from", "to")} for m in spans.measurements] == [
+        {"from": 1, "to": 2},
+        {"from": 2, "to": 1},
+    ]
+    assert all(m["tables"] >= 2 for m in spans.measurements)
