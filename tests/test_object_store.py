@@ -111,6 +111,22 @@ def test_two_writers_of_one_log_entry_one_wins(bucket):
     assert log_a.versions() == [0] and log_b.read(0) == a
 
 
+def test_a_head_marker_that_cannot_be_written_costs_nothing(bucket, monkeypatch):
+    root = store_root(f"s3://{bucket}/head")
+    log = StoreLog(root)
+    a = log.append(None, operation="create", tables={}, schema_version=1, flags={})
+    write_text = ObjectPath.write_text
+
+    def refuse_head(self, text, *args, **kwargs):
+        if self.name == "HEAD":
+            raise OSError(503, "Slow Down")
+        return write_text(self, text, *args, **kwargs)
+
+    monkeypatch.setattr(ObjectPath, "write_text", refuse_head)
+    b = log.append(a, operation="next", tables={}, schema_version=1, flags={})
+    assert log.latest() == b and log.head() == 0  # a marker only: the entry stands
+
+
 def test_a_staging_session_holds_its_lease_until_closed_once_or_twice(bucket):
     root = store_root(f"s3://{bucket}/sessions")
     session = Session(root)
