@@ -147,6 +147,8 @@ def test_recovery_keeps_what_is_not_an_orphan_table(v2):
     notes.mkdir()
     hidden = v2.root / ".cache" / "_delta_log"
     hidden.mkdir(parents=True)
+    private = v2.root / "_exports" / "_delta_log"  # a name the store never gives a table
+    private.mkdir(parents=True)
     rollback(v2)  # the CPG tables' folders stay for time travel to the v2 versions
     kept = _table_folders(v2.root)
     assert "cpg_nodes" in kept
@@ -156,7 +158,7 @@ def test_recovery_keeps_what_is_not_an_orphan_table(v2):
     orphan = v2.root / "orphan" / "_delta_log"
     orphan.mkdir(parents=True)
     assert remove_unreferenced_folders(open_store(v2.root), entry) == ["orphan"]
-    assert _table_folders(v2.root) == kept
+    assert _table_folders(v2.root) == kept and private.is_dir() and hidden.is_dir()
 
 
 @pytest.mark.slow  # a fresh interpreter killed with kill -9

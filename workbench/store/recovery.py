@@ -44,7 +44,7 @@ def recover(store: Store) -> LogEntry:
 
     names = sorted(tables)
     if is_object_path(store.root):  # a round trip per table: all at once
-        with ThreadPoolExecutor(PARALLEL) as pool:
+        with ThreadPoolExecutor(PARALLEL) as pool:  # pragma: no mutate: any number of threads
             checked = list(pool.map(check, names))
     else:
         checked = [check(n) for n in names]
