@@ -119,8 +119,9 @@ def test_a_missing_entry_is_named(log):
     _append(log)
     with pytest.raises(
         CorruptionError, match="store log entry 4 is missing: run `workbench repair`"
-    ):
+    ) as raised:
         log.read(4)
+    assert raised.value.path == str(log.root)
 
 
 def test_a_deleted_newest_entry_is_noticed_through_head(log):
