@@ -182,3 +182,22 @@ def test_project_links_calls_across_modules(tmp_path):
     assert {e["dst_module"] for e in cross} == {util.module.key}
     targets = {r["id"]: r["full_name"] for r in util.nodes.to_pylist()}
     assert {targets[e["dst"]] for e in cross} == {"app.util.helper", "app.util.Store.__init__"}
+
+
+def test_a_call_at_module_level_is_not_a_name_the_module_defines(tmp_path):
+    """``other.make()`` in ``m``'s body binds no ``m.make``: importing ``make`` from ``m``
+    finds nothing to call (Python would raise ImportError), never ``other.make``."""
+    files = {
+        "other.py": "def make():\n    return 1\n",
+        "m.py": "import other\n\nother.make()\n",
+        "n.py": "from m import make\n\n\ndef run():\n    make()\n",
+    }
+    for rel, text in files.items():
+        (tmp_path / rel).write_text(text)
+    calls = wb.build_project(tmp_path).calls()
+    rows = calls[["caller", "written", "callee", "callee_module"]].to_dict("records")
+    assert rows == [
+        {"caller": "m.<module>", "written": "other.make", "callee": "other.make",
+         "callee_module": "other"},
+        {"caller": "n.run", "written": "make", "callee": "m.make", "callee_module": None},
+    ]  # fmt: skip

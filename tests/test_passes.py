@@ -142,6 +142,11 @@ class TestReachingDefinitionsPass:
         events = [[(DEF, "x", 10)], [(MAYDEF, "x", 11), (USE, "x", 12)]]
         assert reaching_definitions(succ, events) == [(10, 12, "x"), (11, 12, "x")]
 
+    def test_a_def_then_a_maydef_in_one_node_both_reach_the_next(self):
+        succ = [[1], []]  # print(x := 0, [(x := i) for i in a]); print(x)
+        events = [[(DEF, "x", 10), (MAYDEF, "x", 11)], [(USE, "x", 12)]]
+        assert reaching_definitions(succ, events) == [(10, 12, "x"), (11, 12, "x")]
+
     def test_two_maydefs_of_one_variable_in_a_node_both_reach(self):
         # [(x := 1) for _ in a] + [(x := 2) for _ in b]: either walrus may be the last to run
         succ = [[1], []]

@@ -31,7 +31,7 @@ def _defs_filter(nodes: pa.Table) -> pa.Table:
     is_alias = pc.and_kleene(
         pc.equal(nodes["subkind"], Subkind.ALIAS), pc.equal(nodes["method"], 0)
     )
-    return nodes.filter(pc.fill_null(pc.or_kleene(is_type, is_alias), False))
+    return nodes.filter(pc.or_kleene(is_type, is_alias))  # a null is not selected
 
 
 class LinkIndex:
@@ -93,7 +93,7 @@ class LinkIndex:
         if name in self.types:
             return self.methods.get(name + ".__init__")
         parts = name.split(".")
-        for i in range(len(parts), 0, -1):
+        for i in range(len(parts), 1, -1):  # an alias is "module.name": two parts at least
             prefix = ".".join(parts[:i])
             target = self.aliases.get(prefix)
             if target is not None:

@@ -199,7 +199,8 @@ def _pairs(
             elif op == KILL:
                 local[var] = 0
             else:  # MAYDEF
-                before = local[var] if var in local else reach & var_mask.get(var, 0)
+                # a MAYDEF is a definition: its variable has a mask
+                before = local[var] if var in local else reach & var_mask[var]
                 local[var] = before | (1 << d)
                 d += 1
     return pairs
