@@ -138,6 +138,28 @@ def test_a_staging_session_holds_its_lease_until_closed_once_or_twice(bucket):
     session.close()  # a second close is a no-op
 
 
+def test_a_session_whose_files_cannot_be_deleted_still_closes(bucket, monkeypatch):
+    """Best effort: a refused delete leaves the staged files to the next writer."""
+    from workbench.store.staging import remove_dead_sessions
+
+    root = store_root(f"s3://{bucket}/refused")
+    session = Session(root)
+    (session.dir / "cpg_nodes" / "a.parquet").write_bytes(b"staged")
+    delete = objects.delete_objects
+
+    def refuse_staged(paths):
+        if any(p.name == "a.parquet" for p in paths):
+            raise OSError(503, "Slow Down")
+        return delete(paths)
+
+    monkeypatch.setattr(objects, "delete_objects", refuse_staged)
+    session.close()  # no error: the lease is released all the same
+    assert (session.dir / "cpg_nodes" / "a.parquet").exists()
+    monkeypatch.undo()
+    assert remove_dead_sessions(root) == [session.id]
+    assert not session.dir.is_dir()
+
+
 def _child(code: str, env: dict | None = None) -> subprocess.Popen:
     return subprocess.Popen(
         [sys.executable, "-c", textwrap.dedent(code)],
