@@ -206,7 +206,6 @@ def test_compaction_keeps_content_and_sort_order(full):
     assert verify(store).empty
 
 
-@pytest.mark.slow
 def test_vacuum_keeps_a_weeks_files_by_default_and_says_what_it_did_in_the_history(v1):
     """Files no version needs (here: strays in a table folder) go once older than the
     retention, a week by default; a vacuum that deleted files is a version of its own."""
@@ -240,6 +239,7 @@ def test_a_vacuum_that_only_removed_a_dropped_tables_folder_is_in_the_history(v1
     assert last.operation == "vacuum" and json.loads(last.details)["removed"] == len(files)
 
 
+@pytest.mark.slow
 def test_vacuum_removes_unneeded_files_but_waits_for_a_running_write(full, src):
     store, proj = full
     compact(store)

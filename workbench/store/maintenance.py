@@ -314,16 +314,16 @@ def vacuum(store: Store, retention_hours: float = 168) -> int:
     horizon = now - dt.timedelta(hours=retention_hours)
     with store.transaction("vacuum") as tx:
         for name in sorted(tx.tables):
-            path = str(tx._table(name).path)
+            delta = DeltaTable(str(tx._table(name).path))
             removed += len(
-                DeltaTable(path).vacuum(
+                delta.vacuum(
                     retention_hours=max(0, int(retention_hours)),
                     dry_run=False,
                     enforce_retention_duration=False,
                     full=True,
                 )
             )
-            tx.adopt_version(name, DeltaTable(path).version())  # Delta logs its vacuums
+            tx.adopt_version(name, delta.version())  # Delta logs its vacuums as commits
         current = set(tx.dirs.values())
         log = store._log
         recent: set[str] = set()
