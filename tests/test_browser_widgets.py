@@ -195,7 +195,13 @@ def test_explore_notebook(lab_page, tmp_path):
 
     # the metrics dashboard renders its plots and refreshes
     dashboard = page.locator(".wb-metrics-dashboard").first
-    # plotly draws it when the cell's output arrives: slow on a loaded machine (seen at 5 s)
+    # below the fold: JupyterLab (``windowingMode: contentVisibility``) skips the rendering of
+    # cells out of view, so it is looked at as a user would, scrolled to; then the figure
+    # widget's element (the anywidget view) and plotly's drawing in it are awaited apart, so
+    # that a failure says which of the two never came
+    dashboard.scroll_into_view_if_needed()
+    expect(dashboard.locator(".wb-timings").first).to_be_attached(timeout=60_000)
+    dashboard.locator(".wb-timings").first.scroll_into_view_if_needed()
     expect(dashboard.locator(".wb-timings .main-svg").first).to_be_visible(timeout=60_000)
     before = dashboard.locator(".wb-metrics-summary").inner_text()
     dashboard.locator(".wb-refresh").click()
