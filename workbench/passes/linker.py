@@ -109,7 +109,11 @@ class LinkIndex:
         n = cpg.nodes
         calls = n.filter(pc.fill_null(pc.equal(n["resolution"], Resolution.IMPORT), False))
         src, dst, dmod = [], [], []
-        for cid, full in zip(calls["id"].to_pylist(), calls["full_name"].to_pylist(), strict=True):
+        for cid, full in zip(
+            calls["id"].to_pylist(),
+            calls["full_name"].to_pylist(),
+            strict=True,  # pragma: no mutate: columns of one table are equally long
+        ):
             hit = self.resolve(full)
             if hit is not None and hit[0] != cpg.module.key:
                 src.append(cid)
