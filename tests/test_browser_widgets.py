@@ -194,7 +194,9 @@ def test_explore_notebook(lab_page, tmp_path):
     screenshot(page, "explore_findings")
 
     # the metrics dashboard renders its plots and refreshes
-    dashboard = page.locator(".wb-metrics-dashboard").first
+    # the notebook's own dashboard (the Explorer below holds another, in a tab not shown)
+    cell = page.locator(".jp-CodeCell").filter(has_text="dashboard = MetricsDashboard(")
+    dashboard = cell.locator(".wb-metrics-dashboard").first
     # below the fold: JupyterLab (``windowingMode: contentVisibility``) skips the rendering of
     # cells out of view, so it is looked at as a user would, scrolled to; then the figure
     # widget's element (the anywidget view) and plotly's drawing in it are awaited apart, so

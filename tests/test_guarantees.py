@@ -41,11 +41,14 @@ from workbench.store.staging import session_dir
 # -- the migration verifier -------------------------------------------------------------------
 
 
-def _retitle_one_function(tx) -> None:
-    """Change one legacy cell (a function's name), keeping every row count."""
+def _retitle_one_function(tx, *, move: bool = False) -> None:
+    """Change one legacy cell (a function's name), keeping every row count; with ``move``, a
+    second column's cell too (its line)."""
     table = tx.read("functions")
     rows = table.to_pylist()
     rows[0]["name"] = rows[0]["name"] + "_changed"
+    if move:
+        rows[0]["line"] += 1
     tx.rewrite("functions", pa.Table.from_pylist(rows, schema=table.schema))
 
 
@@ -77,16 +80,19 @@ def test_an_up_step_that_alters_one_legacy_cell_is_refused_and_the_store_stays_v
     assert "cpg_nodes" not in store.tables
 
 
-def test_a_down_step_that_alters_one_legacy_cell_is_refused_and_the_store_stays_v2(v2, monkeypatch):
+def test_a_down_step_that_alters_legacy_cells_is_refused_and_the_store_stays_v2(v2, monkeypatch):
     before = fingerprint(v2)
 
     def down(tx):
         mig._down_v2(tx)
-        _retitle_one_function(tx)
+        _retitle_one_function(tx, move=True)
 
     _with_steps(monkeypatch, down=down)
-    with pytest.raises(MigrationError, match="legacy data would change"):
+    with pytest.raises(MigrationError) as raised:
         rollback(v2)
+    assert raised.value.message == (
+        "legacy data would change (functions.name, functions.line); nothing done"
+    ) and raised.value.path == str(v2.root)
     store = open_store(v2.root)
     assert (store.schema_version, store.flags["cpg"]) == (2, True)
     assert fingerprint(store) == before
@@ -552,8 +558,9 @@ def test_a_migration_or_rollback_to_where_the_store_is_changes_no_table(v1):
 
 def test_migrate_and_rollback_record_their_versions_and_report_every_legacy_column(v1):
     before = fingerprint(v1)
-    with pytest.raises(SchemaVersionError):
+    with pytest.raises(SchemaVersionError, match=f"knows up to v{mig.SCHEMA_VERSION}") as raised:
         migrate(v1, target=mig.SCHEMA_VERSION + 1)
+    assert raised.value.path == str(v1.root)
     report = migrate(v1)
     assert [(r.table, r.column) for r in report.itertuples()] == list(before)
     for r in report.itertuples():

@@ -10,6 +10,7 @@ import contextlib
 import gc
 import json
 import os
+import re
 import shutil
 import signal
 import stat
@@ -463,6 +464,11 @@ def test_a_damaged_or_deleted_latest_log_entry_is_refused_then_rebuilt(full, dam
     report = verify(store.root)
     assert report.table.tolist() == ["_workbench"] and report.modules.tolist() == [[]]
     assert report.file[0] == f"log/{entry.name}"
+    if damage == "deleted":
+        assert report.problem[0] == "missing (deleted?)"
+    else:
+        damaged = rf"store log entry {int(entry.stem)} is damaged \(.+\): run `workbench repair`.*"
+        assert re.fullmatch(damaged, report.problem[0])
     repair(store.root)
     aside = store.root / "_workbench" / "log" / "damaged" / entry.name
     assert (aside.read_bytes() if aside.exists() else None) == kept  # kept for a post-mortem

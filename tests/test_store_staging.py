@@ -3,8 +3,10 @@ writer deletes the folders (and the digests) of sessions whose owner is gone."""
 
 from __future__ import annotations
 
+import gc
 import os
 import shutil
+import sys
 
 import pytest
 
@@ -87,3 +89,17 @@ def test_a_session_id_names_its_folder(tmp_path):
         assert session_dir(tmp_path, session.id) == session.dir == tmp_path / STAGING / session.id
     finally:
         session.close()
+
+
+def test_a_dropped_session_whose_close_fails_is_cleaned_up_quietly(tmp_path, monkeypatch):
+    """A session dropped without close() is closed by the garbage collector; an error there
+    (here its lock's descriptor closed by someone else) is nobody's to handle: it is not
+    reported as an unraisable exception, and the folder is gone all the same."""
+    unraisable = []
+    monkeypatch.setattr(sys, "unraisablehook", unraisable.append)
+    session = Session(tmp_path)
+    folder = session.dir
+    os.close(session._fd)
+    del session
+    gc.collect()
+    assert unraisable == [] and not folder.exists()

@@ -151,10 +151,9 @@ def _table_dirs(root: Path) -> dict[str, list[str]]:
     if not root.is_dir():
         return {}
     for path in root.iterdir():
-        if path.name.startswith(("_", ".")) or not (path / "_delta_log").is_dir():
-            continue
+        # a table's folder is its name, or name.N for its N-th incarnation (never _ or .)
         name, _, n = path.name.partition(".")
-        if name in TABLES and (not n or n.isdigit()):
+        if name in TABLES and (not n or n.isdigit()) and (path / "_delta_log").is_dir():
             out.setdefault(name, []).append((int(n or 1), path.name))
     return {k: [d for _, d in sorted(v)] for k, v in out.items()}
 
@@ -243,7 +242,8 @@ def _known_modules(store: Store) -> list[int]:
 def rewrite_sidecar(tx: Transaction, name: str, file: str) -> None:
     """Inside a transaction: rewrite the sidecar of an intact data file from its bytes."""
     t = tx._table(name)
-    modules = sorted(set(t.read_file(file, columns=["module"])["module"].to_pylist()))
+    module = t.read_file(file, columns=["module"])  # pragma: no mutate: all columns: slower, same
+    modules = sorted(set(module["module"].to_pylist()))
     t._write_sidecar(file, _sha256(t.path / file), modules if t.key == "module" else None)
 
 
