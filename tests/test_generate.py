@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import signal
@@ -76,6 +77,10 @@ def test_generates_every_module_and_equals_the_project_build(v2, src):
     last = next(e for e in events if e.kind == "done")
     assert (last.done, last.total, last.failed) == (SAMPLE_MODULES, SAMPLE_MODULES, 2)
     assert last.rate > 0
+    # the log says how many modules each generation commit built, and how many of them are ok
+    commits = [json.loads(d) for d in v2.history().query("operation == 'generate'").details]
+    assert sum(c["modules"] for c in commits) == SAMPLE_MODULES
+    assert sum(c["ok"] for c in commits) == SAMPLE_OK
 
 
 @pytest.mark.slow

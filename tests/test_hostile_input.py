@@ -345,6 +345,26 @@ def test_venv_build_dist_are_skipped_only_at_the_top(tmp_path, tree, store):
     assert discover(stdlib).skipped == []
 
 
+def test_a_repair_reparses_as_the_ingest_did_following_symlinks(tmp_path, tree):
+    """A store whose legacy log is damaged is re-parsed from its source: with the symbolic
+    links followed when the last ingest followed them, so no module goes missing."""
+    from workbench.pipeline import repair
+    from workbench.store.maintenance import verify
+
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "ext.py").write_text("def ext():\n    pass\n")
+    os.symlink(outside / "ext.py", tree / "ext.py")
+    store = Store.create(tmp_path / "store")
+    store.ingest(tree, follow_symlinks=True)
+    before = sorted(store.modules().path)
+    assert "ext.py" in before
+    sorted((store.root / "modules" / "_delta_log").glob("*.json"))[-1].write_text("{garbage")
+    assert "re-parsed" in " ".join(repair(store).action)
+    store = wb.open_store(store.root)
+    assert verify(store).empty and sorted(store.modules().path) == before
+
+
 def test_symlinks_leaving_the_tree_are_followed_only_when_asked(tmp_path, tree):
     from workbench.pipeline.discover import discover
 

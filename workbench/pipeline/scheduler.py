@@ -291,7 +291,7 @@ class _Run:
             bar = tqdm(total=len(self.tasks), unit="module", desc="generate")
         self.emit = _emitter(self.report, len(self.tasks), t0, progress, bar)
         if self.own:
-            self.pool = process_pool(self.workers, fresh=is_object_path(self.store.root))
+            self.pool = self._new_pool()
         try:
             if self.settled:
                 self._record({"results": self.settled, "files": []})
@@ -406,7 +406,12 @@ class _Run:
             self.suspects.extend([it] for it in items)
         self.in_flight.clear()
         self.pool.shutdown(wait=False, cancel_futures=True)
-        self.pool = process_pool(self.workers, fresh=is_object_path(self.store.root))
+        self.pool = self._new_pool()
+
+    def _new_pool(self) -> ProcessPoolExecutor:
+        """This run's process pool: spawned interpreters for a store on object storage (its
+        clients do not survive a fork), forks otherwise."""
+        return process_pool(self.workers, fresh=self.storage is not None)
 
     def _commit_if_due(self) -> None:
         """Commit when ``commit_every`` modules are staged, or when nothing is left to run."""
