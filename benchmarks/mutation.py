@@ -204,8 +204,11 @@ def results(files: list[Path]) -> dict[str, dict]:
                 count["skipped"] += 1
             elif code is None:
                 count["not_checked"] += 1
-            else:  # a crash of the test process (segfault, SIGKILL): the mutant was noticed
-                count["killed"] += 1
+            else:
+                # a crash of the test process (segfault, SIGKILL) is no kill: the tests of a
+                # pipeline mutant they do not notice were seen to segfault as they exit
+                count["survived"] += 1
+                survivors.append(f"{name} (crashed: exit code {code})")
         tested = count["killed"] + count["survived"]
         out[module_name(path)] = {
             "mutants": len(codes),

@@ -469,7 +469,9 @@ def test_a_damaged_or_deleted_latest_log_entry_is_refused_then_rebuilt(full, dam
     else:
         damaged = rf"store log entry {int(entry.stem)} is damaged \(.+\): run `workbench repair`.*"
         assert re.fullmatch(damaged, report.problem[0])
-    repair(store.root)
+    done = repair(store.root)
+    assert done.columns.tolist() == ["table", "file", "action", "modules"]
+    assert set(done.table) == {"_workbench"} and done.action.str.len().gt(0).all()
     aside = store.root / "_workbench" / "log" / "damaged" / entry.name
     assert (aside.read_bytes() if aside.exists() else None) == kept  # kept for a post-mortem
     store = open_store(store.root)
