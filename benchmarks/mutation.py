@@ -205,8 +205,8 @@ def results(files: list[Path]) -> dict[str, dict]:
             elif code is None:
                 count["not_checked"] += 1
             else:
-                # a crash of the test process (segfault, SIGKILL) is no kill: the tests of a
-                # pipeline mutant they do not notice were seen to segfault as they exit
+                # the test process died of a signal (mutmut calls it "segfault"): no kill, for
+                # pipeline mutants that plain pytest does not notice were seen to end so (-9)
                 count["survived"] += 1
                 survivors.append(f"{name} (crashed: exit code {code})")
         tested = count["killed"] + count["survived"]

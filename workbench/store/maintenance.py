@@ -242,8 +242,8 @@ def _known_modules(store: Store) -> list[int]:
 def rewrite_sidecar(tx: Transaction, name: str, file: str) -> None:
     """Inside a transaction: rewrite the sidecar of an intact data file from its bytes."""
     t = tx._table(name)
-    module = t.read_file(file, columns=["module"])  # pragma: no mutate: all columns: slower, same
-    modules = sorted(set(module["module"].to_pylist()))
+    held = t.read_file(file, columns=["module"])  # pragma: no mutate: all columns: slower, same
+    modules = sorted(set(held["module"].to_pylist()))
     t._write_sidecar(file, _sha256(t.path / file), modules if t.key == "module" else None)
 
 
