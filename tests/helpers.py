@@ -161,3 +161,17 @@ def clean_telemetry():
         telemetry.set_ring_size(RING_SIZE)
         telemetry.set_pending_size(PENDING_SIZE)
         (telemetry.enable if was_enabled else telemetry.disable)()
+
+
+def assert_new_views_draw_it(fig) -> None:
+    """A browser view of the plotly ``FigureWidget`` ``fig`` that opens now (a page reloaded,
+    a second ``display``) draws the figure as the kernel has it: the widget state a view
+    starts from (``_widget_data``, ``_widget_layout``) is the figure's data and layout."""
+    import json
+
+    from plotly.utils import PlotlyJSONEncoder
+
+    def as_json(data, layout):
+        return json.loads(json.dumps({"data": data, "layout": layout}, cls=PlotlyJSONEncoder))
+
+    assert as_json(fig._widget_data, fig._widget_layout) == as_json(fig._data, fig._layout)

@@ -26,15 +26,25 @@ ROOT = Path(__file__).parent.parent
 EVIL = "evil_<img src=x onerror=window.__xss=1>.py"
 
 
+#: The notebook panel's document saved (not dirty).
+_SAVED = """() => {
+  const w = window.jupyterapp.shell.currentWidget;
+  return !!w && !!w.context && !w.context.model.dirty;
+}"""
+
+
 def test_generation_progress(lab_page, tmp_path):
     """GenerationProgress as the progress callback of a run: the bar and the failures table
     render, "Retry failed" runs its Python callback (the failed module is built again and
-    fails again), the hostile module name stays text, and the page raises nothing."""
+    fails again), the hostile module name stays text, and the page raises nothing. Then the
+    notebook is saved and opened again in a new page (the kernel still running): the panel
+    and a graph view changed after it was drawn (a layer toggled off) are restored from the
+    kernel's widget state as the kernel last had them, not as they were made."""
     from playwright.sync_api import expect
 
     src = tmp_path / "src"
     src.mkdir()
-    (src / "ok.py").write_text("def f():\n    return 1\n")
+    (src / "ok.py").write_text("def f(a):\n    b = a + 1\n    if b:\n        b = 2\n    return b\n")
     (src / EVIL).write_text("def h(:\n")  # a syntax error: its CPG build fails
     name = write_notebook(
         lab_page.lab,
@@ -53,6 +63,9 @@ def test_generation_progress(lab_page, tmp_path):
             "display(progress)\n"
             "report = store.generate(workers=1, progress=progress, quiet=True)",
             "print(f'generated: {report.ok} ok, {report.failed} failed')",
+            "from workbench.widgets import GraphView\n"
+            "view = GraphView(store, 'f', layers=['CFG', 'REACHING_DEF'])\n"
+            "display(view)",
         ],
     )
     page = lab_page
@@ -101,6 +114,27 @@ def test_generation_progress(lab_page, tmp_path):
 
     counts.scroll_into_view_if_needed()
     screenshot(page, "generation_progress")
+    after_retry = counts.inner_text()
+
+    # the graph view drawn, then changed; the notebook saved and opened in a new page
+    _wait_for_trace(page, "REACHING_DEF", drawn=True)
+    page.locator(".wb-graph-view .wb-layer-reaching_def").click()
+    _wait_for_trace(page, "REACHING_DEF", drawn=False)
+    page.evaluate("() => window.jupyterapp.commands.execute('docmanager:save')")
+    page.wait_for_function(_SAVED, timeout=30_000)
+    open_notebook(page, name)
+    view = page.locator(".wb-graph-view").first
+    expect(view.locator(".js-plotly-plot .main-svg").first).to_be_visible(timeout=60_000)
+    _wait_for_trace(page, "CFG", drawn=True)
+    names = _trace_names(view.locator(".js-plotly-plot").first)
+    assert "nodes" in names and "REACHING_DEF" not in names, names
+    panel = page.locator(".jp-OutputArea-output .widget-vbox").first
+    counts = panel.locator(".widget-html-content", has_text="modules (")
+    expect(counts).to_have_text(after_retry)
+    expect(panel.locator(".widget-html-content table tbody tr")).to_contain_text(EVIL)
+    screenshot(page, "reloaded")
+    assert page.evaluate("() => typeof window.__xss") == "undefined"
+    assert_no_page_errors(page)
 
 
 #: Code whose strings are markup: drawn as text in hovers, details and snippets.
@@ -117,15 +151,28 @@ def _trace_names(plot) -> list[str]:
 
 
 def _wait_for_trace(page, name: str, *, drawn: bool) -> None:
-    """Wait until the first graph view's plot draws (or no longer draws) the trace ``name``."""
-    page.wait_for_function(
-        """([name, drawn]) => {
-            const plot = document.querySelector(".wb-graph-view .js-plotly-plot");
-            return !!plot && (plot.data || []).some((t) => t.name === name) === drawn;
-        }""",
-        arg=[name, drawn],
-        timeout=60_000,
-    )
+    """Wait until the first graph view's plot draws (or no longer draws) the trace ``name``;
+    if it does not within a minute, fail saying what the plot draws."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    try:
+        page.wait_for_function(
+            """([name, drawn]) => {
+                const plot = document.querySelector(".wb-graph-view .js-plotly-plot");
+                return !!plot && (plot.data || []).some((t) => t.name === name) === drawn;
+            }""",
+            arg=[name, drawn],
+            timeout=60_000,
+        )
+    except PlaywrightTimeout:
+        seen = page.evaluate(
+            """() => Array.from(document.querySelectorAll(".wb-graph-view .js-plotly-plot"))
+                .map((p) => (p.data || []).map((t) => t.name))"""
+        )
+        raise AssertionError(
+            f"the trace {name!r} is {'not ' * drawn}drawn after 60 s; the graph views' plots "
+            f"draw {seen}"
+        ) from None
 
 
 def test_explore_notebook(lab_page, tmp_path):

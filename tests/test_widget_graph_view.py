@@ -8,6 +8,7 @@ import json
 import numpy as np
 import plotly.graph_objects as go
 import pytest
+from helpers import assert_new_views_draw_it
 from plotly.callbacks import Points
 
 import workbench as wb
@@ -312,3 +313,23 @@ def test_a_click_or_a_search_redraws_only_the_rings(view):
     assert view.state.nodes.selected.sum() == 1
     view.select(int(view.state.nodes.node.iloc[4]))  # another node: one ring still
     assert [t.name for t in view.figure.data].count("selected") == 1
+
+
+def test_a_view_that_opens_later_draws_the_figure_as_it_is(view):
+    """plotly sends changes as one-off messages: the widget state a later view (a reloaded
+    page) starts from is kept equal to the figure after every kind of change."""
+    assert "nodes" in [t["name"] for t in view.figure._widget_data]
+    assert_new_views_draw_it(view.figure)
+    view.layer_toggles["REACHING_DEF"].value = True
+    assert "REACHING_DEF" in [t["name"] for t in view.figure._widget_data]
+    assert_new_views_draw_it(view.figure)
+    view.select(int(view.state.nodes.node.iloc[2]))
+    view.search("total")
+    assert {"selected", "search"} <= {t["name"] for t in view.figure._widget_data}
+    assert_new_views_draw_it(view.figure)
+    view.figure.layout.xaxis.autorange = False
+    view.fit()
+    assert view.figure._widget_layout["xaxis"]["autorange"] is True
+    assert_new_views_draw_it(view.figure)
+    view.show("m.nothing")  # an error: the plot is emptied, for later views too
+    assert view.figure._widget_data == []

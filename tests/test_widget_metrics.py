@@ -9,7 +9,7 @@ import sys
 
 import pandas as pd
 import pytest
-from helpers import clean_telemetry
+from helpers import assert_new_views_draw_it, clean_telemetry
 
 from workbench import telemetry
 from workbench.errors import MissingDependencyError, WorkbenchError
@@ -517,6 +517,8 @@ class TestWidget:
         assert dash.timings is timings and dash.cache is cache  # updated, not recreated
         assert "query" in timings.data[0].x
         assert cache.data[0].x == ("pagerank", "(all)") and cache.data[0].y == (0.5, 0.5)
+        for fig in (timings, cache):  # and a view opening later (a reloaded page) draws it
+            assert_new_views_draw_it(fig)
         assert cache.layout.title.text == "analysis cache hit ratio (2 lookups)"
         assert cache.layout.yaxis.visible is True
         telemetry.emit("build", 0.7, store=v2.root)

@@ -11,14 +11,20 @@ import pytest
 from workbench.store import open_store
 
 #: The running interpreter's standard library: about 1,800 modules and 58,000 functions on
-#: Python 3.11 (``benchmarks/generate_stdlib.py`` times the same run).
+#: Python 3.11 (``benchmarks/generate_stdlib.py`` times the whole of it).
 STDLIB = kit.STDLIB
+
+#: Left out: the standard library's own test suite (``test/``: 820 modules, 36,000 functions),
+#: so that the run costs 40 % of the whole library's and still holds some 22,000 functions,
+#: over twice the 10,000 asked for. What it keeps includes files that do not parse
+#: (``lib2to3``'s test data), whose failures must be recorded.
+EXCLUDE = "test/*"
 
 
 @pytest.mark.slow
 def test_large_project_completes(tmp_path, record_property):
-    """The whole standard library of the running interpreter, through the CLI in fresh
-    processes as CI would run it: ``workbench ingest --workers 2``, ``migrate``,
+    """The standard library of the running interpreter but its test suite, through the CLI
+    in fresh processes as CI would run it: ``workbench ingest --workers 2``, ``migrate``,
     ``generate --workers 2``. Each step exits 0; the AST repository holds more than 10,000
     functions; no module is left pending; every module whose CPG was not built has its
     failure recorded (status, error type and message), and those are the modules that do not
@@ -29,12 +35,12 @@ def test_large_project_completes(tmp_path, record_property):
 
     Builds on ``tests/test_stdlib.py`` (every stdlib module built in memory, no crash) and
     ``tests/test_generate.py::test_generates_every_module_and_equals_the_project_build``
-    (the sample through a store); here the whole library through a store, by the CLI.
+    (the sample through a store); here most of the library through a store, by the CLI.
     """
     root = tmp_path / "store"
     seconds = {}
     for step, args in (
-        ("ingest", ("ingest", STDLIB, "--store", root, "--workers", "2")),
+        ("ingest", ("ingest", STDLIB, "--exclude", EXCLUDE, "--store", root, "--workers", "2")),
         ("migrate", ("migrate", "--store", root)),
         ("generate", ("generate", "--store", root, "--workers", "2", "--quiet")),
     ):
@@ -61,6 +67,7 @@ def test_large_project_completes(tmp_path, record_property):
     )
     assert graphs.error_type.notna().all() and graphs.error_message.notna().all()
     unparsed = graphs[graphs.parse_status != "ok"]
+    assert len(unparsed) >= 5  # lib2to3/tests/data: Python 2, bad encodings
     assert (unparsed.error_type == unparsed.parse_error).all()  # the reason ingest gave
     # parsed by ``ast.parse`` but refused by the compile-time checks (checks.py: e.g. the
     # ``badsyntax_future*.py`` test files), or over a limit

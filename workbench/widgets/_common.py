@@ -1,11 +1,13 @@
-"""What every widget shares: importing ipywidgets, escaping, errors shown in a panel."""
+"""What every widget shares: importing ipywidgets, escaping, errors shown in a panel, a
+plotly figure's state kept for the views that open later."""
 
 from __future__ import annotations
 
+import copy
 import html
 from types import ModuleType
 
-__all__ = ["error_html", "esc", "ipywidgets", "table_html"]
+__all__ = ["error_html", "esc", "ipywidgets", "keep_figure_state", "table_html"]
 
 
 def ipywidgets() -> ModuleType:
@@ -47,3 +49,18 @@ def table_html(df, *, limit: int = 200, classes: str = "wb-table") -> str:
     body = df.head(limit).to_html(index=False, escape=True, border=0, na_rep="", classes=classes)
     more = f"<p>and {len(df) - limit} more</p>" if len(df) > limit else ""
     return body + more
+
+
+def keep_figure_state(fig) -> None:
+    """Copy what the plotly ``FigureWidget`` ``fig`` draws into its widget state.
+
+    plotly sends each change (``add_traces``, a relayout) as a one-off message, which the
+    browser's model applies to its copy of the figure only once plotly's script has loaded
+    there; the state a view draws from when it opens (``_widget_data``, ``_widget_layout``)
+    stays what the figure was made with. So a view that opens later (the page reloaded, the
+    notebook opened again, or the script still loading when the figure was first drawn) would
+    show an empty plot. Called after each change, this makes every later view draw the
+    figure as it is.
+    """
+    fig._widget_data = copy.deepcopy(fig._data)
+    fig._widget_layout = copy.deepcopy(fig._layout)

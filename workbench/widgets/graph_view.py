@@ -33,7 +33,7 @@ import numpy as np
 import pandas as pd
 
 from workbench.errors import WorkbenchError
-from workbench.widgets._common import error_html, esc, ipywidgets
+from workbench.widgets._common import error_html, esc, ipywidgets, keep_figure_state
 from workbench.widgets.graph_state import LAYERS, LAYOUTS, GraphState, graph_state
 from workbench.widgets.source import source_lines
 
@@ -679,6 +679,7 @@ class GraphView:
         for trace in self.figure.data:
             if trace.name == "nodes":
                 trace.on_click(self._on_click)
+        keep_figure_state(self.figure)
 
     # -- interaction ---------------------------------------------------------------------
 
@@ -713,12 +714,14 @@ class GraphView:
         with self.figure.batch_update():
             self.figure.data = kept
         self.figure.add_traces(_marks(self.state.nodes, self.matches))
+        keep_figure_state(self.figure)
 
     def fit(self) -> None:
         """Zoom to fit the whole graph."""
         with self.figure.batch_update():
             self.figure.layout.xaxis.autorange = True
             self.figure.layout.yaxis.autorange = "reversed"
+        keep_figure_state(self.figure)
 
     def _on_click(self, trace, points, _state) -> None:
         if points.point_inds:

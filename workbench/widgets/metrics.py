@@ -57,7 +57,7 @@ from workbench import telemetry
 from workbench.errors import MetricsFileError, MissingDependencyError
 from workbench.telemetry.frames import to_frame
 from workbench.telemetry.sizes import ALERT_COLUMNS
-from workbench.widgets._common import error_html, esc, ipywidgets, table_html
+from workbench.widgets._common import error_html, esc, ipywidgets, keep_figure_state, table_html
 
 __all__ = [
     "PHASE_COLUMNS",
@@ -734,6 +734,7 @@ def _update_figure(fig, spec: dict) -> None:
             for trace, d in zip(fig.data, data, strict=True):
                 trace.update(d, overwrite=True)
         fig.update_layout(spec.get("layout", {}), overwrite=True)
+    keep_figure_state(fig)
 
 
 def _layout(
