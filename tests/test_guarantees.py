@@ -205,6 +205,11 @@ class _Pool:
         self.broken = False
         self.ran: list[list[str]] = []
         _Pool.made.append(self)
+        if len(_Pool.made) > 20:  # a failure, not an endless run (or the memory it eats)
+            raise AssertionError(
+                f"{len(_Pool.made)} pools made: a module that kills its worker is retried "
+                "for ever instead of failing"
+            )
 
     def submit(self, fn, *args):
         fut = Future()
@@ -239,6 +244,22 @@ def test_batches_lost_with_a_broken_pool_are_run_again_and_only_the_culprit_fail
     mods = open_store(v2.root).modules().set_index("path")
     assert "pending" not in set(mods.cpg_status)  # nothing was lost on the way
     assert mods.cpg_status[culprit] == "failed"
+
+
+@pytest.mark.slow  # a whole generation run
+def test_a_pool_broken_by_the_last_batch_still_commits_once_at_the_end(v2, monkeypatch):
+    """The pool breaks when nothing is left in the queue: the suspects it leaves still run
+    (one at a time) before the run counts as finished, so the one commit is made at the
+    end, with every module, not once early and again for the suspects."""
+    culprit = [rel for _, rel, _ in plan(v2)][-1]
+    _Pool.made = []
+    monkeypatch.setattr(scheduler, "process_pool", lambda workers, **_: _Pool(culprit))
+    history = len(v2.history())
+    report = generate(v2, workers=2, batch_size=2, quiet=True)
+    assert len(_Pool.made) >= 2 and report.commits == 1
+    assert open_store(v2.root).history().operation.tolist()[history:] == ["generate", "link"]
+    assert [f["path"] for f in report.failures if f["error_type"] == "WorkerDied"] == [culprit]
+    assert report.ok + report.failed == SAMPLE_MODULES
 
 
 class KilledWorker(Exception):
