@@ -170,6 +170,11 @@ def _lab_env(home: Path, marker: str) -> dict[str, str]:
     (settings / "notification.jupyterlab-settings").write_text(
         json.dumps({"fetchNews": "false", "checkForUpdates": False})
     )
+    # every cell attached and drawn, in view or not (the default, ``contentVisibility``,
+    # skips the rendering of cells out of view): what a test looks at is what was drawn
+    tracker = dirs["JUPYTERLAB_SETTINGS_DIR"] / "@jupyterlab" / "notebook-extension"
+    tracker.mkdir(parents=True, exist_ok=True)
+    (tracker / "tracker.jupyterlab-settings").write_text(json.dumps({"windowingMode": "none"}))
     env = {**os.environ, **{k: str(v) for k, v in dirs.items()}, MARKER: marker}
     env.pop("JUPYTER_PATH", None)  # the kernelspec and lab extensions come from this venv
     env["PYTHONUNBUFFERED"] = "1"

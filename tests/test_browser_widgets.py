@@ -244,10 +244,9 @@ def test_explore_notebook(lab_page, tmp_path):
     # the notebook's own dashboard (the Explorer below holds another, in a tab not shown)
     cell = page.locator(".jp-CodeCell").filter(has_text="dashboard = MetricsDashboard(")
     dashboard = cell.locator(".wb-metrics-dashboard").first
-    # below the fold: JupyterLab (``windowingMode: contentVisibility``) skips the rendering of
-    # cells out of view, so it is looked at as a user would, scrolled to; then the figure
-    # widget's element (the anywidget view) and plotly's drawing in it are awaited apart, so
-    # that a failure says which of the two never came
+    # below the fold: looked at as a user would, scrolled to; then the figure widget's
+    # element (the anywidget view) and plotly's drawing in it are awaited apart, so that a
+    # failure says which of the two never came
     dashboard.scroll_into_view_if_needed()
     expect(dashboard.locator(".wb-timings").first).to_be_attached(timeout=60_000)
     dashboard.locator(".wb-timings").first.scroll_into_view_if_needed()

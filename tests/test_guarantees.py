@@ -535,7 +535,7 @@ def test_a_changed_source_is_reported_with_the_reason(v2, src):
     key, _, _ = _item(v2, rel)
     (res,) = build_batch(str(v2.root), str(src), [(key, rel, "0" * 64)], 10**6)["results"]
     assert (res["status"], res["error_type"]) == ("pending", "SourceChanged")
-    assert "changed since it was ingested" in res["error_message"]
+    assert res["error_message"] == "the source changed since it was ingested: run ingest"
 
 
 # -- what a migration says it does, and records -------------------------------------------------
@@ -649,6 +649,8 @@ def test_commits_come_every_commit_every_modules_and_at_the_end(v2):
     finished = [e for e in events if e.kind in ("finished", "failed")]
     assert sorted(e.module for e in finished) == sorted(rel for b in spy.batches for rel in b)
     assert sum(e.kind == "failed" for e in events) == SAMPLE_BROKEN == events[-1].failed
+    # seconds since the run started, all within the run
+    assert events[0].elapsed >= 0 and events[-1].elapsed <= report.seconds + 1.0
 
 
 def test_progress_rate_and_eta():

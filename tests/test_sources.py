@@ -101,8 +101,12 @@ def test_without_stored_bytes_and_without_the_tree_generation_says_what_to_do(v2
         "(this version stores the sources)"
     )
     assert v2.refresh().version == before  # nothing written
-    with pytest.raises(NotFoundError, match=r"source root .* not found"):
+    with pytest.raises(NotFoundError) as err:
         generate(v2, source=tmp_path / "nowhere", workers=1, quiet=True)
+    assert str(err.value) == f"source root {tmp_path / 'nowhere'} not found"
+    # what the message says to do: the tree where it now is
+    report = generate(v2, source=tmp_path / "elsewhere", workers=1, quiet=True)
+    assert report.ok == len(todo) and report.planned == len(v2.modules())
 
 
 def test_workers_read_only_the_files_that_hold_their_modules(v1, src):

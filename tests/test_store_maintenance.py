@@ -116,8 +116,12 @@ def test_damaged_legacy_file_is_restored(full, src):
     store, _ = full
     before = fingerprint(store)
     flip(data_file(store, "functions", 0))
-    assert verify(store).table.tolist() == ["functions"]
-    repair(store)
+    damaged = verify(store)
+    assert damaged.table.tolist() == ["functions"]
+    done = repair(store)
+    row = done[done.table == "functions"].iloc[0]  # says what it did, to which modules
+    assert row.action.startswith("restored from an earlier version; ")
+    assert row.modules == sorted(damaged.modules[0]) and row.modules
     assert verify(store).empty
     assert fingerprint(store) == before
 

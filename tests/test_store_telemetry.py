@@ -175,6 +175,12 @@ def test_generation_records_a_build_event_for_every_module_it_built(v2, src, tmp
         if meta["status"] == "ok"
     ]
     assert len(ok) == report.ok and all(m["nodes"] > 0 for m in ok)
+    # a failed module's event says why, as its row in cpg_graphs does
+    graphs = v2.read_table("cpg_graphs").to_pandas()
+    failed = graphs[graphs.status == "failed"].set_index("module").error_message
+    details = dict(zip(builds.module, builds.detail, strict=True))
+    assert len(failed) == report.failed > 0
+    assert {m: details[m] for m in failed.index} == failed.to_dict()
     src.rename(tmp_path / "elsewhere")
     generate(v2, workers=1, retry_failed=True, quiet=True)  # without the tree
     assert telemetry.frame("generate", store=v2).detail.tolist() == [str(src), "stored sources"]

@@ -240,6 +240,9 @@ class _Run:
     ``commit_every`` modules. At the end the cross-module edges are relinked.
     """
 
+    #: Reports one event (kind, module) to the run's progress callback: set by execute().
+    emit: Callable[[str, str | None], None]
+
     def __init__(
         self,
         store: Store,
@@ -279,7 +282,6 @@ class _Run:
         self.build_args = (max_nodes, timeout, builder, store.session_id)
         self.source_files = source_files(store)  # the workers read the bytes from these
         self.storage = storage_env() if is_object_path(store.root) else None
-        self.emit: Callable[[str, str | None], None] = lambda kind, module: None
 
     def execute(self, progress, quiet: bool) -> GenerationReport:
         """Run every batch, commit, relink; return the report."""
