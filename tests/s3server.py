@@ -3,6 +3,7 @@ server mode, a process of its own on 127.0.0.1 (nothing leaves the machine)."""
 
 from __future__ import annotations
 
+import os
 import socket
 import subprocess
 import sys
@@ -11,6 +12,21 @@ import urllib.request
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+
+#: Runs moto's server (``python -m moto.server``) as a process that the kernel kills when
+#: the one that started it dies, even by ``kill -9`` (``prctl(PR_SET_PDEATHSIG)``, Linux; a
+#: mutation-testing run kills its test processes so): no server outlives its tests. Its
+#: first argument is the starter's pid, checked after the request, which comes too late if
+#: the starter already died.
+_BOOT = """
+import ctypes, os, runpy, signal, sys
+starter = int(sys.argv.pop(1))
+if sys.platform.startswith("linux"):
+    ctypes.CDLL(None, use_errno=True).prctl(1, int(signal.SIGKILL), 0, 0, 0)
+if os.getppid() != starter:
+    sys.exit(1)
+runpy.run_module("moto.server", run_name="__main__", alter_sys=True)
+"""
 
 
 @contextmanager
@@ -21,7 +37,7 @@ def moto_server() -> Iterator[dict[str, str]]:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     server = subprocess.Popen(
-        [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+        [sys.executable, "-c", _BOOT, str(os.getpid()), "-H", "127.0.0.1", "-p", str(port)],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )

@@ -54,13 +54,11 @@ def table_html(df, *, limit: int = 200, classes: str = "wb-table") -> str:
 def keep_figure_state(fig) -> None:
     """Copy what the plotly ``FigureWidget`` ``fig`` draws into its widget state.
 
-    plotly sends each change (``add_traces``, a relayout) as a one-off message, which the
-    browser's model applies to its copy of the figure only once plotly's script has loaded
-    there; the state a view draws from when it opens (``_widget_data``, ``_widget_layout``)
-    stays what the figure was made with. So a view that opens later (the page reloaded, the
-    notebook opened again, or the script still loading when the figure was first drawn) would
-    show an empty plot. Called after each change, this makes every later view draw the
-    figure as it is.
+    plotly sends each change (``add_traces``, a relayout) to the browser as a one-off
+    message; the synced state (``_widget_data``, ``_widget_layout``) stays what the figure
+    was made with. A browser model made later from the kernel's state (the page reloaded, the
+    notebook opened again while its kernel runs) would draw that: for our widgets, an empty
+    plot. Called after each change, this makes such a view draw the figure as it is.
     """
     fig._widget_data = copy.deepcopy(fig._data)
     fig._widget_layout = copy.deepcopy(fig._layout)
