@@ -13,11 +13,11 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-#: Runs moto's server (``python -m moto.server``) as a process that the kernel kills when
-#: the one that started it dies, even by ``kill -9`` (``prctl(PR_SET_PDEATHSIG)``, Linux; a
-#: mutation-testing run kills its test processes so): no server outlives its tests. Its
-#: first argument is the starter's pid, checked after the request, which comes too late if
-#: the starter already died.
+#: Runs moto's server (``python -m moto.server``) so that the kernel kills it when the process
+#: that started it dies, even by ``kill -9`` (``prctl(PR_SET_PDEATHSIG)``, Linux): mutmut
+#: SIGKILLs a test process that runs past its time limit, and its server must not outlive it.
+#: Its first argument is the starter's pid: if the starter died before the request was made,
+#: the server exits at once.
 _BOOT = """
 import ctypes, os, runpy, signal, sys
 starter = int(sys.argv.pop(1))
