@@ -73,6 +73,30 @@ def test_deep_expression_nesting_is_reported_cleanly():
         wb.build_cpg("x = " + "+".join(["a"] * 100_000) + "\n", path="m.py")
 
 
+DEEP = "-" * 10_000 + "1"  # overflows the parser's stack: MemoryError, not RecursionError
+
+
+@pytest.mark.parametrize(
+    "where",
+    [
+        "x = {deep}\n",
+        "@decorator\ndef f():\n    return {deep}\n",
+        "class C:\n    def m(self):\n        if a:\n            pass\n        y = {deep}\n",
+        "try:\n    pass\nexcept E:\n    pass\nelse:\n    z = {deep}\n",
+    ],
+    ids=["module level", "decorated function", "method", "else clause"],
+)
+def test_a_parser_stack_overflow_is_nesting_wherever_it_is(where):
+    """The parser reports a statement nested too deeply as a MemoryError (a bare one on
+    Python 3.11, where it looks like memory running out): it is the module's nesting, found
+    again in the statement that holds it, however much else the module has."""
+    src = "import os\n\ndef g():\n    return 1\n\n" + where.format(deep=DEEP) + "w = 2\n" * 50
+    with pytest.raises(NestingTooDeepError) as info:
+        wb.build_cpg(src, path="m.py")
+    assert info.value.message == "syntax tree nested too deeply for the parser (MemoryError)"
+    assert info.value.error_type == "NestingTooDeepError"
+
+
 def test_deep_statement_nesting_builds():
     depth = 90  # the compiler allows fewer than 100 nested blocks; the parser more
     src = "".join("    " * i + f"if x{i}:\n" for i in range(depth)) + "    " * depth + "pass\n"

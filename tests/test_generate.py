@@ -61,6 +61,22 @@ def assert_same(a: dict, b: dict) -> None:
             assert all(x.equals(y) for x, y in zip(ta, tb, strict=True)), rel
 
 
+@pytest.mark.parametrize("workers", [1, 2])
+def test_a_run_builds_in_as_many_worker_processes_as_asked(v2, workers):
+    """Never more processes than ``workers``, even with more tasks in flight (two per worker,
+    one module each here) and more cores than asked for."""
+    import multiprocessing
+
+    seen: set[int] = set()
+
+    def note(event):
+        seen.update(p.pid for p in multiprocessing.active_children())
+
+    report = generate(v2, workers=workers, batch_size=1, progress=note)
+    assert report.ok == SAMPLE_OK
+    assert 1 <= len(seen) <= workers
+
+
 def test_generates_every_module_and_equals_the_project_build(v2, src):
     events = []
     report = generate(v2, workers=2, progress=events.append)
@@ -253,7 +269,11 @@ def test_dask_local_cluster(v2, src, tmp_path):
     with (
         dask.config.set({"temporary-directory": str(tmp_path)}),  # its dask-scratch-space
         distributed.LocalCluster(
-            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+            n_workers=2,
+            threads_per_worker=1,
+            processes=True,
+            dashboard_address=None,
+            scheduler_kwargs={"dashboard_address": ":0"},  # not 8787: two tests run at once
         ) as cluster,
         distributed.Client(cluster) as client,
     ):

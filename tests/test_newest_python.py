@@ -29,6 +29,7 @@ FRONTEND_TESTS = [
     "tests/test_syntax_checks.py",
     "tests/test_new_syntax.py",
     "tests/test_passes.py",
+    "tests/test_bad_input.py",
 ]
 
 

@@ -40,7 +40,11 @@ def cluster(tmp_path):
             }
         ),
         distributed.LocalCluster(
-            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+            n_workers=2,
+            threads_per_worker=1,
+            processes=True,
+            dashboard_address=None,
+            scheduler_kwargs={"dashboard_address": ":0"},  # not 8787: two tests run at once
         ) as cluster,
         distributed.Client(cluster) as client,
     ):

@@ -522,7 +522,9 @@ def test_deleted_sidecars_are_found_and_rewritten(full):
     shutil.rmtree(files)
     report = verify(store)
     assert len(report) and set(report.problem) == {NO_SIDECAR}
-    repair(store)
+    done = repair(store)
+    assert done[["table", "file"]].values.tolist() == report[["table", "file"]].values.tolist()
+    assert set(done.action) == {"sidecar rewritten from the intact file"}
     assert verify(store).empty
     # the sidecars of the current files, as they were: each file's hash and its modules
     back = {p.relative_to(files): p.read_bytes() for p in sorted(files.rglob("*")) if p.is_file()}

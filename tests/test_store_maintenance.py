@@ -75,6 +75,7 @@ def test_damaged_cpg_file_is_found_and_rebuilt_from_source(full, damage):
     assert held and held <= {c.module.key for c in proj.cpgs.values()}
     done = repair(store)
     assert done.table.tolist() == ["cpg_nodes", "cpg_*"] and done.modules[1] == sorted(held)
+    assert done.action[0] == "removed; its modules rebuilt" and done.modules[0] == sorted(held)
     assert done.action[1] == (
         f"rebuilt {len(held)} modules from their stored bytes or files; 0 left pending"
     )
@@ -112,15 +113,24 @@ def test_file_digest_catches_footer_damage(full):
     assert "checksum mismatch" in verify(store).problem[0]
 
 
-def test_damaged_legacy_file_is_restored(full, src):
+@pytest.mark.parametrize(
+    ("tree", "how"),
+    [("kept", "re-parsed from source"), ("moved away", "no source: may be out of date")],
+)
+def test_damaged_legacy_file_is_restored(full, src, tmp_path, tree, how):
     store, _ = full
     before = fingerprint(store)
+    if tree == "moved away":  # the rows then come back only from an earlier version
+        with store.transaction("the table's files rewritten, as a compaction does") as tx:
+            files = [f["path"] for f in tx.files("functions")]
+            tx.replace_files("functions", files, tx.read_files("functions", files))
+        shutil.move(src, tmp_path / "elsewhere")
     flip(data_file(store, "functions", 0))
     damaged = verify(store)
     assert damaged.table.tolist() == ["functions"]
     done = repair(store)
     row = done[done.table == "functions"].iloc[0]  # says what it did, to which modules
-    assert row.action.startswith("restored from an earlier version; ")
+    assert row.action == f"restored from an earlier version; {how}"
     assert row.modules == sorted(damaged.modules[0]) and row.modules
     assert verify(store).empty
     assert fingerprint(store) == before

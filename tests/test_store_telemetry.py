@@ -163,6 +163,14 @@ def test_generation_records_a_build_event_for_every_module_it_built(v2, src, tmp
     report = generate(v2, workers=1, quiet=True)
     (run,) = telemetry.frame("generate", store=v2).itertuples()
     assert run.detail == str(src)  # built from the tree it ingested
+    assert run.measurements == {
+        "modules": report.planned,
+        "ok": report.ok,
+        "failed": report.failed,
+        "skipped": report.skipped,
+        "commits": report.commits,
+        "workers": 1,
+    }
     builds = telemetry.frame("build", store=v2)
     mods = v2.refresh().modules()
     assert sorted(builds.module) == sorted(mods.module)

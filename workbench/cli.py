@@ -288,7 +288,12 @@ def _dask_executor(address: str | None, workers: int | None):
         else:
             cluster = stack.enter_context(
                 LocalCluster(
-                    n_workers=workers or None, threads_per_worker=1, dashboard_address=None
+                    n_workers=workers or None,
+                    threads_per_worker=1,
+                    dashboard_address=None,
+                    # no dashboard, and the scheduler's HTTP routes on a free port rather than
+                    # 8787, which another cluster on this machine may hold
+                    scheduler_kwargs={"dashboard_address": ":0"},
                 )
             )
             client = stack.enter_context(Client(cluster))

@@ -36,6 +36,7 @@ __all__ = [
     "NotFoundError",
     "NotRegularFileError",
     "NulByteError",
+    "OutOfMemoryError",
     "ParseError",
     "QueryError",
     "RuleError",
@@ -138,6 +139,16 @@ class SourceTooLargeError(SourceError):
 
 class NestingTooDeepError(SourceError):
     """The syntax tree is nested deeper than the parser or the builder can follow."""
+
+
+class OutOfMemoryError(SourceError):
+    """Memory ran out (``MemoryError``) while the module was parsed or built: a condition of
+    the machine at the time, not of the module. The module is skipped, with ``error_type``
+    ``MemoryError``, and the next ingest parses it again."""
+
+    @property
+    def error_type(self) -> str:
+        return "MemoryError"
 
 
 class BuildError(SourceError):

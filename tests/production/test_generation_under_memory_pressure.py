@@ -29,10 +29,8 @@ PARSE_HEAVY = ("gen/parse_heavy.py", 8000)
 
 def _memory_like(failure: dict) -> bool:
     """Whether a module was given up for lack of memory (the budget's node limit, or a
-    ``MemoryError``, whatever type it is reported under: see the xfail below)."""
-    return failure["error_type"] in ("SourceTooLargeError", "MemoryError") or (
-        "MemoryError" in (failure["error_message"] or "")
-    )
+    ``MemoryError``)."""
+    return failure["error_type"] in ("SourceTooLargeError", "MemoryError")
 
 
 @pytest.mark.slow  # two whole generation runs, fresh worker interpreters: about 15 s
@@ -82,7 +80,7 @@ def test_generation_under_memory_pressure(tmp_path, prod_src):
     assert {NODE_HEAVY[0], PARSE_HEAVY[0]} <= set(given_up)
     assert all(_memory_like(f) for f in given_up.values()), given_up
     assert failures[NODE_HEAVY[0]]["error_type"] == "SourceTooLargeError"
-    assert "MemoryError" in failures[PARSE_HEAVY[0]]["error_message"]  # the cap did bite
+    assert failures[PARSE_HEAVY[0]]["error_type"] == "MemoryError"  # the cap did bite
     assert all(f["error_message"] for f in given_up.values())
     small = {p for p, n in sizes.items() if n < 20_000 and p not in parse_failed}
     assert not small & set(given_up)
@@ -91,7 +89,7 @@ def test_generation_under_memory_pressure(tmp_path, prod_src):
 
     store = open_store(store.root)
     status = kit.cpg_status(store)
-    assert {status[p] for p in given_up} <= {"skipped", "failed"}
+    assert {status[p] for p in given_up} == {"skipped"}  # for lack of memory, not failed
     graphs = store.sql(
         "SELECT m.path, g.status, g.error_type, g.error_message FROM cpg_graphs g "
         "JOIN modules m ON m.module = g.module WHERE g.status <> 'ok'"
@@ -108,22 +106,15 @@ def test_generation_under_memory_pressure(tmp_path, prod_src):
     assert store.cpg(NODE_HEAVY[0]).methods.num_rows == NODE_HEAVY[1] + 1
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: a MemoryError in a worker's build is recorded as failed "
-    "NestingTooDeepError (in the parser) or BuildError ('a bug in the builder'), never as "
-    "the skipped MemoryError that pipeline/worker.py's `except (SourceTooLargeError, "
-    "MemoryError)` intends: frontends/python/source.py and frontends/python/__init__.py "
-    "turn it into a SourceError first",
-)
 def test_a_build_that_runs_out_of_memory_is_recorded_as_a_memory_error(tmp_path):
     """A module whose build exhausts a worker's memory is ``skipped`` with ``MemoryError``
     (as ``build_batch`` means to record it: "a module too large for the memory budget is
     skipped with the reason"), not ``failed`` as if the module were nested too deeply or
-    the builder had a bug. One fresh worker, a 16 MB cap, an 8,000-function flat module
-    (its parse needs more than twice that). Today the outcome depends on where the
-    allocation fails: in the parser ``NestingTooDeepError`` (failed), in the builder
-    ``BuildError`` (failed), in the Arrow conversion ``MemoryError`` (skipped)."""
+    the builder had a bug, wherever the allocation fails (the parser, the builder, the
+    Arrow conversion). One fresh worker, a 16 MB cap, an 8,000-function flat module (its
+    parse needs more than twice that). On Python 3.11 the parser raises the same bare
+    ``MemoryError`` when its stack overflows; the module's statements, parsed one by one,
+    tell the two apart (``tests/test_hostile_input.py`` has the overflow)."""
     src = tmp_path / "src"
     src.mkdir()
     (src / "small.py").write_text("def f():\n    return 1\n")
@@ -135,5 +126,5 @@ def test_a_build_that_runs_out_of_memory_is_recorded_as_a_memory_error(tmp_path)
         builder = functools.partial(kit.capped_builder, cap_mb=16)
         report = generate(store, executor=pool, workers=1, builder=builder, quiet=True)
     (failure,) = report.failures
-    assert report.ok == 1 and "MemoryError" in failure["error_message"]  # the premise
+    assert report.ok == 1 and "out of memory" in failure["error_message"]
     assert (failure["status"], failure["error_type"]) == ("skipped", "MemoryError")

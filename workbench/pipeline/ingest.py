@@ -197,8 +197,9 @@ def _current_builds(tx: Transaction) -> dict[int, dict]:
 
 def _unchanged(old: dict, new) -> bool:
     """Whether a module's stored row still describes the file (a file that was not read is
-    unchanged while it fails to be read the same way)."""
-    if old["content_hash"] != new.content_hash:
+    unchanged while it fails to be read the same way; one that memory ran out for is parsed
+    again)."""
+    if old["content_hash"] != new.content_hash or old["error_type"] == "MemoryError":
         return False
     if new.content_hash != NOT_READ:
         return True

@@ -22,7 +22,12 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from workbench.cpg.schema import CpgStatus
-from workbench.errors import SourceError, SourceTooLargeError, UnreadableFileError
+from workbench.errors import (
+    OutOfMemoryError,
+    SourceError,
+    SourceTooLargeError,
+    UnreadableFileError,
+)
 from workbench.frontends.python import build_cpg
 from workbench.frontends.python.source import Limits, SourceFile, read_source
 from workbench.pipeline.builds import CPG_ROWS
@@ -168,7 +173,7 @@ def build_batch(
                 cpg = build(src.data, rel, limits=limits)
         except _Pending as e:  # nothing built: it stays pending (ingest or a rerun catches up)
             res.update(status=str(CpgStatus.PENDING), error_type=_type(e), error_message=_msg(e))
-        except (SourceTooLargeError, MemoryError) as e:
+        except (SourceTooLargeError, OutOfMemoryError, MemoryError) as e:
             res.update(status=str(CpgStatus.SKIPPED), error_type=_type(e), error_message=_msg(e))
         except SourceError as e:
             res.update(

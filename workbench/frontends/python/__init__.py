@@ -9,7 +9,13 @@ from workbench.callgraph.model import ModuleSummary
 from workbench.cpg.graph import CPG, ModuleInfo
 from workbench.cpg.ids import is_package, module_key, normalize_path
 from workbench.cpg.ids import module_name as dotted_name
-from workbench.errors import BuildError, NestingTooDeepError, ParseError, SourceTooLargeError
+from workbench.errors import (
+    BuildError,
+    NestingTooDeepError,
+    OutOfMemoryError,
+    ParseError,
+    SourceTooLargeError,
+)
 from workbench.frontends.python.arrow import to_tables
 from workbench.frontends.python.builder import Builder, TooManyNodes
 from workbench.frontends.python.checks import InvalidSyntax
@@ -58,7 +64,8 @@ def build_cpg(
     ------
     workbench.errors.SourceError
         A subclass saying why: ``ParseError`` (with line and column), ``DecodeError``,
-        ``NulByteError``, ``SourceTooLargeError``, ``NestingTooDeepError``.
+        ``NulByteError``, ``SourceTooLargeError``, ``NestingTooDeepError``,
+        ``OutOfMemoryError`` (memory ran out: a condition of the machine, not the module's).
 
     Examples
     --------
@@ -120,6 +127,8 @@ def _build(
         raise NestingTooDeepError(
             path, "syntax tree nested too deeply to build (RecursionError)"
         ) from None
+    except MemoryError:
+        raise OutOfMemoryError(path, "skipped: out of memory while building the CPG") from None
     except Exception as e:  # a bug in the builder: keep it to this module
         raise BuildError(path, f"{type(e).__name__}: {e}") from e
     summary = None
@@ -130,11 +139,16 @@ def _build(
             raise NestingTooDeepError(
                 path, "syntax tree nested too deeply to summarise (RecursionError)"
             ) from None
+        except MemoryError:
+            raise OutOfMemoryError(path, "skipped: out of memory while summarising") from None
         except Exception as e:  # a bug in the summary: keep it to this module
             raise BuildError(path, f"{type(e).__name__}: {e}") from e
     raw = source.encode("utf-8", "surrogatepass") if isinstance(source, str) else source
     key = module_key(rel) if rel else module_key(name)
-    nodes, edges, methods = to_tables(build, key)
+    try:
+        nodes, edges, methods = to_tables(build, key)
+    except MemoryError:
+        raise OutOfMemoryError(path, "skipped: out of memory while writing the tables") from None
     info = ModuleInfo(
         key=key,
         path=rel,

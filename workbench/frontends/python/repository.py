@@ -17,7 +17,7 @@ import os
 
 from workbench.cpg.ids import module_key, module_name
 from workbench.cpg.schema import ParseStatus
-from workbench.errors import BuildError, SourceError, SourceTooLargeError
+from workbench.errors import BuildError, OutOfMemoryError, SourceError, SourceTooLargeError
 from workbench.frontends.python.source import SourceFile, content_hash
 
 __all__ = ["function_rows", "module_row", "repository_rows"]
@@ -74,7 +74,7 @@ def module_row(rel: str, data: bytes | SourceFile, error: SourceError | None = N
         "error_col": None,
     }
     if error is not None:
-        skipped = isinstance(error, SourceTooLargeError)
+        skipped = isinstance(error, (SourceTooLargeError, OutOfMemoryError))
         row["parse_status"] = str(ParseStatus.SKIPPED if skipped else ParseStatus.FAILED)
         row["error_type"] = error.error_type
         row["error_message"] = error.message

@@ -25,6 +25,7 @@ import hashlib
 import io
 import os
 import stat
+import sys
 import tokenize
 import warnings
 from dataclasses import dataclass
@@ -34,6 +35,7 @@ from workbench.errors import (
     NestingTooDeepError,
     NotRegularFileError,
     NulByteError,
+    OutOfMemoryError,
     ParseError,
     SourceError,
     SourceTooLargeError,
@@ -342,7 +344,8 @@ def parse_source(
 
     Raises
     ------
-    SourceTooLargeError, NulByteError, DecodeError, ParseError, NestingTooDeepError
+    SourceTooLargeError, NulByteError, DecodeError, ParseError, NestingTooDeepError,
+    OutOfMemoryError
     """
     size = len(data.encode("utf-8", "surrogatepass")) if isinstance(data, str) else len(data)
     if size > limits.max_bytes:
@@ -360,11 +363,84 @@ def parse_source(
     except SyntaxError as e:
         col = e.offset - 1 if e.offset else None
         raise ParseError(path, e.msg, line=e.lineno, col=col) from None
-    except (RecursionError, MemoryError) as e:
+    except RecursionError:
         raise NestingTooDeepError(
-            path, f"syntax tree nested too deeply for the parser ({type(e).__name__})"
+            path, "syntax tree nested too deeply for the parser (RecursionError)"
+        ) from None
+    except MemoryError as e:  # the parser's stack overflowed, or memory ran out
+        if not _parser_overflowed(text, e):
+            raise OutOfMemoryError(path, "skipped: out of memory while parsing") from None
+        raise NestingTooDeepError(
+            path, "syntax tree nested too deeply for the parser (MemoryError)"
         ) from None
     return tree, text
+
+
+#: First words of clauses that continue the statement before them at the same indentation.
+_CLAUSES = frozenset({"else", "elif", "except", "finally"})
+
+
+def _parser_overflowed(text: str, error: MemoryError) -> bool:
+    """Whether the parser's ``MemoryError`` says that its stack overflowed (a statement nested
+    too deeply: a property of the source) rather than that memory ran out (a condition of
+    the machine).
+
+    Python 3.12 and later say so in the message. Python 3.11 raises a bare ``MemoryError``
+    for both: then each top-level statement is parsed alone. An overflow comes back with
+    the statement that caused it; memory that ran out for the whole module does not run out
+    for one statement of it. (One statement so large that it alone exhausts memory is
+    taken for nesting, as before.)
+
+    >>> _parser_overflowed("x = 1\\n", MemoryError())  # memory ran out
+    False
+    >>> deep = "x = 1\\ny = " + "-" * 10_000 + "1\\n"
+    >>> try:
+    ...     ast.parse(deep)
+    ... except MemoryError as e:
+    ...     overflow = e
+    >>> _parser_overflowed(deep, overflow)
+    True
+    """
+    if sys.version_info >= (3, 12):
+        return "too complex" in str(error)
+    try:
+        for statement in _top_level_statements(text):
+            try:
+                ast.parse(statement)
+            except MemoryError:
+                return True
+            except (SyntaxError, RecursionError, ValueError):
+                pass
+    except MemoryError:  # not even room to split the module: memory is short
+        return False
+    except (SyntaxError, tokenize.TokenError):  # cannot split it: as before, nesting
+        return True
+    return False
+
+
+def _top_level_statements(text: str):
+    """The source of each top-level statement (with its decorators and its ``else``,
+    ``except``... clauses), from the tokenizer."""
+    lines = text.splitlines(keepends=True)
+    start, depth, first, after_newline = 0, 0, None, True
+    skip = (tokenize.NL, tokenize.COMMENT, tokenize.NEWLINE, tokenize.ENDMARKER)
+    for tok in tokenize.generate_tokens(io.StringIO(text).readline):
+        if tok.type == tokenize.INDENT:
+            depth += 1
+        elif tok.type == tokenize.DEDENT:
+            depth -= 1
+        elif tok.type == tokenize.NEWLINE:
+            after_newline = True
+        elif tok.type not in skip and after_newline:
+            after_newline = False
+            if depth or tok.string in _CLAUSES:
+                continue
+            row = tok.start[0] - 1
+            if first is not None and first != "@":
+                yield "".join(lines[start:row])
+                start = row
+            first = tok.string
+    yield "".join(lines[start:])
 
 
 def _cookie_line(data: bytes) -> int:
