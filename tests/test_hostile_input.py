@@ -345,9 +345,11 @@ def test_venv_build_dist_are_skipped_only_at_the_top(tmp_path, tree, store):
     assert discover(stdlib).skipped == []
 
 
-def test_a_repair_reparses_as_the_ingest_did_following_symlinks(tmp_path, tree):
+@pytest.mark.parametrize("ingests", [(True,), (True, False)], ids=["followed", "not any more"])
+def test_a_repair_reparses_as_the_ingest_did_following_symlinks(tmp_path, tree, ingests):
     """A store whose legacy log is damaged is re-parsed from its source: with the symbolic
-    links followed when the last ingest followed them, so no module goes missing."""
+    links followed when the last ingest followed them, so no module goes missing (and not
+    when an earlier ingest followed them but the last did not)."""
     from workbench.pipeline import repair
     from workbench.store.maintenance import verify
 
@@ -356,9 +358,10 @@ def test_a_repair_reparses_as_the_ingest_did_following_symlinks(tmp_path, tree):
     (outside / "ext.py").write_text("def ext():\n    pass\n")
     os.symlink(outside / "ext.py", tree / "ext.py")
     store = Store.create(tmp_path / "store")
-    store.ingest(tree, follow_symlinks=True)
+    for follow in ingests:
+        store.ingest(tree, follow_symlinks=follow)
     before = sorted(store.modules().path)
-    assert "ext.py" in before
+    assert ("ext.py" in before) == ingests[-1]
     sorted((store.root / "modules" / "_delta_log").glob("*.json"))[-1].write_text("{garbage")
     assert "re-parsed" in " ".join(repair(store).action)
     store = wb.open_store(store.root)

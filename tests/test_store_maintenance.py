@@ -113,6 +113,22 @@ def test_file_digest_catches_footer_damage(full):
     assert "checksum mismatch" in verify(store).problem[0]
 
 
+def test_without_stored_bytes_damaged_cpgs_are_rebuilt_from_unchanged_files(full, src):
+    store, proj = full
+    with store.transaction("as an older version left it") as tx:
+        tx.drop_table("sources")
+    report = (flip(data_file(store, "cpg_methods", 0)), verify(store))[1]
+    keys = report.modules[0]
+    done = repair(store, source=src)
+    (rebuilt,) = done[done.table == "cpg_*"].itertuples()
+    assert rebuilt.action == (
+        f"rebuilt {len(keys)} modules from their stored bytes or files; 0 left pending"
+    )
+    assert verify(store).empty
+    for rel, built in proj.cpgs.items():
+        assert store.cpg(rel).equals(built), rel
+
+
 @pytest.mark.parametrize(
     ("tree", "how"),
     [("kept", "re-parsed from source"), ("moved away", "no source: may be out of date")],

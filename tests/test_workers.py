@@ -175,6 +175,28 @@ def test_ingest_workers_die_with_a_killed_parent(tmp_path):
     kill_parent_and_check([sys.executable, "-c", textwrap.dedent(INGEST)], env, pids, n=2)
 
 
+def _death_signal_and_watchers() -> tuple[int, list[str]]:
+    """In a worker: the signal the kernel sends it when its parent dies (0: none), and the
+    threads that watch the parent instead."""
+    import ctypes
+    import threading
+
+    sig = ctypes.c_int()
+    ctypes.CDLL(None, use_errno=True).prctl(2, ctypes.byref(sig), 0, 0, 0)  # PR_GET_PDEATHSIG
+    return sig.value, [t.name for t in threading.enumerate() if "watch" in t.name]
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="prctl is Linux's")
+@pytest.mark.parametrize("fresh", [False, True], ids=["forked", "spawned"])
+def test_on_linux_the_kernel_kills_the_workers_with_their_parent(fresh):
+    """Not a thread polling for it (the fallback elsewhere): the kill is immediate."""
+    from workbench.pipeline.scheduler import process_pool
+
+    with process_pool(1, fresh=fresh) as pool:
+        got = pool.submit(_death_signal_and_watchers).result(timeout=60)
+    assert got == (signal.SIGKILL, [])
+
+
 def test_a_worker_whose_parent_is_already_gone_kills_itself(tmp_path):
     """The pid race: the parent died before the worker asked to die with it."""
     code = """
