@@ -613,6 +613,7 @@ class Program:
     def callers(self) -> dict[tuple[int, int], list[tuple[int, int]]]:
         """Callee METHOD (module, id) -> the call sites (module, node) that call it."""
         out: dict[tuple[int, int], list[tuple[int, int]]] = defaultdict(list)
+        seen: set[tuple[tuple[int, int], tuple[int, int]]] = set()  # not a scan of each list
         t = self._call_rows
         for m, s, d, dm in zip(
             t["module"].to_pylist(),
@@ -622,7 +623,8 @@ class Program:
             strict=True,
         ):
             target = (m if dm is None else dm, d)
-            if target[0] in self.modules and (m, s) not in out[target]:
+            if target[0] in self.modules and (target, (m, s)) not in seen:
+                seen.add((target, (m, s)))
                 out[target].append((m, s))
         return out
 

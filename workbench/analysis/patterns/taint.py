@@ -48,6 +48,7 @@ import ast
 from collections import defaultdict, deque
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from itertools import chain
 
 from workbench.analysis.patterns.program import ModuleIndex, Program
 from workbench.analysis.patterns.rules import CallPattern, Condition, Rule, Semantics
@@ -161,11 +162,20 @@ def _fresh(have: dict | None, mask: int) -> int:
 
 
 def _trace(*parts: Iterable[Loc]) -> tuple[Loc, ...]:
-    out: list[Loc] = []
-    for p in parts:
-        for loc in p:
-            if not out or out[-1] != loc:
-                out.append(loc)
+    """The parts joined, a location repeated next to itself kept once, at most
+    ``MAX_TRACE`` long (its two ends).
+
+    >>> _trace([(1, 2), (1, 3)], [(1, 3), (1, 3), (1, 4)], [], [(1, 2)])
+    ((1, 2), (1, 3), (1, 4), (1, 2))
+    >>> _trace([], ())
+    ()
+    """
+    flat = list(chain.from_iterable(parts))
+    if not flat:
+        return ()
+    # each location against the one before it (a comprehension: traces are walked millions
+    # of times on a large program)
+    out = [loc for loc, before in zip(flat, [None, *flat[:-1]], strict=True) if loc != before]
     if len(out) > MAX_TRACE:
         out = out[: MAX_TRACE // 2] + out[-MAX_TRACE // 2 :]
     return tuple(out)
@@ -862,10 +872,7 @@ class _UnitRun:
             if via:
                 parts.append(via)
             n = prev
-        out: list[Loc] = []
-        for p in reversed(parts):
-            out += p
-        return _trace(out)
+        return _trace(*reversed(parts))
 
     def traces(
         self, node: int, label: object, mask: int, *after: Loc
