@@ -67,12 +67,14 @@ def test_a_run_builds_in_as_many_worker_processes_as_asked(v2, workers):
     one module each here) and more cores than asked for."""
     import multiprocessing
 
+    def children() -> set[int]:
+        return {p.pid for p in multiprocessing.active_children()}
+
+    before = children()  # an earlier test's pool may still be exiting
     seen: set[int] = set()
-
-    def note(event):
-        seen.update(p.pid for p in multiprocessing.active_children())
-
-    report = generate(v2, workers=workers, batch_size=1, progress=note)
+    report = generate(
+        v2, workers=workers, batch_size=1, progress=lambda _: seen.update(children() - before)
+    )
     assert report.ok == SAMPLE_OK
     assert 1 <= len(seen) <= workers
 
