@@ -79,6 +79,12 @@ def test_a_run_builds_in_as_many_worker_processes_as_asked(v2, workers):
     assert 1 <= len(seen) <= workers
 
 
+def test_the_progress_bar_counts_toward_the_planned_modules(v2, capsys):
+    generate(v2, workers=1)  # not quiet: a tqdm bar on stderr
+    err = capsys.readouterr().err
+    assert f"{SAMPLE_MODULES}/{SAMPLE_MODULES}" in err and "100%" in err
+
+
 def test_generates_every_module_and_equals_the_project_build(v2, src):
     events = []
     report = generate(v2, workers=2, progress=events.append)

@@ -339,9 +339,14 @@ def test_a_forking_pool_for_an_object_store_is_refused(bucket):
     store = Store.create(f"s3://{bucket}/s")
     with (
         ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork")) as pool,
-        pytest.raises(ValueError, match="cannot be forked"),
+        pytest.raises(ValueError) as err,
     ):
         store.generate(executor=pool, quiet=True)
+    assert str(err.value) == (
+        f"the store {store.root} is on object storage: its workers cannot be forked from this "
+        "process; give a ProcessPoolExecutor with mp_context=multiprocessing.get_context('spawn') "
+        "(or no executor)"
+    )
     store.close()
 
 
