@@ -197,13 +197,14 @@ def test_recovery_restores_tables_and_says_so_in_the_log(v2, src):
 class _Pool:
     """A process pool stand-in, running tasks in this process, that breaks as a real one does
     when a batch holds ``culprit`` (a module that kills its worker): that batch's future fails
-    with ``BrokenProcessPool`` and every batch still in the pool is lost (never completes)."""
+    with ``BrokenProcessPool``, as does every batch sent to the pool after it broke."""
 
     made: ClassVar[list[_Pool]] = []
 
     def __init__(self, culprit: str) -> None:
         self.culprit = culprit
         self.broken = False
+        self.lost = 0
         self.ran: list[list[str]] = []
         _Pool.made.append(self)
         if len(_Pool.made) > 20:  # a failure, not an endless run (or the memory it eats)
@@ -216,7 +217,11 @@ class _Pool:
         fut = Future()
         rels = [rel for _, rel, _ in args[2]]
         if self.broken:
-            return fut  # lost with the pool
+            self.lost += 1
+            if self.lost > 1000:  # a failure, not an endless run
+                raise AssertionError("1,000 batches sent to a broken pool: it is never replaced")
+            fut.set_exception(BrokenProcessPool("the pool is broken"))
+            return fut
         if self.culprit in rels:
             self.broken = True
             fut.set_exception(BrokenProcessPool("a worker died"))
