@@ -17,7 +17,8 @@ from contextlib import contextmanager
 #: that started it dies, even by ``kill -9`` (``prctl(PR_SET_PDEATHSIG)``, Linux): mutmut
 #: SIGKILLs a test process that runs past its time limit, and its server must not outlive it.
 #: Its first argument is the starter's pid: if the starter died before the request was made,
-#: the server exits at once.
+#: the server exits at once. (``workbench.pipeline.scheduler.die_with_parent`` does the same
+#: for workers; importing it would cost each server 0.7 s and tie it to the code under test.)
 _BOOT = """
 import ctypes, os, runpy, signal, sys
 starter = int(sys.argv.pop(1))
